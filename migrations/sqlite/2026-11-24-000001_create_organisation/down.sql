@@ -1,0 +1,9 @@
+DROP TABLE employee_grants;
+DROP TABLE department_grants;
+DROP TABLE department_members;
+DROP TABLE employees;
+DROP TABLE departments;
+DROP TABLE company_providers;
+DROP TABLE companies;
+DROP TABLE providers;
+DROP TABLE currencies;

@@ -1,0 +1,123 @@
+//! Configuration from environment variables, with defaults that work on a fresh machine.
+
+use std::path::Path;
+
+use crate::db::DatabaseUrl;
+
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/billpanel.db";
+pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
+
+#[derive(Clone)]
+pub struct Config {
+    pub database_url: DatabaseUrl,
+    pub bind: String,
+    /// The address people use to reach billpanel; `https://` makes session cookies Secure.
+    pub public_url: String,
+    /// Master key for the encrypted session cookie (at least 32 bytes).
+    pub secret_key: Vec<u8>,
+    pub admin_email: Option<String>,
+    pub admin_password: Option<String>,
+    /// Take the client address from `X-Forwarded-For` (only behind a proxy you run).
+    pub behind_proxy: bool,
+    pub pool_size: u32,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("database_url", &self.database_url.redacted())
+            .field("bind", &self.bind)
+            .field("public_url", &self.public_url)
+            .field("behind_proxy", &self.behind_proxy)
+            .field("pool_size", &self.pool_size)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Config {
+    /// Reads the environment. The secret key comes from `BILLPANEL_SECRET_KEY`, else from
+    /// `data/secret.key`, which is created once so sessions survive restarts.
+    pub fn from_env() -> Result<Self, String> {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        let database_url = DatabaseUrl::parse(
+            &var("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.into()),
+        )?;
+        let bind = var("BILLPANEL_BIND").unwrap_or_else(|| DEFAULT_BIND.into());
+        let public_url = var("BILLPANEL_PUBLIC_URL").unwrap_or_else(|| format!("http://{bind}"));
+        let secret_key = match var("BILLPANEL_SECRET_KEY") {
+            Some(key) => key.into_bytes(),
+            None => load_or_create_key(Path::new("data/secret.key"))?,
+        };
+        if secret_key.len() < 32 {
+            return Err("BILLPANEL_SECRET_KEY must be at least 32 characters long".into());
+        }
+        let pool_size = match var("BILLPANEL_DB_POOL") {
+            Some(v) => v
+                .parse()
+                .ok()
+                .filter(|n| (1..=256).contains(n))
+                .ok_or("BILLPANEL_DB_POOL must be a number from 1 to 256")?,
+            None => 8,
+        };
+        Ok(Self {
+            database_url,
+            bind,
+            public_url,
+            secret_key,
+            admin_email: var("BILLPANEL_ADMIN_EMAIL"),
+            admin_password: var("BILLPANEL_ADMIN_PASSWORD"),
+            behind_proxy: var("BILLPANEL_BEHIND_PROXY").is_some_and(|v| v == "1" || v == "true"),
+            pool_size,
+        })
+    }
+
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+}
+
+/// Reads the key file, or writes a new random key to it (readable by the owner only).
+fn load_or_create_key(path: &Path) -> Result<Vec<u8>, String> {
+    match std::fs::read_to_string(path) {
+        Ok(text) if text.trim().len() >= 32 => return Ok(text.trim().as_bytes().to_vec()),
+        Ok(_) => {
+            return Err(format!(
+                "{} holds no key of at least 32 characters",
+                path.display()
+            ));
+        }
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            return Err(format!("cannot read {}: {e}", path.display()));
+        }
+        Err(_) => {}
+    }
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    }
+    let key = random_hex(64);
+    write_private(path, &key).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    Ok(key.into_bytes())
+}
+
+fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path)?;
+    file.write_all(contents.as_bytes())?;
+    file.sync_all()
+}
+
+/// `bytes` random bytes as lowercase hex.
+pub fn random_hex(bytes: usize) -> String {
+    use rand::RngCore;
+    let mut buf = vec![0u8; bytes];
+    rand::rng().fill_bytes(&mut buf);
+    buf.iter().map(|b| format!("{b:02x}")).collect()
+}

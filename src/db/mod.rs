@@ -1,0 +1,290 @@
+//! Database access: the connection type for both engines, the pool, migrations and transactions.
+//! Nothing here knows about HTTP; the domain layer calls it with a borrowed connection.
+
+pub mod models;
+pub mod schema;
+
+use std::path::Path;
+use std::time::Duration;
+
+use chrono::{NaiveDateTime, SubsecRound, Utc};
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::prelude::*;
+use diesel::r2d2::{self, ManageConnection, Pool, PooledConnection};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+/// A connection to either engine; the variant is chosen by the database URL's scheme.
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    Postgresql(diesel::PgConnection),
+    Sqlite(diesel::SqliteConnection),
+}
+
+pub type DbPool = Pool<ConnectionManager>;
+pub type PooledDb = PooledConnection<ConnectionManager>;
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// Which engine a database URL names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+/// A parsed `DATABASE_URL`: `sqlite://path/to/file.db` or `postgres://...`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DatabaseUrl {
+    pub engine: Engine,
+    /// For SQLite the file path, for PostgreSQL the whole URL.
+    pub target: String,
+}
+
+impl DatabaseUrl {
+    pub fn parse(url: &str) -> Result<Self, String> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(Self {
+                engine: Engine::Postgres,
+                target: url.to_owned(),
+            });
+        }
+        let path = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+            .ok_or_else(|| {
+                format!("DATABASE_URL must start with sqlite:// or postgres://, got {url:?}")
+            })?;
+        if path.is_empty() {
+            return Err("DATABASE_URL names no SQLite file".into());
+        }
+        Ok(Self {
+            engine: Engine::Sqlite,
+            target: path.to_owned(),
+        })
+    }
+
+    /// The URL without a password, for logs.
+    pub fn redacted(&self) -> String {
+        match self.engine {
+            Engine::Sqlite => format!("sqlite://{}", self.target),
+            Engine::Postgres => match (self.target.find("://"), self.target.rfind('@')) {
+                (Some(scheme_end), Some(at)) if at > scheme_end => {
+                    let userinfo = &self.target[scheme_end + 3..at];
+                    let user = userinfo.split(':').next().unwrap_or("");
+                    format!(
+                        "{}{}@{}",
+                        &self.target[..scheme_end + 3],
+                        user,
+                        &self.target[at + 1..]
+                    )
+                }
+                _ => self.target.clone(),
+            },
+        }
+    }
+}
+
+/// Opens connections of the engine named by the URL and prepares each one. Written by hand
+/// (rather than diesel's manager) so a refused PostgreSQL connection reports its real cause.
+#[derive(Debug, Clone)]
+pub struct ConnectionManager {
+    url: DatabaseUrl,
+}
+
+/// Settings applied to every SQLite connection: WAL so readers never wait for the writer,
+/// FULL sync so a committed payment survives a power cut, a busy timeout so writers queue
+/// instead of failing, and a page cache and mmap sized for 100,000 clients.
+/// The busy timeout comes first: switching a new file to WAL needs a lock that the pool's other
+/// new connections may be holding.
+const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 5000;
+PRAGMA journal_mode = WAL;
+PRAGMA synchronous = FULL;
+PRAGMA foreign_keys = ON;
+PRAGMA cache_size = -16384;
+PRAGMA mmap_size = 268435456;
+PRAGMA temp_store = MEMORY;";
+
+impl ManageConnection for ConnectionManager {
+    type Connection = DbConnection;
+    type Error = r2d2::Error;
+
+    fn connect(&self) -> Result<DbConnection, r2d2::Error> {
+        match self.url.engine {
+            Engine::Postgres => {
+                let mut conn = diesel::PgConnection::establish(&self.url.target)
+                    .map_err(r2d2::Error::ConnectionError)?;
+                conn.batch_execute("SET TIME ZONE 'UTC'")
+                    .map_err(r2d2::Error::QueryError)?;
+                Ok(DbConnection::Postgresql(conn))
+            }
+            Engine::Sqlite => {
+                let mut conn = diesel::SqliteConnection::establish(&self.url.target)
+                    .map_err(r2d2::Error::ConnectionError)?;
+                conn.batch_execute(SQLITE_PRAGMAS)
+                    .map_err(r2d2::Error::QueryError)?;
+                Ok(DbConnection::Sqlite(conn))
+            }
+        }
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), r2d2::Error> {
+        conn.batch_execute("SELECT 1")
+            .map_err(r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, _conn: &mut DbConnection) -> bool {
+        false
+    }
+}
+
+/// Builds the pool. For SQLite the file's folder is created first (SQLite creates no folders).
+pub fn connect(url: &DatabaseUrl, max_size: u32) -> Result<DbPool, String> {
+    if url.engine == Engine::Sqlite
+        && let Some(dir) = Path::new(&url.target).parent()
+        && !dir.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create the folder {}: {e}", dir.display()))?;
+    }
+    if url.engine == Engine::Sqlite {
+        // WAL mode is kept in the file. Switch it once here, alone: the pool opens its
+        // connections in parallel, and a new file cannot change mode under their locks.
+        let manager = ConnectionManager { url: url.clone() };
+        manager
+            .connect()
+            .map_err(|e| format!("cannot open {}: {e}", url.redacted()))?;
+    }
+    Pool::builder()
+        .max_size(max_size)
+        // Fail fast instead of queueing forever when the database is gone or saturated.
+        .connection_timeout(Duration::from_secs(3))
+        .build(ConnectionManager { url: url.clone() })
+        .map_err(|e| format!("cannot connect to {}: {e}", url.redacted()))
+}
+
+/// Applies pending migrations under a lock, so two servers starting together on a fresh
+/// database do not race: SQLite takes an exclusive transaction, PostgreSQL an advisory lock.
+/// Returns the versions applied.
+pub fn run_migrations(conn: &mut DbConnection) -> Result<Vec<String>, String> {
+    fn apply<C>(conn: &mut C, migrations: EmbeddedMigrations) -> Result<Vec<String>, String>
+    where
+        C: MigrationHarness<C::Backend> + Connection<TransactionManager = AnsiTransactionManager>,
+    {
+        let applied = conn
+            .run_pending_migrations(migrations)
+            .map_err(|e| format!("migration failed: {e}"))?;
+        Ok(applied.iter().map(|v| v.to_string()).collect())
+    }
+    fn finish<C>(conn: &mut C, result: Result<Vec<String>, String>) -> Result<Vec<String>, String>
+    where
+        C: Connection<TransactionManager = AnsiTransactionManager>,
+    {
+        match result {
+            Ok(v) => AnsiTransactionManager::commit_transaction(conn)
+                .map(|_| v)
+                .map_err(|e| format!("cannot commit migrations: {e}")),
+            Err(e) => {
+                let _ = AnsiTransactionManager::rollback_transaction(conn);
+                Err(e)
+            }
+        }
+    }
+    match conn {
+        DbConnection::Sqlite(c) => {
+            AnsiTransactionManager::begin_transaction_sql(c, "BEGIN EXCLUSIVE")
+                .map_err(|e| format!("cannot lock the database for migrations: {e}"))?;
+            let result = apply(c, SQLITE_MIGRATIONS);
+            finish(c, result)
+        }
+        DbConnection::Postgresql(c) => {
+            AnsiTransactionManager::begin_transaction(c)
+                .map_err(|e| format!("cannot start migrations: {e}"))?;
+            let locked = diesel::sql_query("SELECT pg_advisory_xact_lock(7468003)")
+                .execute(c)
+                .map_err(|e| format!("cannot lock the database for migrations: {e}"));
+            let result = locked.and_then(|_| apply(c, POSTGRES_MIGRATIONS));
+            finish(c, result)
+        }
+    }
+}
+
+/// Runs `f` in a transaction that writes. On SQLite it starts with `BEGIN IMMEDIATE`, taking
+/// the write lock up front so that two writers queue on the busy timeout instead of one
+/// failing halfway; on PostgreSQL it is an ordinary transaction. Nested calls use savepoints.
+pub fn write_transaction<T, E>(
+    conn: &mut DbConnection,
+    f: impl FnOnce(&mut DbConnection) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<diesel::result::Error>,
+{
+    let begun = match conn {
+        DbConnection::Sqlite(c) => {
+            let depth =
+                AnsiTransactionManager::transaction_manager_status_mut(c).transaction_depth()?;
+            if depth.is_some() {
+                return conn.transaction(f);
+            }
+            AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")
+        }
+        DbConnection::Postgresql(_) => return conn.transaction(f),
+    };
+    begun?;
+    match f(conn) {
+        Ok(value) => {
+            match <DbConnection as Connection>::TransactionManager::commit_transaction(conn) {
+                Ok(()) => Ok(value),
+                Err(e) => {
+                    let _ = <DbConnection as Connection>::TransactionManager::rollback_transaction(
+                        conn,
+                    );
+                    Err(e.into())
+                }
+            }
+        }
+        Err(e) => {
+            <DbConnection as Connection>::TransactionManager::rollback_transaction(conn)?;
+            Err(e)
+        }
+    }
+}
+
+/// The current time as stored: UTC, truncated to microseconds so both engines keep it alike.
+pub fn now() -> NaiveDateTime {
+    Utc::now().naive_utc().trunc_subsecs(6)
+}
+
+/// True when a database error is a unique-key violation (a duplicate email, a second charge).
+pub fn is_unique_violation(e: &diesel::result::Error) -> bool {
+    matches!(
+        e,
+        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)
+    )
+}
+
+/// Moves the SQLite write-ahead log into the database file so it never grows without bound
+/// under steady reads; a no-op on PostgreSQL.
+pub fn checkpoint(conn: &mut DbConnection) -> QueryResult<()> {
+    match conn {
+        DbConnection::Sqlite(c) => c.batch_execute("PRAGMA wal_checkpoint(TRUNCATE)"),
+        DbConnection::Postgresql(_) => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_database_urls() {
+        let sqlite = DatabaseUrl::parse("sqlite://data/billpanel.db").unwrap();
+        assert_eq!(sqlite.engine, Engine::Sqlite);
+        assert_eq!(sqlite.target, "data/billpanel.db");
+        let pg = DatabaseUrl::parse("postgres://bp:secret@db:5432/billpanel").unwrap();
+        assert_eq!(pg.engine, Engine::Postgres);
+        assert_eq!(pg.redacted(), "postgres://bp@db:5432/billpanel");
+        assert!(DatabaseUrl::parse("mysql://x").is_err());
+        assert!(DatabaseUrl::parse("sqlite://").is_err());
+    }
+}

@@ -1,0 +1,65 @@
+//! The `audit_events` table: append-only. There is no update or delete here on purpose.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::DbConnection;
+use crate::db::schema::audit_events;
+use crate::ids::{AuditEventId, ClientId, EmployeeId, UserId};
+
+#[derive(Debug, Clone, Queryable, Identifiable)]
+#[diesel(table_name = audit_events)]
+pub struct AuditEvent {
+    pub id: AuditEventId,
+    pub at: NaiveDateTime,
+    pub employee_id: Option<EmployeeId>,
+    pub user_id: Option<UserId>,
+    /// The client acted as: the client's own user, or an employee impersonating it.
+    pub client_id: Option<ClientId>,
+    /// Who did it, as it read at the time ("admin@example.com", "system").
+    pub actor: String,
+    pub action: String,
+    pub object_type: String,
+    pub object_id: Option<i64>,
+    pub changes: String,
+    pub ip: String,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = audit_events)]
+pub struct NewAuditEvent<'a> {
+    pub at: NaiveDateTime,
+    pub employee_id: Option<EmployeeId>,
+    pub user_id: Option<UserId>,
+    pub client_id: Option<ClientId>,
+    pub actor: &'a str,
+    pub action: &'a str,
+    pub object_type: &'a str,
+    pub object_id: Option<i64>,
+    pub changes: &'a str,
+    pub ip: &'a str,
+}
+
+impl AuditEvent {
+    pub fn insert(conn: &mut DbConnection, new: &NewAuditEvent<'_>) -> QueryResult<()> {
+        diesel::insert_into(audit_events::table)
+            .values(new)
+            .execute(conn)
+            .map(|_| ())
+    }
+
+    /// The newest events first.
+    pub fn latest(conn: &mut DbConnection, limit: i64) -> QueryResult<Vec<AuditEvent>> {
+        audit_events::table
+            .order((audit_events::at.desc(), audit_events::id.desc()))
+            .limit(limit)
+            .load(conn)
+    }
+
+    pub fn count_action(conn: &mut DbConnection, action: &str) -> QueryResult<i64> {
+        audit_events::table
+            .filter(audit_events::action.eq(action))
+            .count()
+            .get_result(conn)
+    }
+}

@@ -1,0 +1,78 @@
+//! The `employees` table: staff who sign in to the admin area.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::DbConnection;
+use crate::db::schema::employees;
+use crate::ids::EmployeeId;
+
+#[derive(Debug, Clone, Queryable, Identifiable)]
+#[diesel(table_name = employees)]
+pub struct Employee {
+    pub id: EmployeeId,
+    pub email: String,
+    pub name: String,
+    pub password_hash: String,
+    pub enabled: bool,
+    pub is_superuser: bool,
+    /// Raised on sign-out, password change and disabling: every session holding an older
+    /// value is ended on its next request.
+    pub session_version: i64,
+    pub created_at: NaiveDateTime,
+    pub last_sign_in_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = employees)]
+pub struct NewEmployee<'a> {
+    pub email: &'a str,
+    pub name: &'a str,
+    pub password_hash: &'a str,
+    pub enabled: bool,
+    pub is_superuser: bool,
+    pub created_at: NaiveDateTime,
+}
+
+impl Employee {
+    pub fn find(conn: &mut DbConnection, id: EmployeeId) -> QueryResult<Option<Employee>> {
+        employees::table.find(id).first(conn).optional()
+    }
+
+    pub fn find_by_email(conn: &mut DbConnection, email: &str) -> QueryResult<Option<Employee>> {
+        employees::table
+            .filter(employees::email.eq(email))
+            .first(conn)
+            .optional()
+    }
+
+    pub fn count(conn: &mut DbConnection) -> QueryResult<i64> {
+        employees::table.count().get_result(conn)
+    }
+
+    pub fn insert(conn: &mut DbConnection, new: &NewEmployee<'_>) -> QueryResult<Employee> {
+        diesel::insert_into(employees::table)
+            .values(new)
+            .returning(employees::all_columns)
+            .get_result(conn)
+    }
+
+    pub fn record_sign_in(
+        conn: &mut DbConnection,
+        id: EmployeeId,
+        at: NaiveDateTime,
+    ) -> QueryResult<()> {
+        diesel::update(employees::table.find(id))
+            .set(employees::last_sign_in_at.eq(at))
+            .execute(conn)
+            .map(|_| ())
+    }
+
+    /// Ends every session of this employee.
+    pub fn bump_session_version(conn: &mut DbConnection, id: EmployeeId) -> QueryResult<()> {
+        diesel::update(employees::table.find(id))
+            .set(employees::session_version.eq(employees::session_version + 1))
+            .execute(conn)
+            .map(|_| ())
+    }
+}

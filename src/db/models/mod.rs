@@ -1,0 +1,20 @@
+//! One file per table: the row struct, `New<Entity>` for inserts and the queries as
+//! associated functions. No business rules here; those live in `crate::domain`.
+
+pub mod account;
+pub mod audit_event;
+pub mod client;
+pub mod currency;
+pub mod employee;
+pub mod provider;
+pub mod sign_in_throttle;
+pub mod user;
+
+pub use account::{Account, NewAccount};
+pub use audit_event::{AuditEvent, NewAuditEvent};
+pub use client::{Client, NewClient};
+pub use currency::Currency;
+pub use employee::{Employee, NewEmployee};
+pub use provider::Provider;
+pub use sign_in_throttle::SignInThrottle;
+pub use user::{NewUser, User};

@@ -1,0 +1,86 @@
+//! The `users` table: the logins of a client. The owner is the first one and cannot be
+//! removed by the client.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::DbConnection;
+use crate::db::schema::users;
+use crate::ids::{ClientId, UserId};
+
+#[derive(Debug, Clone, Queryable, Identifiable)]
+#[diesel(table_name = users)]
+pub struct User {
+    pub id: UserId,
+    pub client_id: ClientId,
+    pub email: String,
+    pub name: String,
+    pub password_hash: String,
+    pub is_owner: bool,
+    pub enabled: bool,
+    /// See `Employee::session_version`.
+    pub session_version: i64,
+    pub created_at: NaiveDateTime,
+    pub last_sign_in_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = users)]
+pub struct NewUser<'a> {
+    pub client_id: ClientId,
+    pub email: &'a str,
+    pub name: &'a str,
+    pub password_hash: &'a str,
+    pub is_owner: bool,
+    pub enabled: bool,
+    pub created_at: NaiveDateTime,
+}
+
+impl User {
+    pub fn find(conn: &mut DbConnection, id: UserId) -> QueryResult<Option<User>> {
+        users::table.find(id).first(conn).optional()
+    }
+
+    pub fn find_by_email(conn: &mut DbConnection, email: &str) -> QueryResult<Option<User>> {
+        users::table
+            .filter(users::email.eq(email))
+            .first(conn)
+            .optional()
+    }
+
+    pub fn insert(conn: &mut DbConnection, new: &NewUser<'_>) -> QueryResult<User> {
+        diesel::insert_into(users::table)
+            .values(new)
+            .returning(users::all_columns)
+            .get_result(conn)
+    }
+
+    pub fn record_sign_in(
+        conn: &mut DbConnection,
+        id: UserId,
+        at: NaiveDateTime,
+    ) -> QueryResult<()> {
+        diesel::update(users::table.find(id))
+            .set(users::last_sign_in_at.eq(at))
+            .execute(conn)
+            .map(|_| ())
+    }
+
+    /// Enables or disables the user; disabling also ends its sessions.
+    pub fn set_enabled(conn: &mut DbConnection, id: UserId, enabled: bool) -> QueryResult<usize> {
+        diesel::update(users::table.find(id))
+            .set((
+                users::enabled.eq(enabled),
+                users::session_version.eq(users::session_version + 1),
+            ))
+            .execute(conn)
+    }
+
+    /// Ends every session of this user.
+    pub fn bump_session_version(conn: &mut DbConnection, id: UserId) -> QueryResult<()> {
+        diesel::update(users::table.find(id))
+            .set(users::session_version.eq(users::session_version + 1))
+            .execute(conn)
+            .map(|_| ())
+    }
+}

@@ -1,0 +1,238 @@
+// One portable schema for both engines. It matches what `diesel print-schema` prints for the
+// PostgreSQL migrations; the SQLite migrations create the same columns (INTEGER ids read as BigInt).
+
+diesel::table! {
+    accounts (id) {
+        id -> BigInt,
+        client_id -> BigInt,
+        provider_id -> BigInt,
+        balance -> BigInt,
+        credit_limit -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    audit_events (id) {
+        id -> BigInt,
+        at -> Timestamp,
+        employee_id -> Nullable<BigInt>,
+        user_id -> Nullable<BigInt>,
+        client_id -> Nullable<BigInt>,
+        actor -> Text,
+        action -> Text,
+        object_type -> Text,
+        object_id -> Nullable<BigInt>,
+        changes -> Text,
+        ip -> Text,
+    }
+}
+
+diesel::table! {
+    client_group_members (client_group_id, client_id) {
+        client_group_id -> BigInt,
+        client_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    client_groups (id) {
+        id -> BigInt,
+        name -> Text,
+        description -> Text,
+        discount_bp -> Integer,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    clients (id) {
+        id -> BigInt,
+        name -> Text,
+        kind -> Text,
+        country -> Text,
+        language -> Text,
+        comment -> Text,
+        enabled -> Bool,
+        registered_by -> Nullable<BigInt>,
+        registration_ip -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    companies (id) {
+        id -> BigInt,
+        legal_name -> Text,
+        kind -> Text,
+        tax_id -> Text,
+        registration_number -> Text,
+        legal_address -> Text,
+        postal_address -> Text,
+        bank_details -> Text,
+        email -> Text,
+        phone -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    company_providers (company_id, provider_id) {
+        company_id -> BigInt,
+        provider_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    currencies (id) {
+        id -> BigInt,
+        code -> Text,
+        name -> Text,
+        exponent -> Integer,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    department_grants (department_id, permission) {
+        department_id -> BigInt,
+        permission -> Text,
+    }
+}
+
+diesel::table! {
+    department_members (department_id, employee_id) {
+        department_id -> BigInt,
+        employee_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    departments (id) {
+        id -> BigInt,
+        name -> Text,
+        shown_in_support -> Bool,
+        business_hours -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    employee_grants (employee_id, permission) {
+        employee_id -> BigInt,
+        permission -> Text,
+    }
+}
+
+diesel::table! {
+    employees (id) {
+        id -> BigInt,
+        email -> Text,
+        name -> Text,
+        password_hash -> Text,
+        enabled -> Bool,
+        is_superuser -> Bool,
+        session_version -> BigInt,
+        created_at -> Timestamp,
+        last_sign_in_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    payers (id) {
+        id -> BigInt,
+        client_id -> BigInt,
+        kind -> Text,
+        name -> Text,
+        email -> Text,
+        phone -> Text,
+        country -> Text,
+        postal_address -> Text,
+        legal_address -> Text,
+        tax_id -> Text,
+        registration_number -> Text,
+        contact_person -> Text,
+        bank_details -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    providers (id) {
+        id -> BigInt,
+        name -> Text,
+        currency_id -> BigInt,
+        notification_email -> Text,
+        site_url -> Text,
+        time_zone -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sign_in_throttles (key) {
+        key -> Text,
+        failures -> Integer,
+        first_failed_at -> Timestamp,
+        locked_until -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    user_grants (user_id, permission) {
+        user_id -> BigInt,
+        permission -> Text,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> BigInt,
+        client_id -> BigInt,
+        email -> Text,
+        name -> Text,
+        password_hash -> Text,
+        is_owner -> Bool,
+        enabled -> Bool,
+        session_version -> BigInt,
+        created_at -> Timestamp,
+        last_sign_in_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(accounts -> clients (client_id));
+diesel::joinable!(accounts -> providers (provider_id));
+diesel::joinable!(client_group_members -> client_groups (client_group_id));
+diesel::joinable!(client_group_members -> clients (client_id));
+diesel::joinable!(company_providers -> companies (company_id));
+diesel::joinable!(company_providers -> providers (provider_id));
+diesel::joinable!(department_grants -> departments (department_id));
+diesel::joinable!(department_members -> departments (department_id));
+diesel::joinable!(department_members -> employees (employee_id));
+diesel::joinable!(employee_grants -> employees (employee_id));
+diesel::joinable!(payers -> clients (client_id));
+diesel::joinable!(providers -> currencies (currency_id));
+diesel::joinable!(user_grants -> users (user_id));
+diesel::joinable!(users -> clients (client_id));
+diesel::joinable!(clients -> employees (registered_by));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    accounts,
+    audit_events,
+    client_group_members,
+    client_groups,
+    clients,
+    companies,
+    company_providers,
+    currencies,
+    department_grants,
+    department_members,
+    departments,
+    employee_grants,
+    employees,
+    payers,
+    providers,
+    sign_in_throttles,
+    user_grants,
+    users,
+);

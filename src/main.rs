@@ -1,0 +1,91 @@
+//! The `billpanel` command: `serve` (the default), `migrate`, `create-admin`.
+
+use std::io::BufRead;
+use std::process::ExitCode;
+
+use billpanel::config::Config;
+use billpanel::domain::{Actor, DomainError, bootstrap};
+use billpanel::server;
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "billpanel",
+    version,
+    about = "Billing platform for hosting and service providers"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the admin and client areas (the default).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Add an administrator. Without --password, the password is read from standard input.
+    CreateAdmin {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        password: Option<String>,
+    },
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,actix_server=warn".into()),
+        )
+        .init();
+    let cli = Cli::parse();
+    let result =
+        Config::from_env().and_then(|config| match cli.command.unwrap_or(Command::Serve) {
+            Command::Serve => actix_web::rt::System::new().block_on(server::serve(config)),
+            Command::Migrate => {
+                server::open_database(&config).map(|_| println!("migrations are up to date"))
+            }
+            Command::CreateAdmin { email, password } => create_admin(&config, &email, password),
+        });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("billpanel: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn create_admin(config: &Config, email: &str, password: Option<String>) -> Result<(), String> {
+    let password = match password {
+        Some(p) => p,
+        None => {
+            let mut line = String::new();
+            std::io::stdin()
+                .lock()
+                .read_line(&mut line)
+                .map_err(|e| format!("cannot read the password: {e}"))?;
+            line.trim_end_matches(['\r', '\n']).to_owned()
+        }
+    };
+    let pool = server::open_database(config)?;
+    let mut conn = pool.get().map_err(|e| format!("cannot connect: {e}"))?;
+    match bootstrap::create_admin(&mut conn, &Actor::system(), email, &password) {
+        Ok(employee) => {
+            println!(
+                "created administrator {} (id {})",
+                employee.email, employee.id
+            );
+            Ok(())
+        }
+        Err(DomainError::Invalid(fields)) => Err(fields
+            .iter()
+            .map(|(field, message)| format!("{field}: {message}"))
+            .collect::<Vec<_>>()
+            .join("; ")),
+        Err(e) => Err(e.to_string()),
+    }
+}

@@ -1,0 +1,85 @@
+//! Starting billpanel: connect, migrate, make sure an administrator exists, serve.
+
+use std::time::Duration;
+
+use actix_web::HttpServer;
+
+use crate::config::Config;
+use crate::db::{self, DbPool, Engine};
+use crate::domain::bootstrap;
+use crate::web::{self, AppState};
+
+/// Connects and applies pending migrations. Used by `serve` and `migrate`.
+pub fn open_database(config: &Config) -> Result<DbPool, String> {
+    let pool = db::connect(&config.database_url, config.pool_size)?;
+    let mut conn = pool.get().map_err(|e| format!("cannot connect: {e}"))?;
+    let applied = db::run_migrations(&mut conn)?;
+    for version in &applied {
+        tracing::info!(version = %version, "applied migration");
+    }
+    Ok(pool)
+}
+
+/// Creates the first administrator when there is no employee, and says so once in the log.
+pub fn ensure_admin(pool: &DbPool, config: &Config) -> Result<(), String> {
+    let mut conn = pool.get().map_err(|e| format!("cannot connect: {e}"))?;
+    let created = bootstrap::ensure_admin(
+        &mut conn,
+        config.admin_email.as_deref(),
+        config.admin_password.as_deref(),
+    )
+    .map_err(|e| format!("cannot create the administrator: {e}"))?;
+    if let Some(admin) = created {
+        match admin.generated_password {
+            Some(password) => tracing::warn!(
+                "Created the administrator {} with the password {password} \
+                 (shown only this once: sign in at /admin/login and keep it safe)",
+                admin.employee.email
+            ),
+            None => tracing::info!(
+                "Created the administrator {} with the password from BILLPANEL_ADMIN_PASSWORD",
+                admin.employee.email
+            ),
+        }
+    }
+    Ok(())
+}
+
+/// `billpanel serve`: runs until stopped.
+pub async fn serve(config: Config) -> Result<(), String> {
+    tracing::info!(database = %config.database_url.redacted(), "starting billpanel");
+    let pool = open_database(&config)?;
+    ensure_admin(&pool, &config)?;
+    if config.database_url.engine == Engine::Sqlite {
+        spawn_checkpointer(pool.clone());
+    }
+    let bind = config.bind.clone();
+    let state = AppState::new(pool, config);
+    let server = HttpServer::new(move || web::app(state.clone()))
+        .bind(&bind)
+        .map_err(|e| format!("cannot listen on {bind}: {e}"))?;
+    tracing::info!("billpanel is listening on http://{bind}");
+    server
+        .run()
+        .await
+        .map_err(|e| format!("server stopped: {e}"))
+}
+
+/// Checkpoints the SQLite write-ahead log every second so it stays small and reads stay fast.
+fn spawn_checkpointer(pool: DbPool) {
+    let spawned = std::thread::Builder::new()
+        .name("wal-checkpoint".into())
+        .spawn(move || {
+            loop {
+                std::thread::sleep(Duration::from_secs(1));
+                if let Ok(mut conn) = pool.get()
+                    && let Err(e) = db::checkpoint(&mut conn)
+                {
+                    tracing::debug!("WAL checkpoint skipped: {e}");
+                }
+            }
+        });
+    if let Err(e) = spawned {
+        tracing::warn!("cannot start the WAL checkpoint thread: {e}");
+    }
+}

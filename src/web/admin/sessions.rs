@@ -1,0 +1,75 @@
+//! Employees sign in at `/admin/login` and out at `/admin/logout`.
+
+use actix_session::Session;
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+
+use crate::domain::auth::{self, Area};
+use crate::web::identity::{self, Identity, Staff, Visitor};
+use crate::web::page::{self, Flash, PageContext};
+use crate::web::public::sessions::{NextQuery, SignInForm, SignInPage, refusal_message};
+use crate::web::{AppState, WebError};
+
+fn admin_page(ctx: PageContext, email: String, next: String, error: String) -> SignInPage {
+    SignInPage {
+        ctx,
+        area_title: "Staff sign-in",
+        action: "/admin/login",
+        email,
+        next,
+        error,
+        show_register: false,
+    }
+}
+
+pub async fn new(ctx: PageContext, query: web::Query<NextQuery>) -> Result<HttpResponse, WebError> {
+    if matches!(ctx.identity, Some(Identity::Employee(_))) {
+        return Ok(page::redirect("/admin"));
+    }
+    let page = admin_page(ctx, String::new(), query.into_inner().next, String::new());
+    page::render_with(StatusCode::OK, &page)
+}
+
+pub async fn create(
+    state: web::Data<AppState>,
+    session: Session,
+    ctx: PageContext,
+    visitor: Visitor,
+    form: web::Form<SignInForm>,
+) -> Result<HttpResponse, WebError> {
+    let SignInForm {
+        email,
+        password,
+        next,
+    } = form.into_inner();
+    let ip = visitor.actor.ip.clone();
+    let login_email = email.clone();
+    let outcome = state
+        .db_with_password_work(move |conn| {
+            Ok::<_, WebError>(auth::sign_in_employee(conn, &ip, &login_email, &password))
+        })
+        .await?;
+    match outcome {
+        Ok(employee) => {
+            identity::start_employee_session(&session, &employee)?;
+            let target = page::safe_next(Area::Admin, &next).unwrap_or("/admin");
+            Ok(page::redirect(target))
+        }
+        Err(refusal) => {
+            let (status, message) = refusal_message(refusal).await?;
+            page::render_with(status, &admin_page(ctx, email, next, message))
+        }
+    }
+}
+
+pub async fn destroy(
+    state: web::Data<AppState>,
+    session: Session,
+    staff: Staff,
+) -> Result<HttpResponse, WebError> {
+    let actor = staff.actor;
+    state.db(move |conn| auth::sign_out(conn, &actor)).await?;
+    identity::end_session(&session);
+    Flash::success("You have signed out.").set(&session);
+    Ok(page::redirect("/admin/login"))
+}

@@ -1,0 +1,271 @@
+//! Who is making the request. The session holds only ids and a session version; the
+//! identity is read again from the database on every request (once, then cached in the
+//! request), so disabling someone or signing them out ends their sessions at once.
+//!
+//! Extractors build on each other: session → `Identity` → `Staff` / `ClientUser`.
+//! A handler states who may call it by the extractor in its signature.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_session::{Session, SessionExt};
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::middleware::Next;
+use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
+
+use crate::db::models::{Client, Employee, User};
+use crate::domain::auth::{self, Area};
+use crate::domain::{Actor, ActorKind};
+use crate::ids::{EmployeeId, UserId};
+use crate::web::page::Flash;
+use crate::web::{AppState, WebError};
+
+const EMPLOYEE_ID: &str = "employee_id";
+const USER_ID: &str = "user_id";
+const SESSION_VERSION: &str = "session_version";
+
+/// The signed-in person, freshly read from the database.
+#[derive(Debug, Clone)]
+pub enum Identity {
+    Employee(Employee),
+    ClientUser { user: User, client: Client },
+}
+
+impl Identity {
+    pub fn area(&self) -> Area {
+        match self {
+            Identity::Employee(_) => Area::Admin,
+            Identity::ClientUser { .. } => Area::Client,
+        }
+    }
+
+    pub fn display_name(&self) -> &str {
+        match self {
+            Identity::Employee(e) => &e.name,
+            Identity::ClientUser { user, .. } => &user.name,
+        }
+    }
+
+    pub fn email(&self) -> &str {
+        match self {
+            Identity::Employee(e) => &e.email,
+            Identity::ClientUser { user, .. } => &user.email,
+        }
+    }
+
+    pub fn actor(&self, ip: String) -> Actor {
+        let kind = match self {
+            Identity::Employee(e) => ActorKind::Employee {
+                id: e.id,
+                email: e.email.clone(),
+                is_superuser: e.is_superuser,
+            },
+            Identity::ClientUser { user, .. } => ActorKind::ClientUser {
+                id: user.id,
+                client_id: user.client_id,
+                email: user.email.clone(),
+            },
+        };
+        Actor { kind, ip }
+    }
+}
+
+/// The request's identity, cached in the request's extensions.
+#[derive(Clone)]
+struct Resolved(Option<Identity>);
+
+/// Reads the identity behind the request's session. A session that no longer matches the
+/// database (disabled, signed out elsewhere, password changed) is emptied.
+pub async fn resolve(req: &HttpRequest) -> Result<Option<Identity>, WebError> {
+    if let Some(Resolved(identity)) = req.extensions().get::<Resolved>() {
+        return Ok(identity.clone());
+    }
+    let session = req.get_session();
+    let version: Option<i64> = session.get(SESSION_VERSION).unwrap_or(None);
+    let employee_id: Option<EmployeeId> = session.get(EMPLOYEE_ID).unwrap_or(None);
+    let user_id: Option<UserId> = session.get(USER_ID).unwrap_or(None);
+    let state = app_state(req)?;
+    let identity = match (employee_id, user_id, version) {
+        (Some(id), _, Some(version)) => state
+            .db(move |conn| auth::session_employee(conn, id, version))
+            .await?
+            .map(Identity::Employee),
+        (None, Some(id), Some(version)) => state
+            .db(move |conn| auth::session_user(conn, id, version))
+            .await?
+            .map(|(user, client)| Identity::ClientUser { user, client }),
+        _ => None,
+    };
+    if identity.is_none() && (employee_id.is_some() || user_id.is_some()) {
+        end_session(&session);
+        Flash::info("Your session has ended. Please sign in again.").set(&session);
+    }
+    req.extensions_mut().insert(Resolved(identity.clone()));
+    Ok(identity)
+}
+
+fn app_state(req: &HttpRequest) -> Result<web::Data<AppState>, WebError> {
+    req.app_data::<web::Data<AppState>>()
+        .cloned()
+        .ok_or_else(|| WebError::Internal("application state missing".into()))
+}
+
+/// Starts a session for an employee: a new session id, a new CSRF token.
+pub fn start_employee_session(session: &Session, employee: &Employee) -> Result<(), WebError> {
+    end_session(session);
+    session.insert(EMPLOYEE_ID, employee.id)?;
+    session.insert(SESSION_VERSION, employee.session_version)?;
+    Ok(())
+}
+
+/// Starts a session for a client user: a new session id, a new CSRF token.
+pub fn start_user_session(session: &Session, user: &User) -> Result<(), WebError> {
+    end_session(session);
+    session.insert(USER_ID, user.id)?;
+    session.insert(SESSION_VERSION, user.session_version)?;
+    Ok(())
+}
+
+/// Forgets everything in the session and renews its id.
+pub fn end_session(session: &Session) {
+    session.clear();
+    session.renew();
+}
+
+/// The address of the person making the request: the peer address, or the forwarded one
+/// when billpanel is configured to sit behind a proxy.
+pub fn client_ip(req: &HttpRequest) -> String {
+    let behind_proxy = req
+        .app_data::<web::Data<AppState>>()
+        .is_some_and(|s| s.config.behind_proxy);
+    if behind_proxy {
+        if let Some(ip) = req.connection_info().realip_remote_addr() {
+            return ip.to_owned();
+        }
+    }
+    req.peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_default()
+}
+
+type LocalFuture<T> = Pin<Box<dyn Future<Output = Result<T, WebError>>>>;
+
+/// An employee signed in to the admin area. Anyone else: sign-in page or 403.
+pub struct Staff {
+    pub employee: Employee,
+    pub actor: Actor,
+}
+
+impl FromRequest for Staff {
+    type Error = WebError;
+    type Future = LocalFuture<Self>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            match resolve(&req).await? {
+                Some(Identity::Employee(employee)) => {
+                    let actor = Identity::Employee(employee.clone()).actor(client_ip(&req));
+                    Ok(Staff { employee, actor })
+                }
+                Some(Identity::ClientUser { .. }) => Err(WebError::Forbidden),
+                None => Err(sign_in_required(&req, Area::Admin)),
+            }
+        })
+    }
+}
+
+/// A user of a client signed in to the client area. Anyone else: sign-in page or 403.
+pub struct ClientUser {
+    pub user: User,
+    pub client: Client,
+    pub actor: Actor,
+}
+
+impl FromRequest for ClientUser {
+    type Error = WebError;
+    type Future = LocalFuture<Self>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            match resolve(&req).await? {
+                Some(identity @ Identity::ClientUser { .. }) => {
+                    let actor = identity.actor(client_ip(&req));
+                    let Identity::ClientUser { user, client } = identity else {
+                        return Err(WebError::Internal("identity changed".into()));
+                    };
+                    Ok(ClientUser {
+                        user,
+                        client,
+                        actor,
+                    })
+                }
+                Some(Identity::Employee(_)) => Err(WebError::Forbidden),
+                None => Err(sign_in_required(&req, Area::Client)),
+            }
+        })
+    }
+}
+
+/// Someone who is not signed in, with the address the audit log records.
+pub struct Visitor {
+    pub actor: Actor,
+}
+
+impl FromRequest for Visitor {
+    type Error = WebError;
+    type Future = std::future::Ready<Result<Self, WebError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(Ok(Visitor {
+            actor: Actor::visitor(client_ip(req)),
+        }))
+    }
+}
+
+/// Where to go to sign in; a GET remembers the page to come back to.
+fn sign_in_required(req: &HttpRequest, area: Area) -> WebError {
+    let next = (req.method() == actix_web::http::Method::GET).then(|| match req.query_string() {
+        "" => req.path().to_owned(),
+        q => format!("{}?{q}", req.path()),
+    });
+    WebError::SignInRequired { area, next }
+}
+
+/// Middleware on the `/admin` scope: only employees get through, whatever the handler says.
+pub async fn guard_admin(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    guard(req, next, Area::Admin).await
+}
+
+/// Middleware on the `/client` scope: only client users get through.
+pub async fn guard_client(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    guard(req, next, Area::Client).await
+}
+
+async fn guard(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+    area: Area,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    let refusal = match resolve(req.request()).await {
+        Ok(Some(identity)) if identity.area() == area => None,
+        Ok(Some(_)) => Some(WebError::Forbidden),
+        Ok(None) => Some(sign_in_required(req.request(), area)),
+        Err(e) => Some(e),
+    };
+    match refusal {
+        None => next
+            .call(req)
+            .await
+            .map(ServiceResponse::map_into_left_body),
+        Some(e) => Ok(req.error_response(e).map_into_right_body()),
+    }
+}

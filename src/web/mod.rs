@@ -1,0 +1,149 @@
+//! HTTP: routes, middleware, sessions, pages. Knows nothing of SQL; calls the domain
+//! through `AppState::db`, which runs the blocking work off the async workers.
+
+pub mod admin;
+pub mod assets;
+pub mod client;
+pub mod csrf;
+pub mod error;
+pub mod forms;
+pub mod health;
+pub mod identity;
+pub mod page;
+pub mod public;
+
+use std::sync::Arc;
+
+use actix_session::SessionMiddleware;
+use actix_session::config::{BrowserSession, CookieContentSecurity};
+use actix_session::storage::CookieSessionStore;
+use actix_web::body::MessageBody;
+use actix_web::cookie::{Key, SameSite};
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::middleware::{DefaultHeaders, Logger, from_fn};
+use actix_web::{App, web};
+use tokio::sync::Semaphore;
+
+use crate::config::Config;
+use crate::db::{DbConnection, DbPool};
+
+pub use error::WebError;
+
+/// Largest request body accepted (forms, and later ticket messages of up to 64 KiB).
+pub const MAX_BODY_BYTES: usize = 256 * 1024;
+
+/// What every handler can reach: the pool and the configuration.
+#[derive(Clone)]
+pub struct AppState {
+    pub pool: DbPool,
+    pub config: Arc<Config>,
+    /// Bounds how many password hashes run at once, so a burst of sign-ins cannot take
+    /// every core from the pages.
+    password_work: Arc<Semaphore>,
+}
+
+impl AppState {
+    pub fn new(pool: DbPool, config: Config) -> Self {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        Self {
+            pool,
+            config: Arc::new(config),
+            password_work: Arc::new(Semaphore::new(cores)),
+        }
+    }
+
+    /// Runs `f` with a pooled connection on the blocking thread pool.
+    pub async fn db<T, E, F>(&self, f: F) -> Result<T, WebError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: Into<WebError> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        web::block(move || {
+            let mut conn = pool
+                .get()
+                .map_err(|e| WebError::Unavailable(format!("no database connection: {e}")))?;
+            f(&mut conn).map_err(Into::into)
+        })
+        .await
+        .map_err(|e| WebError::Internal(format!("blocking task failed: {e}")))?
+    }
+
+    /// Like `db`, for work that hashes or verifies a password.
+    pub async fn db_with_password_work<T, E, F>(&self, f: F) -> Result<T, WebError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: Into<WebError> + Send + 'static,
+    {
+        let _permit = self
+            .password_work
+            .acquire()
+            .await
+            .map_err(|e| WebError::Internal(format!("password work closed: {e}")))?;
+        self.db(f).await
+    }
+}
+
+/// The whole application: routes, then middleware from the inside out.
+pub fn app(
+    state: AppState,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let key = Key::derive_from(&state.config.secret_key);
+    let sessions = SessionMiddleware::builder(CookieSessionStore::default(), key)
+        .cookie_name("billpanel_session".into())
+        .cookie_content_security(CookieContentSecurity::Private)
+        .cookie_http_only(true)
+        .cookie_same_site(SameSite::Lax)
+        .cookie_secure(state.config.secure_cookies())
+        .session_lifecycle(BrowserSession::default())
+        .build();
+    App::new()
+        .app_data(web::Data::new(state))
+        .app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
+        .app_data(web::FormConfig::default().limit(MAX_BODY_BYTES))
+        .configure(routes)
+        .default_service(web::to(not_found))
+        .wrap(from_fn(csrf::verify))
+        .wrap(from_fn(error::render_error_pages))
+        .wrap(sessions)
+        .wrap(security_headers())
+        .wrap(Logger::new("%a \"%r\" %s %b %Dms").exclude("/healthz"))
+}
+
+/// The route table of the whole application.
+fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/", web::get().to(public::home))
+        .route("/healthz", web::get().to(health::healthz))
+        .route("/static/{path:.*}", web::get().to(assets::serve))
+        .configure(public::routes)
+        .configure(admin::routes)
+        .configure(client::routes);
+}
+
+async fn not_found() -> Result<actix_web::HttpResponse, WebError> {
+    Err(WebError::NotFound)
+}
+
+/// Headers on every response: no inline scripts, no framing, no MIME sniffing.
+fn security_headers() -> DefaultHeaders {
+    DefaultHeaders::new()
+        .add((
+            "Content-Security-Policy",
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+             font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; \
+             base-uri 'none'; object-src 'none'",
+        ))
+        .add(("X-Content-Type-Options", "nosniff"))
+        .add(("X-Frame-Options", "DENY"))
+        .add(("Referrer-Policy", "same-origin"))
+}

@@ -1,0 +1,219 @@
+//! What every page shares: who is signed in, the menu of their area, the CSRF token for
+//! forms and the flash message left by the last action. Pages hold a `PageContext` as
+//! `ctx`, and the layouts read it.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_session::{Session, SessionExt};
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpRequest};
+use serde::{Deserialize, Serialize};
+
+use crate::domain::auth::Area;
+use crate::web::identity::{self, Identity};
+use crate::web::{WebError, csrf};
+
+const FLASH: &str = "flash";
+
+/// A one-time message shown on the next page (after POST → redirect → GET).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Flash {
+    /// Bootstrap colour: success, info, warning, danger.
+    pub kind: String,
+    pub message: String,
+}
+
+impl Flash {
+    pub fn success(message: impl Into<String>) -> Self {
+        Self {
+            kind: "success".into(),
+            message: message.into(),
+        }
+    }
+
+    pub fn info(message: impl Into<String>) -> Self {
+        Self {
+            kind: "info".into(),
+            message: message.into(),
+        }
+    }
+
+    /// Leaves the message for the next page. A failure here only loses the message.
+    pub fn set(self, session: &Session) {
+        if let Err(e) = session.insert(FLASH, self) {
+            tracing::warn!("cannot keep a flash message: {e}");
+        }
+    }
+
+    fn take(session: &Session) -> Option<Flash> {
+        session.remove_as::<Flash>(FLASH).and_then(Result::ok)
+    }
+}
+
+/// One entry of an area's menu.
+#[derive(Debug, Clone)]
+pub struct MenuItem {
+    pub label: &'static str,
+    pub href: &'static str,
+    pub active: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct PageContext {
+    pub identity: Option<Identity>,
+    /// The area whose layout the page uses; `None` for public pages.
+    pub area: Option<Area>,
+    pub menu: Vec<MenuItem>,
+    pub csrf_token: String,
+    pub flash: Option<Flash>,
+}
+
+impl PageContext {
+    async fn build(req: &HttpRequest, identity: Option<Identity>) -> Self {
+        let session = req.get_session();
+        let area = identity.as_ref().and_then(|i| {
+            let path = req.path();
+            let in_admin = path == "/admin" || path.starts_with("/admin/");
+            let in_client = path == "/client" || path.starts_with("/client/");
+            match i.area() {
+                Area::Admin if in_admin => Some(Area::Admin),
+                Area::Client if in_client => Some(Area::Client),
+                _ => None,
+            }
+        });
+        PageContext {
+            menu: area.map(|a| menu(a, req.path())).unwrap_or_default(),
+            identity,
+            area,
+            csrf_token: csrf::token(&session),
+            flash: Flash::take(&session),
+        }
+    }
+
+    /// For error pages: never fails, at worst shows the public layout.
+    pub async fn for_error(req: &HttpRequest) -> Self {
+        let identity = identity::resolve(req).await.ok().flatten();
+        Self::build(req, identity).await
+    }
+
+    /// The signed-in person's name for the top bar.
+    pub fn user_name(&self) -> &str {
+        self.identity
+            .as_ref()
+            .map(|i| i.display_name())
+            .unwrap_or("")
+    }
+
+    pub fn user_email(&self) -> &str {
+        self.identity.as_ref().map(|i| i.email()).unwrap_or("")
+    }
+
+    pub fn is_admin_area(&self) -> bool {
+        self.area == Some(Area::Admin)
+    }
+
+    pub fn is_client_area(&self) -> bool {
+        self.area == Some(Area::Client)
+    }
+}
+
+impl FromRequest for PageContext {
+    type Error = WebError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, WebError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let identity = identity::resolve(&req).await?;
+            Ok(Self::build(&req, identity).await)
+        })
+    }
+}
+
+/// The sections of each area, in menu order. A section appears here when it exists.
+fn menu(area: Area, path: &str) -> Vec<MenuItem> {
+    let items: &[(&'static str, &'static str)] = match area {
+        Area::Admin => &[("Dashboard", "/admin")],
+        Area::Client => &[("Dashboard", "/client")],
+    };
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, &(label, href))| MenuItem {
+            label,
+            href,
+            // The first item is the area's home: active only there, not on every page below.
+            active: path == href
+                || path.strip_prefix(href) == Some("/")
+                || (i > 0 && path.starts_with(href) && path[href.len()..].starts_with('/')),
+        })
+        .collect()
+}
+
+/// Renders a page with a status other than 200 (a form shown again with its errors).
+pub fn render_with(
+    status: actix_web::http::StatusCode,
+    page: &impl askama::Template,
+) -> Result<actix_web::HttpResponse, WebError> {
+    Ok(actix_web::HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .body(page.render()?))
+}
+
+/// 303 See Other to `location`: the answer to every successful POST.
+pub fn redirect(location: &str) -> actix_web::HttpResponse {
+    actix_web::HttpResponse::SeeOther()
+        .insert_header((actix_web::http::header::LOCATION, location))
+        .finish()
+}
+
+/// The sign-in page of an area, remembering where to go afterwards.
+pub fn sign_in_url(area: Area, next: Option<&str>) -> String {
+    let base = match area {
+        Area::Admin => "/admin/login",
+        Area::Client => "/login",
+    };
+    match next.and_then(|n| safe_next(area, n)) {
+        Some(next) => format!(
+            "{base}?{}",
+            serde_urlencoded::to_string([("next", next)]).unwrap_or_default()
+        ),
+        None => base.to_owned(),
+    }
+}
+
+/// `next` if it is a page of the same area on this site; never an outside address.
+pub fn safe_next(area: Area, next: &str) -> Option<&str> {
+    let prefix = match area {
+        Area::Admin => "/admin",
+        Area::Client => "/client",
+    };
+    let rest = next.strip_prefix(prefix)?;
+    let fits = rest.is_empty() || rest.starts_with('/') || rest.starts_with('?');
+    (fits && !next.contains("//") && !next.contains('\\')).then_some(next)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_stays_inside_the_area() {
+        assert_eq!(
+            safe_next(Area::Admin, "/admin/clients?page=2"),
+            Some("/admin/clients?page=2")
+        );
+        assert_eq!(safe_next(Area::Admin, "/admin"), Some("/admin"));
+        assert_eq!(safe_next(Area::Admin, "/client"), None);
+        assert_eq!(safe_next(Area::Admin, "/adminx"), None);
+        assert_eq!(safe_next(Area::Client, "//evil.example/client"), None);
+        assert_eq!(safe_next(Area::Client, "https://evil.example/client"), None);
+        assert_eq!(safe_next(Area::Client, "/client//evil.example"), None);
+        assert_eq!(
+            sign_in_url(Area::Client, Some("/client")),
+            "/login?next=%2Fclient"
+        );
+        assert_eq!(sign_in_url(Area::Admin, Some("https://x")), "/admin/login");
+    }
+}

@@ -1,0 +1,25 @@
+//! Pages for people who are not signed in: the start page, client sign-in and registration.
+
+pub mod registration;
+pub mod sessions;
+
+use actix_web::{HttpResponse, web};
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/login")
+            .route(web::get().to(sessions::new))
+            .route(web::post().to(sessions::create)),
+    )
+    .route("/logout", web::post().to(sessions::destroy))
+    .service(
+        web::resource("/register")
+            .route(web::get().to(registration::new))
+            .route(web::post().to(registration::create)),
+    );
+}
+
+/// `/` leads to the client area, which asks for a sign-in when needed.
+pub async fn home() -> HttpResponse {
+    crate::web::page::redirect("/client")
+}

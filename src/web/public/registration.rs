@@ -1,0 +1,147 @@
+//! A visitor registers at `/register`: a client, its owner user and an account.
+
+use actix_session::Session;
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use askama_web::WebTemplate;
+use serde::Deserialize;
+use validator::Validate;
+
+use crate::db::models::provider::ProviderChoice;
+use crate::domain::email::Email;
+use crate::domain::password::NewPassword;
+use crate::domain::registration::{self, Registration};
+use crate::domain::{DomainError, FieldErrors};
+use crate::web::forms::check_shape;
+use crate::web::identity::{self, Identity, Visitor};
+use crate::web::page::{self, Flash, PageContext};
+use crate::web::{AppState, WebError};
+
+/// What the browser sends. Field names are stable: scripts and password managers use them.
+#[derive(Debug, Default, Deserialize, Validate)]
+pub struct RegisterForm {
+    #[serde(default)]
+    pub email: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub password: String,
+    #[serde(default)]
+    #[validate(must_match(other = "password", message = "The two passwords do not match."))]
+    pub password_confirm: String,
+    #[serde(default)]
+    pub provider_id: String,
+}
+
+impl TryFrom<&RegisterForm> for Registration {
+    type Error = FieldErrors;
+
+    fn try_from(form: &RegisterForm) -> Result<Self, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let email = Email::parse(&form.email)
+            .map_err(|m| errors.add("email", m))
+            .ok();
+        let name = registration::parse_name(&form.name)
+            .map_err(|m| errors.add("name", m))
+            .ok();
+        let password = NewPassword::parse(&form.password)
+            .map_err(|m| errors.add("password", m))
+            .ok();
+        let provider_id = match form.provider_id.trim() {
+            "" => None,
+            raw => raw
+                .parse()
+                .map_err(|_| errors.add("provider_id", "Choose a provider from the list."))
+                .ok(),
+        };
+        check_shape(form, &mut errors);
+        match (email, name, password) {
+            (Some(email), Some(name), Some(password)) if errors.is_empty() => Ok(Registration {
+                email,
+                name,
+                password,
+                provider_id,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "registration/new.html")]
+pub struct RegisterPage {
+    pub ctx: PageContext,
+    pub form: RegisterForm,
+    pub errors: FieldErrors,
+    pub providers: Vec<ProviderChoice>,
+}
+
+impl RegisterPage {
+    /// The provider choice is asked only when there is more than one.
+    pub fn ask_provider(&self) -> bool {
+        self.providers.len() > 1
+    }
+
+    pub fn provider_selected(&self, choice: &ProviderChoice) -> bool {
+        self.form.provider_id.trim() == choice.id.to_string()
+    }
+}
+
+pub async fn new(state: web::Data<AppState>, ctx: PageContext) -> Result<HttpResponse, WebError> {
+    if matches!(ctx.identity, Some(Identity::ClientUser { .. })) {
+        return Ok(page::redirect("/client"));
+    }
+    let providers = state.db(registration::providers).await?;
+    let page = RegisterPage {
+        ctx,
+        form: RegisterForm::default(),
+        errors: FieldErrors::new(),
+        providers,
+    };
+    page::render_with(StatusCode::OK, &page)
+}
+
+pub async fn create(
+    state: web::Data<AppState>,
+    session: Session,
+    ctx: PageContext,
+    visitor: Visitor,
+    form: web::Form<RegisterForm>,
+) -> Result<HttpResponse, WebError> {
+    let form = form.into_inner();
+    let result = match Registration::try_from(&form) {
+        Ok(registration) => {
+            let actor = visitor.actor;
+            state
+                .db_with_password_work(move |conn| {
+                    Ok::<_, WebError>(registration::register(conn, &actor, registration))
+                })
+                .await?
+        }
+        Err(errors) => Err(DomainError::Invalid(errors)),
+    };
+    match result {
+        Ok(user) => {
+            identity::start_user_session(&session, &user)?;
+            Flash::success("Welcome! Your account is ready.").set(&session);
+            Ok(page::redirect("/client"))
+        }
+        Err(DomainError::Invalid(errors)) => {
+            let providers = state.db(registration::providers).await?;
+            let form = RegisterForm {
+                password: String::new(),
+                password_confirm: String::new(),
+                ..form
+            };
+            let page = RegisterPage {
+                ctx,
+                form,
+                errors,
+                providers,
+            };
+            page::render_with(StatusCode::UNPROCESSABLE_ENTITY, &page)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
