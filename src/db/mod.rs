@@ -163,6 +163,16 @@ pub fn connect(url: &DatabaseUrl, max_size: u32) -> Result<DbPool, String> {
         .map_err(|e| format!("cannot connect to {}: {e}", url.redacted()))
 }
 
+/// A pool that opens no connection until asked, waiting at most `timeout` for one. For
+/// tools and tests that must start even when the database is down.
+pub fn connect_lazily(url: &DatabaseUrl, max_size: u32, timeout: Duration) -> DbPool {
+    Pool::builder()
+        .max_size(max_size)
+        .min_idle(Some(0))
+        .connection_timeout(timeout)
+        .build_unchecked(ConnectionManager { url: url.clone() })
+}
+
 /// Applies pending migrations under a lock, so two servers starting together on a fresh
 /// database do not race: SQLite takes an exclusive transaction, PostgreSQL an advisory lock.
 /// Returns the versions applied.

@@ -139,10 +139,8 @@ pub fn client_ip(req: &HttpRequest) -> String {
     let behind_proxy = req
         .app_data::<web::Data<AppState>>()
         .is_some_and(|s| s.config.behind_proxy);
-    if behind_proxy {
-        if let Some(ip) = req.connection_info().realip_remote_addr() {
-            return ip.to_owned();
-        }
+    if behind_proxy && let Some(ip) = req.connection_info().realip_remote_addr() {
+        return ip.to_owned();
     }
     req.peer_addr()
         .map(|a| a.ip().to_string())

@@ -1,1 +1,11 @@
+//! Integration tests: the real application over HTTP on a fresh database per test.
+//! SQLite by default; set `TEST_DATABASE_URL=postgres://...` to run them on PostgreSQL.
 
+mod helpers;
+
+mod access;
+mod csrf;
+mod health;
+mod registration;
+mod sign_in;
+mod start_up;

@@ -1,0 +1,340 @@
+//! The test application and a browser to use it with, with helpers named after what
+//! people do: `register`, `sign_in_as_admin`, `sign_out`.
+
+use std::net::TcpListener;
+
+use actix_web::HttpServer;
+use billpanel::config::Config;
+use billpanel::db::{self, DatabaseUrl, DbConnection, DbPool, Engine};
+use billpanel::server;
+use billpanel::web::{self, AppState};
+use diesel::Connection;
+use diesel::connection::SimpleConnection;
+use reqwest::StatusCode;
+use reqwest::header::LOCATION;
+use scraper::{Html, Selector};
+
+pub const ADMIN_EMAIL: &str = "admin@example.com";
+pub const ADMIN_PASSWORD: &str = "admin password 1";
+pub const PASSWORD: &str = "client password 1";
+
+/// A database made for one test and removed after it.
+pub struct TestDatabase {
+    pub url: DatabaseUrl,
+    _dir: Option<tempfile::TempDir>,
+    postgres: Option<(String, String)>,
+}
+
+impl TestDatabase {
+    /// An empty database on the engine `TEST_DATABASE_URL` names (SQLite when unset).
+    pub fn new() -> Self {
+        match std::env::var("TEST_DATABASE_URL")
+            .ok()
+            .filter(|u| !u.is_empty())
+        {
+            Some(server_url) if server_url.starts_with("postgres") => {
+                let name = format!("billpanel_test_{}", billpanel::config::random_hex(8));
+                let mut admin = diesel::PgConnection::establish(&server_url)
+                    .unwrap_or_else(|e| panic!("cannot reach PostgreSQL at {server_url}: {e}"));
+                admin
+                    .batch_execute(&format!("CREATE DATABASE {name}"))
+                    .unwrap();
+                let base = server_url.rsplit_once('/').map(|(b, _)| b).unwrap();
+                let url = DatabaseUrl::parse(&format!("{base}/{name}")).unwrap();
+                TestDatabase {
+                    url,
+                    _dir: None,
+                    postgres: Some((server_url, name)),
+                }
+            }
+            _ => {
+                let dir = tempfile::tempdir().unwrap();
+                let path = dir.path().join("test.db");
+                let url = DatabaseUrl::parse(&format!("sqlite://{}", path.display())).unwrap();
+                TestDatabase {
+                    url,
+                    _dir: Some(dir),
+                    postgres: None,
+                }
+            }
+        }
+    }
+
+    pub fn engine(&self) -> Engine {
+        self.url.engine
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if let Some((server_url, name)) = &self.postgres
+            && let Ok(mut admin) = diesel::PgConnection::establish(server_url)
+        {
+            let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+        }
+    }
+}
+
+pub fn test_config(url: &DatabaseUrl) -> Config {
+    Config {
+        database_url: url.clone(),
+        bind: "127.0.0.1:0".into(),
+        public_url: "http://127.0.0.1".into(),
+        secret_key: billpanel::config::random_hex(32).into_bytes(),
+        admin_email: Some(ADMIN_EMAIL.into()),
+        admin_password: Some(ADMIN_PASSWORD.into()),
+        behind_proxy: false,
+        pool_size: 4,
+    }
+}
+
+/// The application serving on a free port of 127.0.0.1 over its own fresh database.
+pub struct TestApp {
+    pub base: String,
+    pub pool: DbPool,
+    /// Kept so the database lives as long as the app (and is dropped after it).
+    pub _db: TestDatabase,
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        let db = TestDatabase::new();
+        let config = test_config(&db.url);
+        let pool = server::open_database(&config).expect("database opens and migrates");
+        server::ensure_admin(&pool, &config).expect("administrator created");
+        let base = serve(AppState::new(pool.clone(), config));
+        TestApp {
+            base,
+            pool,
+            _db: db,
+        }
+    }
+
+    /// A new browser with an empty cookie jar.
+    pub fn browser(&self) -> Browser {
+        Browser::new(&self.base)
+    }
+
+    /// Direct database access, for what no page can do yet and for checking what was written.
+    pub fn conn(&self) -> db::PooledDb {
+        self.pool.get().expect("a database connection")
+    }
+
+    pub fn count(&self, table: &str) -> i64 {
+        count_rows(&mut self.conn(), table)
+    }
+}
+
+/// Serves `state` on a free port and returns its base URL.
+pub fn serve(state: AppState) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let server = HttpServer::new(move || web::app(state.clone()))
+        .workers(1)
+        .disable_signals()
+        .listen(listener)
+        .unwrap()
+        .run();
+    actix_web::rt::spawn(server);
+    base
+}
+
+pub fn count_rows(conn: &mut DbConnection, table: &str) -> i64 {
+    use diesel::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    diesel::sql_query(format!("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM {table}"))
+        .get_result::<Count>(conn)
+        .unwrap()
+        .n
+}
+
+/// One person's browser: keeps cookies, does not follow redirects (tests look at them).
+pub struct Browser {
+    pub base: String,
+    pub http: reqwest::Client,
+    jar: std::sync::Arc<reqwest::cookie::Jar>,
+}
+
+/// A response read whole.
+pub struct Page {
+    pub status: StatusCode,
+    pub location: Option<String>,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: String,
+}
+
+impl Page {
+    pub fn html(&self) -> Html {
+        Html::parse_document(&self.body)
+    }
+
+    /// The text of the first element matching `selector`, trimmed ("" when none).
+    pub fn text_of(&self, selector: &str) -> String {
+        let sel = Selector::parse(selector).unwrap();
+        self.html()
+            .select(&sel)
+            .next()
+            .map(|e| e.text().collect::<String>().trim().to_owned())
+            .unwrap_or_default()
+    }
+
+    pub fn exists(&self, selector: &str) -> bool {
+        let sel = Selector::parse(selector).unwrap();
+        self.html().select(&sel).next().is_some()
+    }
+
+    /// The `value` attribute of the input named `name`.
+    pub fn input_value(&self, name: &str) -> Option<String> {
+        let sel = Selector::parse(&format!("input[name=\"{name}\"]")).unwrap();
+        self.html()
+            .select(&sel)
+            .next()
+            .and_then(|e| e.value().attr("value").map(str::to_owned))
+    }
+
+    /// The message shown at a form field (Bootstrap's invalid feedback under it).
+    pub fn field_error(&self, name: &str) -> String {
+        self.text_of(&format!("#{name}-error"))
+    }
+
+    pub fn assert_redirect(&self, to: &str) {
+        assert_eq!(
+            self.status,
+            StatusCode::SEE_OTHER,
+            "expected a redirect to {to}, body: {}",
+            self.body
+        );
+        assert_eq!(self.location.as_deref(), Some(to));
+    }
+}
+
+impl Browser {
+    pub fn new(base: &str) -> Self {
+        let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
+        let http = reqwest::Client::builder()
+            .cookie_provider(jar.clone())
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        Browser {
+            base: base.to_owned(),
+            http,
+            jar,
+        }
+    }
+
+    /// Another browser holding a copy of this one's cookies, as a stolen session would.
+    pub fn copy_of_session(&self) -> Browser {
+        use reqwest::cookie::CookieStore;
+        let url: reqwest::Url = self.base.parse().unwrap();
+        let copy = Browser::new(&self.base);
+        if let Some(cookies) = self.jar.cookies(&url) {
+            for cookie in cookies.to_str().unwrap().split("; ") {
+                copy.jar.add_cookie_str(cookie, &url);
+            }
+        }
+        copy
+    }
+
+    async fn read(response: reqwest::Response) -> Page {
+        let status = response.status();
+        let headers = response.headers().clone();
+        let location = headers
+            .get(LOCATION)
+            .map(|v| v.to_str().unwrap().to_owned());
+        let body = response.text().await.unwrap();
+        Page {
+            status,
+            location,
+            headers,
+            body,
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> Page {
+        Self::read(
+            self.http
+                .get(format!("{}{path}", self.base))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    }
+
+    /// Posts the fields exactly as given (no CSRF token added).
+    pub async fn post_raw(&self, path: &str, fields: &[(&str, &str)]) -> Page {
+        let response = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .form(fields)
+            .send()
+            .await
+            .unwrap();
+        Self::read(response).await
+    }
+
+    /// Opens `page`, takes the form's CSRF token from it and posts `fields` to `action`,
+    /// as a person filling in the form would.
+    pub async fn submit(&self, page: &str, action: &str, fields: &[(&str, &str)]) -> Page {
+        let form_page = self.get(page).await;
+        let token = form_page
+            .input_value("csrf_token")
+            .unwrap_or_else(|| panic!("{page} has no CSRF token (status {})", form_page.status));
+        let mut all = vec![("csrf_token", token.as_str())];
+        all.extend_from_slice(fields);
+        self.post_raw(action, &all).await
+    }
+
+    pub async fn register(&self, email: &str, name: &str) -> Page {
+        self.submit(
+            "/register",
+            "/register",
+            &[
+                ("email", email),
+                ("name", name),
+                ("password", PASSWORD),
+                ("password_confirm", PASSWORD),
+            ],
+        )
+        .await
+    }
+
+    pub async fn sign_in_as_client(&self, email: &str, password: &str) -> Page {
+        self.submit(
+            "/login",
+            "/login",
+            &[("email", email), ("password", password)],
+        )
+        .await
+    }
+
+    pub async fn sign_in_as_admin(&self) -> Page {
+        let page = self.sign_in_to_admin(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+        page.assert_redirect("/admin");
+        page
+    }
+
+    pub async fn sign_in_to_admin(&self, email: &str, password: &str) -> Page {
+        self.submit(
+            "/admin/login",
+            "/admin/login",
+            &[("email", email), ("password", password)],
+        )
+        .await
+    }
+
+    /// Signs out with the button in the client area.
+    pub async fn sign_out_of_client(&self) -> Page {
+        self.submit("/client", "/logout", &[]).await
+    }
+
+    /// Signs out with the button in the admin area.
+    pub async fn sign_out_of_admin(&self) -> Page {
+        self.submit("/admin", "/admin/logout", &[]).await
+    }
+}

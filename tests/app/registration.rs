@@ -1,0 +1,201 @@
+//! A visitor registers, lands in the client area, signs out and in again.
+
+use billpanel::db::models::Provider;
+use diesel::RunQueryDsl;
+use reqwest::StatusCode;
+
+use crate::helpers::{PASSWORD, TestApp};
+
+#[actix_web::test]
+async fn visitor_registers_signs_out_and_signs_in_again() {
+    let app = TestApp::spawn().await;
+    let ann = app.browser();
+
+    let page = ann.register("Ann.Lee@Example.com", "Ann Lee").await;
+    page.assert_redirect("/client");
+
+    let dashboard = ann.get("/client").await;
+    assert_eq!(dashboard.status, StatusCode::OK);
+    assert!(dashboard.body.contains("Welcome, Ann Lee"));
+    assert!(
+        dashboard.body.contains("Your account is ready"),
+        "flash after registration"
+    );
+    assert_eq!(dashboard.text_of(".account-card .bp-figure"), "0.00 RUB");
+    assert!(dashboard.text_of(".account-card").contains("Main provider"));
+
+    // The administrator sees the new client on the dashboard.
+    let admin = app.browser();
+    admin.sign_in_as_admin().await;
+    let admin_dashboard = admin.get("/admin").await;
+    assert_eq!(admin_dashboard.text_of("#clients-total"), "1");
+    assert!(
+        admin_dashboard
+            .text_of("#latest-clients")
+            .contains("Ann Lee")
+    );
+
+    ann.sign_out_of_client().await.assert_redirect("/login");
+    ann.get("/client")
+        .await
+        .assert_redirect("/login?next=%2Fclient");
+
+    // The email was stored lower-cased; signing in is not case-sensitive.
+    ann.sign_in_as_client("ann.lee@example.com", PASSWORD)
+        .await
+        .assert_redirect("/client");
+    assert_eq!(ann.get("/client").await.status, StatusCode::OK);
+    assert_eq!(app.count("clients"), 1);
+    assert_eq!(app.count("users"), 1);
+    assert_eq!(app.count("accounts"), 1);
+}
+
+#[actix_web::test]
+async fn bad_registrations_are_refused_at_the_field_and_write_nothing() {
+    let app = TestApp::spawn().await;
+    let visitor = app.browser();
+    let cases: [(&str, &str, &str, &str, &str, &str); 5] = [
+        (
+            "not-an-email",
+            "Ann",
+            PASSWORD,
+            PASSWORD,
+            "email",
+            "valid email",
+        ),
+        (
+            "ann@example.com",
+            "Ann",
+            "short",
+            "short",
+            "password",
+            "at least 10",
+        ),
+        (
+            "ann@example.com",
+            "Ann",
+            PASSWORD,
+            "another password",
+            "password_confirm",
+            "do not match",
+        ),
+        (
+            "ann@example.com",
+            "   ",
+            PASSWORD,
+            PASSWORD,
+            "name",
+            "Enter your name",
+        ),
+        ("", "Ann", PASSWORD, PASSWORD, "email", "Enter an email"),
+    ];
+    for (email, name, password, confirm, field, message) in cases {
+        let page = visitor
+            .submit(
+                "/register",
+                "/register",
+                &[
+                    ("email", email),
+                    ("name", name),
+                    ("password", password),
+                    ("password_confirm", confirm),
+                ],
+            )
+            .await;
+        assert_eq!(
+            page.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{field}: {message}"
+        );
+        assert!(
+            page.field_error(field).contains(message),
+            "expected {message:?} at {field}, got {:?}",
+            page.field_error(field)
+        );
+        // The input is kept (except the passwords).
+        assert_eq!(page.input_value("email").as_deref(), Some(email));
+        assert_eq!(page.input_value("name").as_deref(), Some(name));
+        assert_eq!(page.input_value("password"), None);
+    }
+    assert_eq!(app.count("clients"), 0);
+    assert_eq!(app.count("users"), 0);
+}
+
+#[actix_web::test]
+async fn a_taken_email_is_refused() {
+    let app = TestApp::spawn().await;
+    app.browser()
+        .register("ann@example.com", "Ann")
+        .await
+        .assert_redirect("/client");
+    let page = app
+        .browser()
+        .register("ANN@example.com", "Another Ann")
+        .await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.field_error("email").contains("already registered"));
+    assert_eq!(app.count("clients"), 1);
+}
+
+#[actix_web::test]
+async fn with_several_providers_the_visitor_chooses_one() {
+    let app = TestApp::spawn().await;
+    // A second provider; the admin pages for providers come with the provider-side issue.
+    diesel::sql_query(
+        "INSERT INTO providers (name, currency_id, time_zone, created_at) \
+         SELECT 'Domains EU', id, 'UTC', CURRENT_TIMESTAMP FROM currencies WHERE code = 'EUR'",
+    )
+    .execute(&mut app.conn())
+    .unwrap();
+    let providers = Provider::choices(&mut app.conn()).unwrap();
+    let eu = providers.iter().find(|p| p.name == "Domains EU").unwrap();
+    assert_eq!(eu.currency_code, "EUR");
+
+    let visitor = app.browser();
+    let form = visitor.get("/register").await;
+    assert!(form.exists("select[name=provider_id]"));
+
+    let missing = visitor.register("bob@example.com", "Bob").await;
+    assert_eq!(missing.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(app.count("clients"), 0);
+
+    let eu_id = eu.id.to_string();
+    visitor
+        .submit(
+            "/register",
+            "/register",
+            &[
+                ("email", "bob@example.com"),
+                ("name", "Bob"),
+                ("password", PASSWORD),
+                ("password_confirm", PASSWORD),
+                ("provider_id", &eu_id),
+            ],
+        )
+        .await
+        .assert_redirect("/client");
+    assert_eq!(
+        visitor
+            .get("/client")
+            .await
+            .text_of(".account-card .bp-figure"),
+        "0.00 EUR"
+    );
+}
+
+#[actix_web::test]
+async fn an_oversized_body_is_refused() {
+    let app = TestApp::spawn().await;
+    let visitor = app.browser();
+    let huge = "x".repeat(400 * 1024);
+    let page = visitor
+        .submit(
+            "/register",
+            "/register",
+            &[("email", "big@example.com"), ("name", &huge)],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(page.body.contains("Too large"));
+    assert_eq!(app.count("clients"), 0);
+}

@@ -1,0 +1,203 @@
+//! Signing in and out of both areas, lockout, and sessions ended from the database.
+
+use billpanel::db::models::User;
+use billpanel::domain::auth::ACCOUNT_FAILURE_LIMIT;
+use diesel::RunQueryDsl;
+use reqwest::StatusCode;
+
+use crate::helpers::{ADMIN_EMAIL, ADMIN_PASSWORD, PASSWORD, TestApp};
+
+#[actix_web::test]
+async fn administrator_signs_in_sees_the_dashboard_and_signs_out() {
+    let app = TestApp::spawn().await;
+    let admin = app.browser();
+    admin
+        .get("/admin")
+        .await
+        .assert_redirect("/admin/login?next=%2Fadmin");
+    admin.sign_in_as_admin().await;
+    let dashboard = admin.get("/admin").await;
+    assert_eq!(dashboard.status, StatusCode::OK);
+    assert_eq!(dashboard.text_of("h1"), "Dashboard");
+    assert!(
+        dashboard
+            .text_of("nav[aria-label=Sections]")
+            .contains("Dashboard")
+    );
+    // The sign-in is in the activity list.
+    assert!(dashboard.text_of("#recent-activity").contains("sign_in"));
+
+    admin
+        .sign_out_of_admin()
+        .await
+        .assert_redirect("/admin/login");
+    admin
+        .get("/admin")
+        .await
+        .assert_redirect("/admin/login?next=%2Fadmin");
+}
+
+#[actix_web::test]
+async fn sign_in_returns_to_the_page_asked_for_but_never_elsewhere() {
+    let app = TestApp::spawn().await;
+    let admin = app.browser();
+    let page = admin
+        .submit(
+            "/admin/login?next=%2Fadmin%2F",
+            "/admin/login",
+            &[
+                ("email", ADMIN_EMAIL),
+                ("password", ADMIN_PASSWORD),
+                ("next", "/admin/"),
+            ],
+        )
+        .await;
+    page.assert_redirect("/admin/");
+    let other = app.browser();
+    let page = other
+        .submit(
+            "/admin/login",
+            "/admin/login",
+            &[
+                ("email", ADMIN_EMAIL),
+                ("password", ADMIN_PASSWORD),
+                ("next", "//evil.example/admin"),
+            ],
+        )
+        .await;
+    page.assert_redirect("/admin");
+}
+
+#[actix_web::test]
+async fn unknown_email_and_wrong_password_get_the_same_answer() {
+    let app = TestApp::spawn().await;
+    let visitor = app.browser();
+    let wrong_password = visitor
+        .sign_in_to_admin(ADMIN_EMAIL, "wrong password!")
+        .await;
+    let unknown = visitor
+        .sign_in_to_admin("nobody@example.com", "wrong password!")
+        .await;
+    assert_eq!(wrong_password.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(unknown.status, wrong_password.status);
+    assert_eq!(
+        wrong_password.text_of("#sign-in-error"),
+        "Wrong email or password."
+    );
+    assert_eq!(
+        unknown.text_of("#sign-in-error"),
+        wrong_password.text_of("#sign-in-error")
+    );
+    // The email typed is kept, the password is not.
+    assert_eq!(
+        unknown.input_value("email").as_deref(),
+        Some("nobody@example.com")
+    );
+    assert_eq!(unknown.input_value("password"), None);
+    // Failed sign-ins are in the audit log.
+    assert_eq!(
+        billpanel::db::models::AuditEvent::count_action(&mut app.conn(), "sign_in.failed").unwrap(),
+        2
+    );
+}
+
+#[actix_web::test]
+async fn repeated_failures_lock_the_account_for_a_while() {
+    let app = TestApp::spawn().await;
+    let client = app.browser();
+    client
+        .register("ann@example.com", "Ann")
+        .await
+        .assert_redirect("/client");
+    client.sign_out_of_client().await;
+
+    let guesser = app.browser();
+    for attempt in 1..ACCOUNT_FAILURE_LIMIT {
+        let page = guesser
+            .sign_in_as_client("ann@example.com", "guess number x")
+            .await;
+        assert_eq!(
+            page.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "attempt {attempt}"
+        );
+    }
+    let locked = guesser
+        .sign_in_as_client("ann@example.com", "guess number x")
+        .await;
+    assert_eq!(locked.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(
+        locked
+            .text_of("#sign-in-error")
+            .contains("try again in 15 minutes")
+    );
+
+    // Even the right password is refused while the lock lasts, for anyone.
+    let right = client.sign_in_as_client("ann@example.com", PASSWORD).await;
+    assert_eq!(right.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(client.get("/client").await.status, StatusCode::SEE_OTHER);
+
+    // Other accounts are not affected.
+    let admin = app.browser();
+    admin.sign_in_as_admin().await;
+}
+
+#[actix_web::test]
+async fn a_disabled_user_is_signed_out_on_the_next_request() {
+    let app = TestApp::spawn().await;
+    let ann = app.browser();
+    ann.register("ann@example.com", "Ann")
+        .await
+        .assert_redirect("/client");
+    assert_eq!(ann.get("/client").await.status, StatusCode::OK);
+
+    let user = User::find_by_email(&mut app.conn(), "ann@example.com")
+        .unwrap()
+        .unwrap();
+    User::set_enabled(&mut app.conn(), user.id, false).unwrap();
+
+    ann.get("/client")
+        .await
+        .assert_redirect("/login?next=%2Fclient");
+    let login = ann.get("/login").await;
+    assert!(login.body.contains("Your session has ended"));
+    let refused = ann.sign_in_as_client("ann@example.com", PASSWORD).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert!(refused.text_of("#sign-in-error").contains("disabled"));
+}
+
+#[actix_web::test]
+async fn a_disabled_employee_is_out_at_once() {
+    let app = TestApp::spawn().await;
+    let admin = app.browser();
+    admin.sign_in_as_admin().await;
+    diesel::sql_query("UPDATE employees SET enabled = FALSE")
+        .execute(&mut app.conn())
+        .unwrap();
+    admin
+        .get("/admin")
+        .await
+        .assert_redirect("/admin/login?next=%2Fadmin");
+}
+
+#[actix_web::test]
+async fn signing_out_ends_a_copied_session_too() {
+    let app = TestApp::spawn().await;
+    let admin = app.browser();
+    admin.sign_in_as_admin().await;
+    let thief = admin.copy_of_session();
+    assert_eq!(
+        thief.get("/admin").await.status,
+        StatusCode::OK,
+        "the copy works while signed in"
+    );
+
+    admin
+        .sign_out_of_admin()
+        .await
+        .assert_redirect("/admin/login");
+    thief
+        .get("/admin")
+        .await
+        .assert_redirect("/admin/login?next=%2Fadmin");
+}
