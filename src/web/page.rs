@@ -151,6 +151,10 @@ fn menu(area: Area, path: &str) -> Vec<MenuItem> {
         .collect()
 }
 
+/// The status of a form shown again with messages at its fields. 200, not 422: the page is a
+/// normal answer to read, and browsers log every 4xx as a failed request in the console.
+pub const FORM_SHOWN_AGAIN: actix_web::http::StatusCode = actix_web::http::StatusCode::OK;
+
 /// Renders a page with a status other than 200 (a form shown again with its errors).
 pub fn render_with(
     status: actix_web::http::StatusCode,

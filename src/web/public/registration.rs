@@ -140,7 +140,7 @@ pub async fn create(
                 errors,
                 providers,
             };
-            page::render_with(StatusCode::UNPROCESSABLE_ENTITY, &page)
+            page::render_with(page::FORM_SHOWN_AGAIN, &page)
         }
         Err(e) => Err(e.into()),
     }

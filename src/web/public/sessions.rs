@@ -98,10 +98,7 @@ pub async fn refusal_message(refusal: SignInError) -> Result<(StatusCode, String
     match refusal {
         SignInError::WrongCredentials { delay } => {
             tokio::time::sleep(delay).await;
-            Ok((
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "Wrong email or password.".into(),
-            ))
+            Ok((page::FORM_SHOWN_AGAIN, "Wrong email or password.".into()))
         }
         SignInError::Disabled => Ok((
             StatusCode::FORBIDDEN,
