@@ -4,6 +4,7 @@
 mod helpers;
 
 mod access;
+mod commands;
 mod csrf;
 mod health;
 mod registration;

@@ -145,3 +145,64 @@ pub async fn create(
         Err(e) => Err(e.into()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form(
+        email: &str,
+        name: &str,
+        password: &str,
+        confirm: &str,
+        provider: &str,
+    ) -> RegisterForm {
+        RegisterForm {
+            email: email.into(),
+            name: name.into(),
+            password: password.into(),
+            password_confirm: confirm.into(),
+            provider_id: provider.into(),
+        }
+    }
+
+    #[test]
+    fn a_good_form_becomes_a_registration() {
+        let r = Registration::try_from(&form(
+            " Ann@Example.com",
+            " Ann Lee ",
+            "long enough!",
+            "long enough!",
+            "",
+        ))
+        .unwrap();
+        assert_eq!(r.email.as_str(), "ann@example.com");
+        assert_eq!(r.name, "Ann Lee");
+        assert_eq!(r.provider_id, None);
+        let r = Registration::try_from(&form("a@b.io", "A", "long enough!", "long enough!", "7"))
+            .unwrap();
+        assert_eq!(r.provider_id, Some(crate::ids::ProviderId(7)));
+    }
+
+    #[test]
+    fn every_wrong_field_gets_its_own_message() {
+        let errors = Registration::try_from(&form("nope", "", "short", "other", "x")).unwrap_err();
+        for field in [
+            "email",
+            "name",
+            "password",
+            "password_confirm",
+            "provider_id",
+        ] {
+            assert!(errors.has(field), "no message at {field}: {errors:?}");
+        }
+        let errors =
+            Registration::try_from(&form("a@b.io", "A", "long enough!", "long enough?", ""))
+                .unwrap_err();
+        assert_eq!(
+            errors.get("password_confirm"),
+            "The two passwords do not match."
+        );
+        assert!(!errors.has("password"));
+    }
+}
