@@ -67,6 +67,7 @@ id_type!(
     CompanyId,
     CurrencyId,
     DepartmentId,
+    ExchangeRateId,
     EmployeeId,
     PayerId,
     ProviderId,

@@ -150,10 +150,17 @@ pub fn connect(url: &DatabaseUrl, max_size: u32) -> Result<DbPool, String> {
     if url.engine == Engine::Sqlite {
         // WAL mode is kept in the file. Switch it once here, alone: the pool opens its
         // connections in parallel, and a new file cannot change mode under their locks.
+        // Two servers creating the same file can still meet here, and SQLite does not always
+        // wait on its busy handler for a journal-mode change, so retry for a few seconds.
         let manager = ConnectionManager { url: url.clone() };
-        manager
-            .connect()
-            .map_err(|e| format!("cannot open {}: {e}", url.redacted()))?;
+        let mut attempts = 0;
+        while let Err(e) = manager.connect() {
+            attempts += 1;
+            if attempts >= 50 || !e.to_string().contains("locked") {
+                return Err(format!("cannot open {}: {e}", url.redacted()));
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
     }
     Pool::builder()
         .max_size(max_size)

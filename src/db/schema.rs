@@ -139,6 +139,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    exchange_rates (id) {
+        id -> BigInt,
+        currency_id -> BigInt,
+        quote_currency_id -> BigInt,
+        rate_date -> Date,
+        rate -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     payers (id) {
         id -> BigInt,
         client_id -> BigInt,
@@ -230,6 +241,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     departments,
     employee_grants,
     employees,
+    exchange_rates,
     payers,
     providers,
     sign_in_throttles,

@@ -5,9 +5,10 @@
 use chrono::{Duration, NaiveDateTime};
 use diesel::QueryResult;
 
-use crate::db::models::{Client, Employee, SignInThrottle, User};
+use crate::db::models::{Client, Employee, Grant, SignInThrottle, User};
 use crate::db::{self, DbConnection};
 use crate::domain::audit::{self, Target};
+use crate::domain::permissions::Rights;
 use crate::domain::{Actor, ActorKind, DomainError, password};
 use crate::ids::{EmployeeId, UserId};
 
@@ -82,14 +83,7 @@ pub fn sign_in_employee(
     });
     check(conn, Area::Admin, ip, &email, password, login)?;
     let employee = employee.ok_or(SignInError::Failed(DomainError::NotFound))?;
-    let actor = Actor {
-        kind: ActorKind::Employee {
-            id: employee.id,
-            email: employee.email.clone(),
-            is_superuser: employee.is_superuser,
-        },
-        ip: ip.to_owned(),
-    };
+    let actor = Actor::employee(&employee, rights_of(conn, &employee)?, ip.to_owned());
     db::write_transaction(conn, |conn| {
         let now = db::now();
         Employee::record_sign_in(conn, employee.id, now)?;
@@ -278,14 +272,30 @@ fn minutes_until(now: NaiveDateTime, until: NaiveDateTime) -> i64 {
     ((seconds + 59) / 60).max(1)
 }
 
-/// The employee behind a session, if the session is still valid: enabled, and no sign-out,
-/// password change or disabling since it began.
+/// The employee behind a session, with its rights, if the session is still valid: enabled,
+/// and no sign-out, password change or disabling since it began.
 pub fn session_employee(
     conn: &mut DbConnection,
     id: EmployeeId,
     session_version: i64,
-) -> QueryResult<Option<Employee>> {
-    Ok(Employee::find(conn, id)?.filter(|e| e.enabled && e.session_version == session_version))
+) -> QueryResult<Option<(Employee, Rights)>> {
+    let Some(employee) =
+        Employee::find(conn, id)?.filter(|e| e.enabled && e.session_version == session_version)
+    else {
+        return Ok(None);
+    };
+    let rights = rights_of(conn, &employee)?;
+    Ok(Some((employee, rights)))
+}
+
+/// An employee's rights: its own grants and those of all its departments; everything for
+/// an administrator.
+pub fn rights_of(conn: &mut DbConnection, employee: &Employee) -> QueryResult<Rights> {
+    if employee.is_superuser {
+        return Ok(Rights::superuser());
+    }
+    let keys = Grant::effective_keys(conn, employee.id)?;
+    Ok(Rights::from_keys(false, keys.iter().map(String::as_str)))
 }
 
 /// The client user behind a session, with its client, if both are still enabled and the

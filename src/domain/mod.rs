@@ -4,12 +4,18 @@
 pub mod audit;
 pub mod auth;
 pub mod bootstrap;
+pub mod companies;
+pub mod currencies;
 pub mod dashboard;
 pub mod email;
+pub mod employees;
 pub mod errors;
 pub mod money;
 pub mod password;
+pub mod permissions;
+pub mod providers;
 pub mod registration;
+pub mod text;
 
 pub use errors::{DomainError, FieldErrors};
 
@@ -32,7 +38,7 @@ pub enum ActorKind {
     Employee {
         id: EmployeeId,
         email: String,
-        is_superuser: bool,
+        rights: permissions::Rights,
     },
     ClientUser {
         id: UserId,
@@ -66,15 +72,29 @@ impl Actor {
         }
     }
 
+    /// True for the system and for administrators (employees with every right).
     pub fn is_superuser(&self) -> bool {
-        matches!(
-            self.kind,
-            ActorKind::System
-                | ActorKind::Employee {
-                    is_superuser: true,
-                    ..
-                }
-        )
+        match &self.kind {
+            ActorKind::System => true,
+            ActorKind::Employee { rights, .. } => rights.superuser,
+            ActorKind::ClientUser { .. } | ActorKind::Visitor => false,
+        }
+    }
+
+    /// The actor for an employee with the given rights.
+    pub fn employee(
+        employee: &crate::db::models::Employee,
+        rights: permissions::Rights,
+        ip: String,
+    ) -> Self {
+        Self {
+            kind: ActorKind::Employee {
+                id: employee.id,
+                email: employee.email.clone(),
+                rights,
+            },
+            ip,
+        }
     }
 
     pub fn employee_id(&self) -> Option<EmployeeId> {

@@ -23,3 +23,31 @@ fn add_validation_errors(found: &ValidationErrors, errors: &mut FieldErrors) {
         }
     }
 }
+
+/// A submitted HTML form. Unlike `web::Form` it reads repeated keys (checkbox lists) into
+/// `Vec` fields. The body size is bounded by the app's `PayloadConfig`.
+pub struct Form<T>(pub T);
+
+impl<T> Form<T> {
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T: serde::de::DeserializeOwned + 'static> actix_web::FromRequest for Form<T> {
+    type Error = actix_web::Error;
+    type Future = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(
+        req: &actix_web::HttpRequest,
+        payload: &mut actix_web::dev::Payload,
+    ) -> Self::Future {
+        let body = actix_web::web::Bytes::from_request(req, payload);
+        Box::pin(async move {
+            let body = body.await?;
+            serde_html_form::from_bytes(&body).map(Form).map_err(|e| {
+                crate::web::WebError::BadRequest(format!("unreadable form: {e}")).into()
+            })
+        })
+    }
+}

@@ -6,6 +6,7 @@
 //! A handler states who may call it by the extractor in its signature.
 
 use std::future::Future;
+use std::marker::PhantomData;
 use std::pin::Pin;
 
 use actix_session::{Session, SessionExt};
@@ -16,6 +17,7 @@ use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 
 use crate::db::models::{Client, Employee, User};
 use crate::domain::auth::{self, Area};
+use crate::domain::permissions::{RequiredPermission, Rights};
 use crate::domain::{Actor, ActorKind};
 use crate::ids::{EmployeeId, UserId};
 use crate::web::page::Flash;
@@ -28,46 +30,54 @@ const SESSION_VERSION: &str = "session_version";
 /// The signed-in person, freshly read from the database.
 #[derive(Debug, Clone)]
 pub enum Identity {
-    Employee(Employee),
+    Employee { employee: Employee, rights: Rights },
     ClientUser { user: User, client: Client },
 }
 
 impl Identity {
     pub fn area(&self) -> Area {
         match self {
-            Identity::Employee(_) => Area::Admin,
+            Identity::Employee { .. } => Area::Admin,
             Identity::ClientUser { .. } => Area::Client,
         }
     }
 
     pub fn display_name(&self) -> &str {
         match self {
-            Identity::Employee(e) => &e.name,
+            Identity::Employee { employee, .. } => &employee.name,
             Identity::ClientUser { user, .. } => &user.name,
         }
     }
 
     pub fn email(&self) -> &str {
         match self {
-            Identity::Employee(e) => &e.email,
+            Identity::Employee { employee, .. } => &employee.email,
             Identity::ClientUser { user, .. } => &user.email,
         }
     }
 
     pub fn actor(&self, ip: String) -> Actor {
-        let kind = match self {
-            Identity::Employee(e) => ActorKind::Employee {
-                id: e.id,
-                email: e.email.clone(),
-                is_superuser: e.is_superuser,
+        match self {
+            Identity::Employee { employee, rights } => {
+                Actor::employee(employee, rights.clone(), ip)
+            }
+            Identity::ClientUser { user, .. } => Actor {
+                kind: ActorKind::ClientUser {
+                    id: user.id,
+                    client_id: user.client_id,
+                    email: user.email.clone(),
+                },
+                ip,
             },
-            Identity::ClientUser { user, .. } => ActorKind::ClientUser {
-                id: user.id,
-                client_id: user.client_id,
-                email: user.email.clone(),
-            },
-        };
-        Actor { kind, ip }
+        }
+    }
+
+    /// The employee's rights; none for a client user.
+    pub fn rights(&self) -> Option<&Rights> {
+        match self {
+            Identity::Employee { rights, .. } => Some(rights),
+            Identity::ClientUser { .. } => None,
+        }
     }
 }
 
@@ -90,7 +100,7 @@ pub async fn resolve(req: &HttpRequest) -> Result<Option<Identity>, WebError> {
         (Some(id), _, Some(version)) => state
             .db(move |conn| auth::session_employee(conn, id, version))
             .await?
-            .map(Identity::Employee),
+            .map(|(employee, rights)| Identity::Employee { employee, rights }),
         (None, Some(id), Some(version)) => state
             .db(move |conn| auth::session_user(conn, id, version))
             .await?
@@ -152,6 +162,7 @@ type LocalFuture<T> = Pin<Box<dyn Future<Output = Result<T, WebError>>>>;
 /// An employee signed in to the admin area. Anyone else: sign-in page or 403.
 pub struct Staff {
     pub employee: Employee,
+    pub rights: Rights,
     pub actor: Actor,
 }
 
@@ -163,12 +174,53 @@ impl FromRequest for Staff {
         let req = req.clone();
         Box::pin(async move {
             match resolve(&req).await? {
-                Some(Identity::Employee(employee)) => {
-                    let actor = Identity::Employee(employee.clone()).actor(client_ip(&req));
-                    Ok(Staff { employee, actor })
+                Some(identity @ Identity::Employee { .. }) => {
+                    let actor = identity.actor(client_ip(&req));
+                    let Identity::Employee { employee, rights } = identity else {
+                        return Err(WebError::Internal("identity changed".into()));
+                    };
+                    Ok(Staff {
+                        employee,
+                        rights,
+                        actor,
+                    })
                 }
                 Some(Identity::ClientUser { .. }) => Err(WebError::Forbidden),
                 None => Err(sign_in_required(&req, Area::Admin)),
+            }
+        })
+    }
+}
+
+/// An employee holding permission `P`; others get 403 (or the sign-in page). The handler's
+/// signature says which: `Require<perm::StaffEdit>`.
+pub struct Require<P> {
+    pub staff: Staff,
+    _permission: PhantomData<P>,
+}
+
+impl<P> std::ops::Deref for Require<P> {
+    type Target = Staff;
+    fn deref(&self) -> &Staff {
+        &self.staff
+    }
+}
+
+impl<P: RequiredPermission + 'static> FromRequest for Require<P> {
+    type Error = WebError;
+    type Future = LocalFuture<Self>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let staff = Staff::from_request(req, payload);
+        Box::pin(async move {
+            let staff = staff.await?;
+            if staff.rights.has(P::PERMISSION) {
+                Ok(Require {
+                    staff,
+                    _permission: PhantomData,
+                })
+            } else {
+                Err(WebError::Forbidden)
             }
         })
     }
@@ -200,7 +252,7 @@ impl FromRequest for ClientUser {
                         actor,
                     })
                 }
-                Some(Identity::Employee(_)) => Err(WebError::Forbidden),
+                Some(Identity::Employee { .. }) => Err(WebError::Forbidden),
                 None => Err(sign_in_required(&req, Area::Client)),
             }
         })

@@ -11,6 +11,7 @@ use actix_web::{FromRequest, HttpRequest};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::auth::Area;
+use crate::domain::permissions::{self, Permission, Rights};
 use crate::web::identity::{self, Identity};
 use crate::web::{WebError, csrf};
 
@@ -82,8 +83,11 @@ impl PageContext {
                 _ => None,
             }
         });
+        let rights = identity.as_ref().and_then(Identity::rights);
         PageContext {
-            menu: area.map(|a| menu(a, req.path())).unwrap_or_default(),
+            menu: area
+                .map(|a| menu(a, req.path(), rights))
+                .unwrap_or_default(),
             identity,
             area,
             csrf_token: csrf::token(&session),
@@ -131,16 +135,49 @@ impl FromRequest for PageContext {
     }
 }
 
-/// The sections of each area, in menu order. A section appears here when it exists.
-fn menu(area: Area, path: &str) -> Vec<MenuItem> {
-    let items: &[(&'static str, &'static str)] = match area {
-        Area::Admin => &[("Dashboard", "/admin")],
-        Area::Client => &[("Dashboard", "/client")],
+/// The sections of each area, in menu order, with the permission each needs. An employee
+/// sees only the sections it may open.
+fn menu(area: Area, path: &str, rights: Option<&Rights>) -> Vec<MenuItem> {
+    let items: &[(&'static str, &'static str, Option<Permission>)] = match area {
+        Area::Admin => &[
+            ("Dashboard", "/admin", None),
+            (
+                "Providers",
+                "/admin/providers",
+                Some(permissions::SETTINGS_VIEW),
+            ),
+            (
+                "Companies",
+                "/admin/companies",
+                Some(permissions::SETTINGS_VIEW),
+            ),
+            (
+                "Currencies",
+                "/admin/currencies",
+                Some(permissions::CURRENCIES_VIEW),
+            ),
+            (
+                "Departments",
+                "/admin/departments",
+                Some(permissions::STAFF_VIEW),
+            ),
+            (
+                "Employees",
+                "/admin/employees",
+                Some(permissions::STAFF_VIEW),
+            ),
+            ("Audit log", "/admin/audit", Some(permissions::AUDIT_VIEW)),
+        ],
+        Area::Client => &[("Dashboard", "/client", None)],
     };
     items
         .iter()
         .enumerate()
-        .map(|(i, &(label, href))| MenuItem {
+        .filter(|(_, (_, _, needs))| match needs {
+            None => true,
+            Some(p) => rights.is_some_and(|r| r.has(*p)),
+        })
+        .map(|(i, &(label, href, _))| MenuItem {
             label,
             href,
             // The first item is the area's home: active only there, not on every page below.

@@ -14,5 +14,5 @@ INSERT INTO company_providers (company_id, provider_id)
     WHERE c.legal_name = 'My company' AND p.name = 'Main provider';
 
 INSERT INTO departments (name, shown_in_support, business_hours) VALUES
-    ('Sales', TRUE, 'mon-fri 09:00-18:00'),
-    ('Technical support', TRUE, 'mon-sun 00:00-24:00');
+    ('Sales', TRUE, 'mon=09:00-18:00;tue=09:00-18:00;wed=09:00-18:00;thu=09:00-18:00;fri=09:00-18:00;sat=;sun='),
+    ('Technical support', TRUE, 'mon=00:00-24:00;tue=00:00-24:00;wed=00:00-24:00;thu=00:00-24:00;fri=00:00-24:00;sat=00:00-24:00;sun=00:00-24:00');

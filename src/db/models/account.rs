@@ -46,6 +46,17 @@ impl Account {
             .get_result(conn)
     }
 
+    /// Whether any client has an account at this provider.
+    pub fn exists_at_provider(
+        conn: &mut DbConnection,
+        provider_id: ProviderId,
+    ) -> QueryResult<bool> {
+        diesel::select(diesel::dsl::exists(
+            accounts::table.filter(accounts::provider_id.eq(provider_id)),
+        ))
+        .get_result(conn)
+    }
+
     pub fn summaries_of_client(
         conn: &mut DbConnection,
         client_id: ClientId,

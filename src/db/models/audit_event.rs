@@ -25,6 +25,19 @@ pub struct AuditEvent {
     pub ip: String,
 }
 
+/// What the audit log page can filter by. `from`/`until` are UTC bounds, `until` exclusive.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub employee_id: Option<EmployeeId>,
+    pub client_id: Option<ClientId>,
+    pub object_type: Option<String>,
+    pub object_id: Option<i64>,
+    pub from: Option<NaiveDateTime>,
+    pub until: Option<NaiveDateTime>,
+    /// Keyset: only events older than this one.
+    pub before: Option<AuditEventId>,
+}
+
 #[derive(Debug, Insertable)]
 #[diesel(table_name = audit_events)]
 pub struct NewAuditEvent<'a> {
@@ -54,6 +67,37 @@ impl AuditEvent {
             .order((audit_events::at.desc(), audit_events::id.desc()))
             .limit(limit)
             .load(conn)
+    }
+
+    /// One page of events matching `filter`, newest first, after the keyset `before`.
+    pub fn search(
+        conn: &mut DbConnection,
+        filter: &AuditFilter,
+        limit: i64,
+    ) -> QueryResult<Vec<AuditEvent>> {
+        let mut query = audit_events::table.into_boxed();
+        if let Some(id) = filter.employee_id {
+            query = query.filter(audit_events::employee_id.eq(id));
+        }
+        if let Some(id) = filter.client_id {
+            query = query.filter(audit_events::client_id.eq(id));
+        }
+        if let Some(object_type) = &filter.object_type {
+            query = query.filter(audit_events::object_type.eq(object_type.clone()));
+        }
+        if let Some(object_id) = filter.object_id {
+            query = query.filter(audit_events::object_id.eq(object_id));
+        }
+        if let Some(from) = filter.from {
+            query = query.filter(audit_events::at.ge(from));
+        }
+        if let Some(until) = filter.until {
+            query = query.filter(audit_events::at.lt(until));
+        }
+        if let Some(before) = filter.before {
+            query = query.filter(audit_events::id.lt(before));
+        }
+        query.order(audit_events::id.desc()).limit(limit).load(conn)
     }
 
     pub fn count_action(conn: &mut DbConnection, action: &str) -> QueryResult<i64> {

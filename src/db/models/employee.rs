@@ -34,7 +34,47 @@ pub struct NewEmployee<'a> {
     pub created_at: NaiveDateTime,
 }
 
+/// Fields an update may change; `None` leaves a field as it is.
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = employees)]
+pub struct EmployeeChanges<'a> {
+    pub email: Option<&'a str>,
+    pub name: Option<&'a str>,
+    pub password_hash: Option<&'a str>,
+    pub enabled: Option<bool>,
+    pub is_superuser: Option<bool>,
+}
+
 impl Employee {
+    /// Applies `changes`; when `end_sessions` is set, every session of the employee ends too.
+    pub fn update(
+        conn: &mut DbConnection,
+        id: EmployeeId,
+        changes: &EmployeeChanges<'_>,
+        end_sessions: bool,
+    ) -> QueryResult<Employee> {
+        if end_sessions {
+            Self::bump_session_version(conn, id)?;
+        }
+        diesel::update(employees::table.find(id))
+            .set(changes)
+            .returning(employees::all_columns)
+            .get_result(conn)
+    }
+
+    /// Enabled administrators other than `except`.
+    pub fn count_other_enabled_superusers(
+        conn: &mut DbConnection,
+        except: EmployeeId,
+    ) -> QueryResult<i64> {
+        employees::table
+            .filter(employees::is_superuser.eq(true))
+            .filter(employees::enabled.eq(true))
+            .filter(employees::id.ne(except))
+            .count()
+            .get_result(conn)
+    }
+
     pub fn find(conn: &mut DbConnection, id: EmployeeId) -> QueryResult<Option<Employee>> {
         employees::table.find(id).first(conn).optional()
     }
@@ -44,6 +84,13 @@ impl Employee {
             .filter(employees::email.eq(email))
             .first(conn)
             .optional()
+    }
+
+    /// Every employee, by name.
+    pub fn all(conn: &mut DbConnection) -> QueryResult<Vec<Employee>> {
+        employees::table
+            .order((employees::name, employees::id))
+            .load(conn)
     }
 
     pub fn count(conn: &mut DbConnection) -> QueryResult<i64> {

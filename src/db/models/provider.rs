@@ -19,6 +19,17 @@ pub struct Provider {
     pub created_at: NaiveDateTime,
 }
 
+/// What a new or edited provider holds.
+#[derive(Debug, Insertable, AsChangeset)]
+#[diesel(table_name = providers)]
+pub struct ProviderFields<'a> {
+    pub name: &'a str,
+    pub currency_id: CurrencyId,
+    pub notification_email: &'a str,
+    pub site_url: &'a str,
+    pub time_zone: &'a str,
+}
+
 /// A provider with its currency code, for lists and choices.
 #[derive(Debug, Clone, Queryable)]
 pub struct ProviderChoice {
@@ -30,6 +41,43 @@ pub struct ProviderChoice {
 impl Provider {
     pub fn find(conn: &mut DbConnection, id: ProviderId) -> QueryResult<Option<Provider>> {
         providers::table.find(id).first(conn).optional()
+    }
+
+    pub fn find_by_name(conn: &mut DbConnection, name: &str) -> QueryResult<Option<Provider>> {
+        providers::table
+            .filter(providers::name.eq(name))
+            .first(conn)
+            .optional()
+    }
+
+    pub fn insert(
+        conn: &mut DbConnection,
+        fields: &ProviderFields<'_>,
+        now: chrono::NaiveDateTime,
+    ) -> QueryResult<Provider> {
+        diesel::insert_into(providers::table)
+            .values((fields, providers::created_at.eq(now)))
+            .returning(providers::all_columns)
+            .get_result(conn)
+    }
+
+    pub fn update(
+        conn: &mut DbConnection,
+        id: ProviderId,
+        fields: &ProviderFields<'_>,
+    ) -> QueryResult<Provider> {
+        diesel::update(providers::table.find(id))
+            .set(fields)
+            .returning(providers::all_columns)
+            .get_result(conn)
+    }
+
+    /// Whether any provider sells in this currency.
+    pub fn uses_currency(conn: &mut DbConnection, currency_id: CurrencyId) -> QueryResult<bool> {
+        diesel::select(diesel::dsl::exists(
+            providers::table.filter(providers::currency_id.eq(currency_id)),
+        ))
+        .get_result(conn)
     }
 
     pub fn choices(conn: &mut DbConnection) -> QueryResult<Vec<ProviderChoice>> {

@@ -1,13 +1,56 @@
 //! The admin area (`/admin`): employees only. The scope's middleware turns away everyone
-//! else, and each handler states again who may call it.
+//! else; each handler states in its signature the permission it needs (`Staff` for any
+//! employee, `Require<perm::X>` for a function of the registry).
 
+pub mod audit;
 pub mod dashboard;
+pub mod profile;
 pub mod sessions;
 
 use actix_web::middleware::from_fn;
-use actix_web::web;
+use actix_web::{Scope, web};
 
 use crate::web::identity::guard_admin;
+
+/// One admin route as the authorization test sees it.
+#[derive(Debug, Clone, Copy)]
+pub struct AdminRoute {
+    pub method: &'static str,
+    /// Below `/admin`, with `{id}` where an id goes.
+    pub path: &'static str,
+    /// The registry key the handler requires; `None` for any signed-in employee.
+    pub permission: Option<&'static str>,
+}
+
+/// Declares every admin route once: it is registered from here, and listed in `ROUTES` for
+/// the authorization test, which walks each one with every kind of person. Add routes only
+/// here.
+macro_rules! admin_routes {
+    ($( $method:ident $path:literal => $handler:path, $permission:tt; )*) => {
+        fn register(scope: Scope) -> Scope {
+            scope $( .route($path, web::$method().to($handler)) )*
+        }
+
+        pub const ROUTES: &[AdminRoute] = &[$(
+            AdminRoute {
+                method: stringify!($method),
+                path: $path,
+                permission: admin_routes!(@permission $permission),
+            },
+        )*];
+    };
+    (@permission any) => { None };
+    (@permission $constant:ident) => { Some(crate::domain::permissions::$constant.key) };
+}
+
+admin_routes! {
+    get "" => dashboard::show, any;
+    get "/" => dashboard::show, any;
+    get "/profile" => profile::show, any;
+    post "/profile" => profile::update, any;
+    post "/profile/password" => profile::change_password, any;
+    get "/audit" => audit::index, AUDIT_VIEW;
+}
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     // Sign-in and sign-out come before the guarded scope, which would otherwise claim them.
@@ -17,10 +60,5 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route(web::post().to(sessions::create)),
     )
     .route("/admin/logout", web::post().to(sessions::destroy))
-    .service(
-        web::scope("/admin")
-            .wrap(from_fn(guard_admin))
-            .route("", web::get().to(dashboard::show))
-            .route("/", web::get().to(dashboard::show)),
-    );
+    .service(register(web::scope("/admin")).wrap(from_fn(guard_admin)));
 }

@@ -5,6 +5,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 
 use crate::domain::auth::{self, Area};
+use crate::web::forms::Form;
 use crate::web::identity::{self, Identity, Staff, Visitor};
 use crate::web::page::{self, Flash, PageContext};
 use crate::web::public::sessions::{NextQuery, SignInForm, SignInPage, refusal_message};
@@ -23,7 +24,7 @@ fn admin_page(ctx: PageContext, email: String, next: String, error: String) -> S
 }
 
 pub async fn new(ctx: PageContext, query: web::Query<NextQuery>) -> Result<HttpResponse, WebError> {
-    if matches!(ctx.identity, Some(Identity::Employee(_))) {
+    if matches!(ctx.identity, Some(Identity::Employee { .. })) {
         return Ok(page::redirect("/admin"));
     }
     let page = admin_page(ctx, String::new(), query.into_inner().next, String::new());
@@ -35,7 +36,7 @@ pub async fn create(
     session: Session,
     ctx: PageContext,
     visitor: Visitor,
-    form: web::Form<SignInForm>,
+    form: Form<SignInForm>,
 ) -> Result<HttpResponse, WebError> {
     let SignInForm {
         email,

@@ -13,6 +13,7 @@ use crate::domain::email::Email;
 use crate::domain::password::NewPassword;
 use crate::domain::registration::{self, Registration};
 use crate::domain::{DomainError, FieldErrors};
+use crate::web::forms::Form;
 use crate::web::forms::check_shape;
 use crate::web::identity::{self, Identity, Visitor};
 use crate::web::page::{self, Flash, PageContext};
@@ -107,7 +108,7 @@ pub async fn create(
     session: Session,
     ctx: PageContext,
     visitor: Visitor,
-    form: web::Form<RegisterForm>,
+    form: Form<RegisterForm>,
 ) -> Result<HttpResponse, WebError> {
     let form = form.into_inner();
     let result = match Registration::try_from(&form) {

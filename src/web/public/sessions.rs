@@ -8,6 +8,7 @@ use askama_web::WebTemplate;
 use serde::Deserialize;
 
 use crate::domain::auth::{self, Area, SignInError};
+use crate::web::forms::Form;
 use crate::web::identity::{self, ClientUser, Identity, Visitor};
 use crate::web::page::{self, Flash, PageContext};
 use crate::web::{AppState, WebError};
@@ -66,7 +67,7 @@ pub async fn create(
     session: Session,
     ctx: PageContext,
     visitor: Visitor,
-    form: web::Form<SignInForm>,
+    form: Form<SignInForm>,
 ) -> Result<HttpResponse, WebError> {
     let SignInForm {
         email,

@@ -1,0 +1,167 @@
+//! The permission registry: every section of the admin area and the functions in it,
+//! declared here in code. Grants are stored by key for a department or an employee; an
+//! employee's rights are its own grants plus those of all its departments, and an
+//! administrator has every right. A function added here is granted to nobody but
+//! administrators until someone grants it (deny by default).
+
+use std::collections::BTreeSet;
+
+use crate::domain::{Actor, ActorKind, DomainError};
+
+/// One function of a section, e.g. "staff.edit".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Permission {
+    pub key: &'static str,
+    pub label: &'static str,
+}
+
+/// A section of the admin area and its functions, shown as one branch of the grant tree.
+#[derive(Debug)]
+pub struct Section {
+    pub key: &'static str,
+    pub label: &'static str,
+    pub functions: &'static [Permission],
+}
+
+/// A type that names one permission, for `Require<P>` in handler signatures.
+pub trait RequiredPermission {
+    const PERMISSION: Permission;
+}
+
+macro_rules! registry {
+    ($( $section:ident $section_label:literal {
+        $( $marker:ident $constant:ident = $key:literal $label:literal, )*
+    } )*) => {
+        $($(
+            pub const $constant: Permission = Permission { key: $key, label: $label };
+        )*)*
+
+        /// Every section and function, in the order the grant screens show them.
+        pub const SECTIONS: &[Section] = &[$(
+            Section {
+                key: stringify!($section),
+                label: $section_label,
+                functions: &[$($constant),*],
+            },
+        )*];
+
+        /// Marker types for handler signatures: `Require<perm::StaffEdit>`.
+        pub mod perm {
+            use super::*;
+            $($(
+                #[doc = $label]
+                pub struct $marker;
+                impl RequiredPermission for $marker {
+                    const PERMISSION: Permission = $constant;
+                }
+            )*)*
+        }
+    };
+}
+
+registry! {
+    settings "Providers and companies" {
+        SettingsView SETTINGS_VIEW = "settings.view" "View providers and companies",
+        SettingsEdit SETTINGS_EDIT = "settings.edit" "Add and edit providers and companies",
+    }
+    finance "Finance" {
+        CurrenciesView CURRENCIES_VIEW = "finance.currencies_view" "View currencies and exchange rates",
+        CurrenciesEdit CURRENCIES_EDIT = "finance.currencies_edit" "Add and edit currencies and exchange rates",
+    }
+    staff "Staff" {
+        StaffView STAFF_VIEW = "staff.view" "View departments and employees",
+        StaffEdit STAFF_EDIT = "staff.edit" "Add and edit departments and employees",
+        StaffPermissions STAFF_PERMISSIONS = "staff.permissions" "Grant permissions to departments and employees",
+    }
+    audit "Audit log" {
+        AuditView AUDIT_VIEW = "audit.view" "View the audit log",
+    }
+}
+
+/// Every function of the registry.
+pub fn all() -> impl Iterator<Item = Permission> {
+    SECTIONS.iter().flat_map(|s| s.functions.iter().copied())
+}
+
+/// The registry entry for a stored key; `None` for keys no longer in the registry.
+pub fn by_key(key: &str) -> Option<Permission> {
+    all().find(|p| p.key == key)
+}
+
+/// What an employee may do.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Rights {
+    pub superuser: bool,
+    granted: BTreeSet<&'static str>,
+}
+
+impl Rights {
+    pub fn superuser() -> Self {
+        Self {
+            superuser: true,
+            granted: BTreeSet::new(),
+        }
+    }
+
+    /// Rights from stored grant keys; keys not in the registry grant nothing.
+    pub fn from_keys<'a>(superuser: bool, keys: impl IntoIterator<Item = &'a str>) -> Self {
+        let granted = keys.into_iter().filter_map(by_key).map(|p| p.key).collect();
+        Self { superuser, granted }
+    }
+
+    pub fn has(&self, permission: Permission) -> bool {
+        self.superuser || self.granted.contains(permission.key)
+    }
+
+    pub fn has_key(&self, key: &str) -> bool {
+        self.superuser || self.granted.contains(key)
+    }
+}
+
+/// Refuses unless the actor holds `permission`. The system (jobs, command line) may do all;
+/// client users and visitors hold no admin permission.
+pub fn require(actor: &Actor, permission: Permission) -> Result<(), DomainError> {
+    let allowed = match &actor.kind {
+        ActorKind::System => true,
+        ActorKind::Employee { rights, .. } => rights.has(permission),
+        ActorKind::ClientUser { .. } | ActorKind::Visitor => false,
+    };
+    if allowed {
+        Ok(())
+    } else {
+        Err(DomainError::Forbidden)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_unique_and_belong_to_their_section() {
+        let mut seen = BTreeSet::new();
+        for section in SECTIONS {
+            for p in section.functions {
+                assert!(seen.insert(p.key), "{} declared twice", p.key);
+                assert!(
+                    p.key.starts_with(&format!("{}.", section.key)),
+                    "{} outside {}",
+                    p.key,
+                    section.key
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn deny_by_default() {
+        let nobody = Rights::from_keys(false, []);
+        assert!(all().all(|p| !nobody.has(p)));
+        let admin = Rights::superuser();
+        assert!(all().all(|p| admin.has(p)));
+        let some = Rights::from_keys(false, ["staff.view", "no.such.permission"]);
+        assert!(some.has(STAFF_VIEW));
+        assert!(!some.has(STAFF_EDIT));
+        assert!(!some.has_key("no.such.permission"));
+    }
+}

@@ -1,0 +1,158 @@
+//! `/admin/audit`: the audit log, filtered by employee, object and time. Read only.
+
+use actix_web::web;
+use askama::Template;
+use askama_web::WebTemplate;
+use chrono::{Days, NaiveDate};
+use serde::Deserialize;
+
+use crate::db::models::audit_event::AuditFilter;
+use crate::domain::FieldErrors;
+use crate::domain::audit::{self, AuditPage, OBJECT_TYPES};
+use crate::domain::permissions::perm;
+use crate::web::identity::Require;
+use crate::web::page::PageContext;
+use crate::web::{AppState, WebError};
+
+/// The filter as the browser sends it (a GET form, so links can be shared).
+#[derive(Debug, Default, Clone, Deserialize)]
+pub struct AuditQuery {
+    #[serde(default)]
+    pub employee_id: String,
+    #[serde(default)]
+    pub object_type: String,
+    #[serde(default)]
+    pub object_id: String,
+    #[serde(default)]
+    pub from: String,
+    #[serde(default)]
+    pub to: String,
+    #[serde(default)]
+    pub before: String,
+}
+
+impl AuditQuery {
+    /// The filter, and a message for each value that could not be read (that value is
+    /// then not applied).
+    fn parse(&self) -> (AuditFilter, FieldErrors) {
+        let mut errors = FieldErrors::new();
+        let mut filter = AuditFilter::default();
+        fn read<T: std::str::FromStr>(
+            raw: &str,
+            field: &str,
+            message: &str,
+            errors: &mut FieldErrors,
+        ) -> Option<T> {
+            match raw.trim() {
+                "" => None,
+                value => value.parse().map_err(|_| errors.add(field, message)).ok(),
+            }
+        }
+        filter.employee_id = read(
+            &self.employee_id,
+            "employee_id",
+            "Choose an employee from the list.",
+            &mut errors,
+        );
+        filter.object_id = read(
+            &self.object_id,
+            "object_id",
+            "An object id is a whole number.",
+            &mut errors,
+        );
+        filter.before = read(
+            &self.before,
+            "before",
+            "Not a page of this log.",
+            &mut errors,
+        );
+        let object_type = self.object_type.trim();
+        if !object_type.is_empty() {
+            if OBJECT_TYPES.contains(&object_type) {
+                filter.object_type = Some(object_type.to_owned());
+            } else {
+                errors.add("object_type", "Choose an object type from the list.");
+            }
+        }
+        let from: Option<NaiveDate> = read(
+            &self.from,
+            "from",
+            "Enter a date as YYYY-MM-DD.",
+            &mut errors,
+        );
+        let to: Option<NaiveDate> =
+            read(&self.to, "to", "Enter a date as YYYY-MM-DD.", &mut errors);
+        filter.from = from.and_then(|d| d.and_hms_opt(0, 0, 0));
+        // `to` includes the whole day.
+        filter.until = to
+            .and_then(|d| d.checked_add_days(Days::new(1)))
+            .and_then(|d| d.and_hms_opt(0, 0, 0));
+        (filter, errors)
+    }
+
+    /// The query string of this filter with another `before`, for the "older" link.
+    pub fn with_before(&self, before: &crate::ids::AuditEventId) -> String {
+        let query = AuditQuery {
+            before: before.to_string(),
+            ..self.clone()
+        };
+        serde_urlencoded::to_string([
+            ("employee_id", query.employee_id.as_str()),
+            ("object_type", query.object_type.as_str()),
+            ("object_id", query.object_id.as_str()),
+            ("from", query.from.as_str()),
+            ("to", query.to.as_str()),
+            ("before", query.before.as_str()),
+        ])
+        .unwrap_or_default()
+    }
+
+    pub fn is_filtered(&self) -> bool {
+        [
+            &self.employee_id,
+            &self.object_type,
+            &self.object_id,
+            &self.from,
+            &self.to,
+        ]
+        .iter()
+        .any(|v| !v.trim().is_empty())
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin/audit/index.html")]
+pub struct AuditIndexPage {
+    pub ctx: PageContext,
+    pub query: AuditQuery,
+    pub errors: FieldErrors,
+    pub page: AuditPage,
+    pub object_types: &'static [&'static str],
+}
+
+impl AuditIndexPage {
+    pub fn employee_selected(&self, id: &crate::ids::EmployeeId) -> bool {
+        self.query.employee_id.trim() == id.to_string()
+    }
+}
+
+pub async fn index(
+    state: web::Data<AppState>,
+    staff: Require<perm::AuditView>,
+    ctx: PageContext,
+    query: web::Query<AuditQuery>,
+) -> Result<AuditIndexPage, WebError> {
+    let query = query.into_inner();
+    let (filter, errors) = query.parse();
+    let actor = staff.actor.clone();
+    let page = state
+        .db(move |conn| audit::list(conn, &actor, &filter))
+        .await?;
+    Ok(AuditIndexPage {
+        ctx,
+        query,
+        errors,
+        page,
+        object_types: OBJECT_TYPES,
+    })
+}
