@@ -96,8 +96,24 @@ fn load_or_create_key(path: &Path) -> Result<Vec<u8>, String> {
             .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     }
     let key = random_hex(64);
-    write_private(path, &key).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    Ok(key.into_bytes())
+    match write_private(path, &key) {
+        Ok(()) => Ok(key.into_bytes()),
+        // Another server starting at the same moment wrote it first: use theirs.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            for _ in 0..50 {
+                let text = std::fs::read_to_string(path).unwrap_or_default();
+                if text.trim().len() >= 32 {
+                    return Ok(text.trim().as_bytes().to_vec());
+                }
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            Err(format!(
+                "{} is being written by another process",
+                path.display()
+            ))
+        }
+        Err(e) => Err(format!("cannot write {}: {e}", path.display())),
+    }
 }
 
 fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {

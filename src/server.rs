@@ -50,9 +50,12 @@ pub async fn serve(config: Config) -> Result<(), String> {
     tracing::info!(database = %config.database_url.redacted(), "starting billpanel");
     let pool = open_database(&config)?;
     ensure_admin(&pool, &config)?;
+    // Built now, so the first sign-in with an unknown email costs no more than any other.
+    crate::domain::password::verify_against_dummy("");
     if config.database_url.engine == Engine::Sqlite {
         spawn_checkpointer(pool.clone());
     }
+    spawn_housekeeping(pool.clone());
     let bind = config.bind.clone();
     let state = AppState::new(pool, config);
     let server = HttpServer::new(move || web::app(state.clone()))
@@ -65,15 +68,16 @@ pub async fn serve(config: Config) -> Result<(), String> {
         .map_err(|e| format!("server stopped: {e}"))
 }
 
-/// Checkpoints the SQLite write-ahead log every second so it stays small and reads stay fast.
+/// Checkpoints the SQLite write-ahead log every second (and shrinks it every minute) so it
+/// stays small and reads stay fast.
 fn spawn_checkpointer(pool: DbPool) {
     let spawned = std::thread::Builder::new()
         .name("wal-checkpoint".into())
         .spawn(move || {
-            loop {
+            for tick in 1u64.. {
                 std::thread::sleep(Duration::from_secs(1));
                 if let Ok(mut conn) = pool.get()
-                    && let Err(e) = db::checkpoint(&mut conn)
+                    && let Err(e) = db::checkpoint(&mut conn, tick % 60 == 0)
                 {
                     tracing::debug!("WAL checkpoint skipped: {e}");
                 }
@@ -81,5 +85,27 @@ fn spawn_checkpointer(pool: DbPool) {
         });
     if let Err(e) = spawned {
         tracing::warn!("cannot start the WAL checkpoint thread: {e}");
+    }
+}
+
+/// Every ten minutes, forgets failed sign-ins whose window and lock have passed.
+fn spawn_housekeeping(pool: DbPool) {
+    let spawned = std::thread::Builder::new()
+        .name("housekeeping".into())
+        .spawn(move || {
+            loop {
+                std::thread::sleep(Duration::from_secs(600));
+                match pool.get() {
+                    Ok(mut conn) => {
+                        if let Err(e) = crate::domain::auth::forget_old_failures(&mut conn) {
+                            tracing::warn!("cannot clean up old sign-in failures: {e}");
+                        }
+                    }
+                    Err(e) => tracing::warn!("housekeeping has no database connection: {e}"),
+                }
+            }
+        });
+    if let Err(e) = spawned {
+        tracing::warn!("cannot start the housekeeping thread: {e}");
     }
 }

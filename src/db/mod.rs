@@ -133,8 +133,22 @@ impl ManageConnection for ConnectionManager {
             .map_err(r2d2::Error::QueryError)
     }
 
-    fn has_broken(&self, _conn: &mut DbConnection) -> bool {
-        false
+    /// A connection given back in the middle of a transaction (a panic inside one) must not
+    /// be reused: it would hold SQLite's write lock, and its next "commit" would only release
+    /// a savepoint.
+    fn has_broken(&self, conn: &mut DbConnection) -> bool {
+        if std::thread::panicking() {
+            return true;
+        }
+        let depth = match conn {
+            DbConnection::Postgresql(c) => {
+                AnsiTransactionManager::transaction_manager_status_mut(c).transaction_depth()
+            }
+            DbConnection::Sqlite(c) => {
+                AnsiTransactionManager::transaction_manager_status_mut(c).transaction_depth()
+            }
+        };
+        !matches!(depth, Ok(None))
     }
 }
 
@@ -282,9 +296,12 @@ pub fn is_unique_violation(e: &diesel::result::Error) -> bool {
 
 /// Moves the SQLite write-ahead log into the database file so it never grows without bound
 /// under steady reads; a no-op on PostgreSQL.
-pub fn checkpoint(conn: &mut DbConnection) -> QueryResult<()> {
+/// `truncate` also shrinks the file; it waits for readers, so it is done rarely, and the
+/// frequent passive checkpoint never blocks anyone.
+pub fn checkpoint(conn: &mut DbConnection, truncate: bool) -> QueryResult<()> {
     match conn {
-        DbConnection::Sqlite(c) => c.batch_execute("PRAGMA wal_checkpoint(TRUNCATE)"),
+        DbConnection::Sqlite(c) if truncate => c.batch_execute("PRAGMA wal_checkpoint(TRUNCATE)"),
+        DbConnection::Sqlite(c) => c.batch_execute("PRAGMA wal_checkpoint(PASSIVE)"),
         DbConnection::Postgresql(_) => Ok(()),
     }
 }

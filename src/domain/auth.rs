@@ -106,17 +106,15 @@ pub fn sign_in_user(
     password: &str,
 ) -> Result<User, SignInError> {
     let email = email.trim().to_lowercase();
-    let user = User::find_by_email(conn, &email)?;
-    let client_enabled = match &user {
-        Some(u) => Client::find(conn, u.client_id)?.is_some_and(|c| c.enabled),
-        None => false,
-    };
-    let login = user.as_ref().map(|u| Login {
+    // One query whether or not the email is known, so both take the same time.
+    let found = User::find_by_email_with_client(conn, &email)?;
+    let login = found.as_ref().map(|(u, c)| Login {
         id: u.id.0,
         email: u.email.clone(),
         password_hash: u.password_hash.clone(),
-        enabled: u.enabled && client_enabled,
+        enabled: u.enabled && c.enabled,
     });
+    let user = found.map(|(u, _)| u);
     check(conn, Area::Client, ip, &email, password, login)?;
     let user = user.ok_or(SignInError::Failed(DomainError::NotFound))?;
     let actor = Actor {
@@ -204,10 +202,9 @@ fn check(
             target,
             &format!("{} area, email {email}", area.key()),
         )?;
-        QueryResult::Ok((
-            account.failures.max(address.failures),
-            account.locked || address.locked,
-        ))
+        // The slow-down follows the account: people behind one address should not wait for
+        // each other's typos. The address only ever locks.
+        QueryResult::Ok((account.failures, account.locked || address.locked))
     })?;
     if locked {
         return Err(SignInError::Locked {
@@ -239,24 +236,20 @@ fn register_failure(
     now: NaiveDateTime,
 ) -> QueryResult<Failures> {
     let window_start = now - Duration::minutes(FAILURE_WINDOW_MINUTES);
-    let mut row = match SignInThrottle::find(conn, key)? {
-        Some(row) if row.first_failed_at > window_start => row,
-        _ => SignInThrottle {
-            key: key.to_owned(),
-            failures: 0,
-            first_failed_at: now,
-            locked_until: None,
-        },
-    };
-    row.failures += 1;
-    let locked = row.failures >= limit;
-    if locked {
-        row.locked_until = Some(now + Duration::minutes(LOCKOUT_MINUTES));
-    }
-    SignInThrottle::save(conn, &row)?;
+    let lock_until = now + Duration::minutes(LOCKOUT_MINUTES);
+    let row = SignInThrottle::count_failure(conn, key, now, window_start, limit, lock_until)?;
     Ok(Failures {
         failures: row.failures,
-        locked,
+        locked: row.locked_until.is_some_and(|until| until > now),
+    })
+}
+
+/// Forgets failures whose window and lock have passed (run now and then).
+pub fn forget_old_failures(conn: &mut DbConnection) -> QueryResult<usize> {
+    let now = db::now();
+    let window_start = now - Duration::minutes(FAILURE_WINDOW_MINUTES);
+    db::write_transaction(conn, |conn| {
+        SignInThrottle::forget_before(conn, window_start, now)
     })
 }
 

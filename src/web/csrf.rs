@@ -63,10 +63,13 @@ pub async fn verify(
                 Err(e) => return Ok(req.error_response(e).map_into_right_body()),
             };
             let token = form_field(&body, FIELD);
-            // Give the body back so the handler can read the form.
+            // Give the body back so the handler can read the form. It is decoded already, so
+            // it must not be decoded a second time.
             let (_, mut payload) = h1::Payload::create(true);
             payload.unread_data(body);
             req.set_payload(payload.into());
+            req.headers_mut()
+                .remove(actix_web::http::header::CONTENT_ENCODING);
             token
         }
     };

@@ -26,6 +26,9 @@ use crate::web::{AppState, WebError};
 const EMPLOYEE_ID: &str = "employee_id";
 const USER_ID: &str = "user_id";
 const SESSION_VERSION: &str = "session_version";
+const SIGNED_IN_AT: &str = "signed_in_at";
+/// A session ends this long after sign-in, whatever happens in between.
+pub const SESSION_LIFETIME_HOURS: i64 = 12;
 
 /// The signed-in person, freshly read from the database.
 #[derive(Debug, Clone)]
@@ -95,6 +98,10 @@ pub async fn resolve(req: &HttpRequest) -> Result<Option<Identity>, WebError> {
     let version: Option<i64> = session.get(SESSION_VERSION).unwrap_or(None);
     let employee_id: Option<EmployeeId> = session.get(EMPLOYEE_ID).unwrap_or(None);
     let user_id: Option<UserId> = session.get(USER_ID).unwrap_or(None);
+    let signed_in_at: Option<i64> = session.get(SIGNED_IN_AT).unwrap_or(None);
+    let expired = signed_in_at
+        .is_none_or(|at| chrono::Utc::now().timestamp() - at > SESSION_LIFETIME_HOURS * 3600);
+    let version = version.filter(|_| !expired);
     let state = app_state(req)?;
     let identity = match (employee_id, user_id, version) {
         (Some(id), _, Some(version)) => state
@@ -126,6 +133,7 @@ pub fn start_employee_session(session: &Session, employee: &Employee) -> Result<
     end_session(session);
     session.insert(EMPLOYEE_ID, employee.id)?;
     session.insert(SESSION_VERSION, employee.session_version)?;
+    session.insert(SIGNED_IN_AT, chrono::Utc::now().timestamp())?;
     Ok(())
 }
 
@@ -134,6 +142,7 @@ pub fn start_user_session(session: &Session, user: &User) -> Result<(), WebError
     end_session(session);
     session.insert(USER_ID, user.id)?;
     session.insert(SESSION_VERSION, user.session_version)?;
+    session.insert(SIGNED_IN_AT, chrono::Utc::now().timestamp())?;
     Ok(())
 }
 
@@ -143,18 +152,30 @@ pub fn end_session(session: &Session) {
     session.renew();
 }
 
-/// The address of the person making the request: the peer address, or the forwarded one
-/// when billpanel is configured to sit behind a proxy.
+/// The address of the person making the request: the peer address, or, when billpanel is
+/// configured to sit behind a proxy, the last `X-Forwarded-For` entry, the one the proxy
+/// added. Entries before it, and `Forwarded`, come from the client and are not trusted.
 pub fn client_ip(req: &HttpRequest) -> String {
     let behind_proxy = req
         .app_data::<web::Data<AppState>>()
         .is_some_and(|s| s.config.behind_proxy);
-    if behind_proxy && let Some(ip) = req.connection_info().realip_remote_addr() {
+    if behind_proxy && let Some(ip) = last_forwarded_for(req.headers()) {
         return ip.to_owned();
     }
     req.peer_addr()
         .map(|a| a.ip().to_string())
         .unwrap_or_default()
+}
+
+/// The last entry of all `X-Forwarded-For` headers: the address our own proxy saw.
+fn last_forwarded_for(headers: &actix_web::http::header::HeaderMap) -> Option<&str> {
+    headers
+        .get_all("x-forwarded-for")
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .last()
 }
 
 type LocalFuture<T> = Pin<Box<dyn Future<Output = Result<T, WebError>>>>;
@@ -317,5 +338,24 @@ async fn guard(
             .await
             .map(ServiceResponse::map_into_left_body),
         Some(e) => Ok(req.error_response(e).map_into_right_body()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use actix_web::test::TestRequest;
+
+    use super::*;
+
+    #[test]
+    fn only_the_proxys_own_entry_is_trusted() {
+        let req = TestRequest::default()
+            .insert_header(("Forwarded", "for=6.6.6.6"))
+            .append_header(("X-Forwarded-For", "6.6.6.6, 10.0.0.1"))
+            .append_header(("X-Forwarded-For", "203.0.113.7"))
+            .to_http_request();
+        assert_eq!(last_forwarded_for(req.headers()), Some("203.0.113.7"));
+        let none = TestRequest::default().to_http_request();
+        assert_eq!(last_forwarded_for(none.headers()), None);
     }
 }

@@ -99,6 +99,7 @@ pub fn app(
     >,
 > {
     let key = Key::derive_from(&state.config.secret_key);
+    let state_https = state.config.secure_cookies();
     let sessions = SessionMiddleware::builder(CookieSessionStore::default(), key)
         .cookie_name("billpanel_session".into())
         .cookie_content_security(CookieContentSecurity::Private)
@@ -116,7 +117,7 @@ pub fn app(
         .wrap(from_fn(csrf::verify))
         .wrap(from_fn(error::render_error_pages))
         .wrap(sessions)
-        .wrap(security_headers())
+        .wrap(security_headers(state_https))
         .wrap(Logger::new("%a \"%r\" %s %b %Dms").exclude("/healthz"))
 }
 
@@ -134,9 +135,16 @@ async fn not_found() -> Result<actix_web::HttpResponse, WebError> {
     Err(WebError::NotFound)
 }
 
-/// Headers on every response: no inline scripts, no framing, no MIME sniffing.
-fn security_headers() -> DefaultHeaders {
-    DefaultHeaders::new()
+/// Headers on every response: no inline scripts, no framing, no MIME sniffing, pages not
+/// kept in caches (static files set their own caching), and HSTS when served over https.
+fn security_headers(https: bool) -> DefaultHeaders {
+    let headers = if https {
+        DefaultHeaders::new().add(("Strict-Transport-Security", "max-age=31536000"))
+    } else {
+        DefaultHeaders::new()
+    };
+    headers
+        .add(("Cache-Control", "no-store"))
         .add((
             "Content-Security-Policy",
             "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \

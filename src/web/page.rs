@@ -232,7 +232,8 @@ pub fn safe_next(area: Area, next: &str) -> Option<&str> {
     };
     let rest = next.strip_prefix(prefix)?;
     let fits = rest.is_empty() || rest.starts_with('/') || rest.starts_with('?');
-    (fits && !next.contains("//") && !next.contains('\\')).then_some(next)
+    let visible_ascii = next.bytes().all(|b| b.is_ascii_graphic());
+    (fits && visible_ascii && !next.contains("//") && !next.contains('\\')).then_some(next)
 }
 
 #[cfg(test)]

@@ -85,3 +85,49 @@ async fn the_token_is_renewed_at_sign_in() {
         StatusCode::FORBIDDEN
     );
 }
+
+#[actix_web::test]
+async fn signing_out_needs_the_token_too() {
+    let app = TestApp::spawn().await;
+    let ann = app.browser();
+    ann.register("ann@example.com", "Ann")
+        .await
+        .assert_redirect("/client");
+    assert_eq!(
+        ann.post_raw("/logout", &[]).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        ann.get("/client").await.status,
+        StatusCode::OK,
+        "still signed in"
+    );
+}
+
+#[actix_web::test]
+async fn scripts_may_send_the_token_in_a_header() {
+    let app = TestApp::spawn().await;
+    let admin = app.browser();
+    admin.sign_in_as_admin().await;
+    let token = admin.get("/admin").await.input_value("csrf_token").unwrap();
+    let wrong = admin
+        .http
+        .post(format!("{}/admin/logout", app.base))
+        .header("X-CSRF-Token", "nope")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), StatusCode::FORBIDDEN);
+    let right = admin
+        .http
+        .post(format!("{}/admin/logout", app.base))
+        .header("X-CSRF-Token", token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(right.status(), StatusCode::SEE_OTHER);
+    admin
+        .get("/admin")
+        .await
+        .assert_redirect("/admin/login?next=%2Fadmin");
+}

@@ -1,7 +1,6 @@
 //! Signing in and out of both areas, lockout, and sessions ended from the database.
 
-use billpanel::db::models::User;
-use billpanel::domain::auth::ACCOUNT_FAILURE_LIMIT;
+use billpanel::domain::auth::{ACCOUNT_FAILURE_LIMIT, ADDRESS_FAILURE_LIMIT};
 use billpanel::web::page::FORM_SHOWN_AGAIN;
 use diesel::RunQueryDsl;
 use reqwest::StatusCode;
@@ -152,10 +151,11 @@ async fn a_disabled_user_is_signed_out_on_the_next_request() {
         .assert_redirect("/client");
     assert_eq!(ann.get("/client").await.status, StatusCode::OK);
 
-    let user = User::find_by_email(&mut app.conn(), "ann@example.com")
-        .unwrap()
+    // Disabled behind the application's back: no session version changes, so only the
+    // per-request check of `enabled` can end the session.
+    diesel::sql_query("UPDATE users SET enabled = FALSE")
+        .execute(&mut app.conn())
         .unwrap();
-    User::set_enabled(&mut app.conn(), user.id, false).unwrap();
 
     ann.get("/client")
         .await
@@ -201,4 +201,96 @@ async fn signing_out_ends_a_copied_session_too() {
         .get("/admin")
         .await
         .assert_redirect("/admin/login?next=%2Fadmin");
+}
+
+#[actix_web::test]
+async fn a_disabled_client_signs_all_its_users_out() {
+    let app = TestApp::spawn().await;
+    let ann = app.browser();
+    ann.register("ann@example.com", "Ann")
+        .await
+        .assert_redirect("/client");
+    diesel::sql_query("UPDATE clients SET enabled = FALSE")
+        .execute(&mut app.conn())
+        .unwrap();
+    ann.get("/client")
+        .await
+        .assert_redirect("/login?next=%2Fclient");
+    let refused = ann.sign_in_as_client("ann@example.com", PASSWORD).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+}
+
+#[actix_web::test]
+async fn one_address_guessing_many_accounts_is_locked_out() {
+    let app = TestApp::spawn().await;
+    let guesser = app.browser();
+    for n in 1..ADDRESS_FAILURE_LIMIT {
+        let page = guesser
+            .sign_in_as_client(&format!("user{n}@example.com"), "guess number x")
+            .await;
+        assert_eq!(
+            page.status.as_u16(),
+            FORM_SHOWN_AGAIN.as_u16(),
+            "attempt {n}"
+        );
+    }
+    let locked = guesser
+        .sign_in_as_client("last@example.com", "guess number x")
+        .await;
+    assert_eq!(locked.status, StatusCode::TOO_MANY_REQUESTS);
+    // The address is locked for the admin area too.
+    let admin = guesser.sign_in_to_admin(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    assert_eq!(admin.status, StatusCode::TOO_MANY_REQUESTS);
+}
+
+#[actix_web::test]
+async fn parallel_wrong_guesses_are_each_counted() {
+    let app = TestApp::spawn().await;
+    // Below both limits, so no guess is refused by a lock and every one must be counted:
+    // a lost update would show as a smaller count, a race on the first insert as an error.
+    let guesses = (ACCOUNT_FAILURE_LIMIT - 1) as usize;
+    let guessers: Vec<_> = (0..guesses).map(|_| app.browser()).collect();
+    let mut tokens = Vec::new();
+    for g in &guessers {
+        tokens.push(
+            g.get("/admin/login")
+                .await
+                .input_value("csrf_token")
+                .unwrap(),
+        );
+    }
+    let attempts = guessers.iter().zip(&tokens).map(|(g, token)| async move {
+        g.post_raw(
+            "/admin/login",
+            &[
+                ("csrf_token", token),
+                ("email", ADMIN_EMAIL),
+                ("password", "wrong password!"),
+            ],
+        )
+        .await
+    });
+    for page in futures_util::future::join_all(attempts).await {
+        assert_eq!(page.status.as_u16(), FORM_SHOWN_AGAIN.as_u16());
+        assert_eq!(page.text_of("#sign-in-error"), "Wrong email or password.");
+    }
+    assert_eq!(
+        failures(&app, &format!("admin:{ADMIN_EMAIL}")),
+        guesses as i32
+    );
+    assert_eq!(failures(&app, "ip:127.0.0.1"), guesses as i32);
+}
+
+fn failures(app: &TestApp, key: &str) -> i32 {
+    #[derive(diesel::QueryableByName)]
+    struct Failures {
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        failures: i32,
+    }
+    diesel::sql_query(format!(
+        "SELECT failures FROM sign_in_throttles WHERE key = '{key}'"
+    ))
+    .get_result::<Failures>(&mut app.conn())
+    .unwrap()
+    .failures
 }

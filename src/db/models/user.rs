@@ -48,6 +48,20 @@ impl User {
             .optional()
     }
 
+    /// The user with this email and its client, in one query.
+    pub fn find_by_email_with_client(
+        conn: &mut DbConnection,
+        email: &str,
+    ) -> QueryResult<Option<(User, crate::db::models::Client)>> {
+        use crate::db::schema::clients;
+        users::table
+            .inner_join(clients::table)
+            .filter(users::email.eq(email))
+            .select((users::all_columns, clients::all_columns))
+            .first(conn)
+            .optional()
+    }
+
     pub fn insert(conn: &mut DbConnection, new: &NewUser<'_>) -> QueryResult<User> {
         diesel::insert_into(users::table)
             .values(new)

@@ -110,6 +110,9 @@ pub async fn create(
     visitor: Visitor,
     form: Form<RegisterForm>,
 ) -> Result<HttpResponse, WebError> {
+    if matches!(ctx.identity, Some(Identity::ClientUser { .. })) {
+        return Ok(page::redirect("/client"));
+    }
     let form = form.into_inner();
     let result = match Registration::try_from(&form) {
         Ok(registration) => {
