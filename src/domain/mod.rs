@@ -7,6 +7,7 @@ pub mod bootstrap;
 pub mod companies;
 pub mod currencies;
 pub mod dashboard;
+pub mod departments;
 pub mod email;
 pub mod employees;
 pub mod errors;

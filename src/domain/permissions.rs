@@ -78,6 +78,14 @@ registry! {
     }
 }
 
+/// Functions that come with another: whoever may change something may also see it.
+pub const IMPLIES: &[(Permission, Permission)] = &[
+    (SETTINGS_EDIT, SETTINGS_VIEW),
+    (CURRENCIES_EDIT, CURRENCIES_VIEW),
+    (STAFF_EDIT, STAFF_VIEW),
+    (STAFF_PERMISSIONS, STAFF_VIEW),
+];
+
 /// Every function of the registry.
 pub fn all() -> impl Iterator<Item = Permission> {
     SECTIONS.iter().flat_map(|s| s.functions.iter().copied())
@@ -105,7 +113,13 @@ impl Rights {
 
     /// Rights from stored grant keys; keys not in the registry grant nothing.
     pub fn from_keys<'a>(superuser: bool, keys: impl IntoIterator<Item = &'a str>) -> Self {
-        let granted = keys.into_iter().filter_map(by_key).map(|p| p.key).collect();
+        let mut granted: BTreeSet<&'static str> =
+            keys.into_iter().filter_map(by_key).map(|p| p.key).collect();
+        for (with, comes) in IMPLIES {
+            if granted.contains(with.key) {
+                granted.insert(comes.key);
+            }
+        }
         Self { superuser, granted }
     }
 
@@ -163,5 +177,8 @@ mod tests {
         assert!(some.has(STAFF_VIEW));
         assert!(!some.has(STAFF_EDIT));
         assert!(!some.has_key("no.such.permission"));
+        let editor = Rights::from_keys(false, ["staff.edit"]);
+        assert!(editor.has(STAFF_VIEW), "editing implies viewing");
+        assert!(!editor.has(STAFF_PERMISSIONS));
     }
 }

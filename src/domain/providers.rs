@@ -87,7 +87,26 @@ impl ProviderInput {
     }
 }
 
-pub fn list(conn: &mut DbConnection, actor: &Actor) -> Result<Vec<ProviderChoice>, DomainError> {
+/// Every provider with its currency's code.
+pub fn list(
+    conn: &mut DbConnection,
+    actor: &Actor,
+) -> Result<Vec<(Provider, String)>, DomainError> {
+    require(actor, permissions::SETTINGS_VIEW)?;
+    Ok(Provider::all_with_currency(conn)?)
+}
+
+/// The currencies a provider can sell in, for its form.
+pub fn currency_choices(
+    conn: &mut DbConnection,
+    actor: &Actor,
+) -> Result<Vec<Currency>, DomainError> {
+    require(actor, permissions::SETTINGS_VIEW)?;
+    Ok(Currency::all(conn)?)
+}
+
+/// Providers as choices (companies' form).
+pub fn choices(conn: &mut DbConnection, actor: &Actor) -> Result<Vec<ProviderChoice>, DomainError> {
     require(actor, permissions::SETTINGS_VIEW)?;
     Ok(Provider::choices(conn)?)
 }

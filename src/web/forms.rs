@@ -4,6 +4,12 @@ use validator::{Validate, ValidationErrors};
 
 use crate::domain::FieldErrors;
 
+/// What became of a submitted form: done, or to be shown again with these messages.
+pub enum Outcome<T> {
+    Done(T),
+    Invalid(FieldErrors),
+}
+
 /// Runs the form's `validator` checks and adds their messages to `errors`.
 pub fn check_shape(form: &impl Validate, errors: &mut FieldErrors) {
     if let Err(found) = form.validate() {

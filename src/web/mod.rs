@@ -70,6 +70,20 @@ impl AppState {
         .map_err(|e| WebError::Internal(format!("blocking task failed: {e}")))?
     }
 
+    /// Runs a domain operation that may refuse the input: `Ok(Outcome::Invalid(..))` carries
+    /// the messages to show at the fields, any other refusal is an error page.
+    pub async fn attempt<T, F>(&self, f: F) -> Result<forms::Outcome<T>, WebError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, crate::domain::DomainError> + Send + 'static,
+        T: Send + 'static,
+    {
+        match self.db(move |conn| Ok::<_, WebError>(f(conn))).await? {
+            Ok(value) => Ok(forms::Outcome::Done(value)),
+            Err(crate::domain::DomainError::Invalid(errors)) => Ok(forms::Outcome::Invalid(errors)),
+            Err(e) => Err(e.into()),
+        }
+    }
+
     /// Like `db`, for work that hashes or verifies a password.
     pub async fn db_with_password_work<T, E, F>(&self, f: F) -> Result<T, WebError>
     where

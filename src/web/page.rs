@@ -113,6 +113,15 @@ impl PageContext {
         self.identity.as_ref().map(|i| i.email()).unwrap_or("")
     }
 
+    /// Whether the signed-in employee holds the permission with this registry key (pages
+    /// use it to offer only what the employee may do; the handlers check again).
+    pub fn can(&self, key: &str) -> bool {
+        self.identity
+            .as_ref()
+            .and_then(Identity::rights)
+            .is_some_and(|r| r.has_key(key))
+    }
+
     pub fn is_admin_area(&self) -> bool {
         self.area == Some(Area::Admin)
     }

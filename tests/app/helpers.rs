@@ -338,3 +338,71 @@ impl Browser {
         self.submit("/admin", "/admin/logout", &[]).await
     }
 }
+
+/// The id of the row of `table` whose `column` equals `value`.
+pub fn id_of(app: &TestApp, table: &str, column: &str, value: &str) -> i64 {
+    #[derive(diesel::QueryableByName)]
+    struct Id {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        id: i64,
+    }
+    use diesel::RunQueryDsl;
+    diesel::sql_query(format!(
+        "SELECT id FROM {table} WHERE {column} = '{}'",
+        value.replace('\'', "''")
+    ))
+    .get_result::<Id>(&mut app.conn())
+    .unwrap_or_else(|e| panic!("no {table} with {column} = {value}: {e}"))
+    .id
+}
+
+/// What administrators do in the staff pages, through the forms.
+impl Browser {
+    /// Creates an employee (not an administrator) in the given departments; returns its id.
+    pub async fn create_employee(
+        &self,
+        app: &TestApp,
+        name: &str,
+        email: &str,
+        departments: &[i64],
+    ) -> i64 {
+        let ids: Vec<String> = departments.iter().map(ToString::to_string).collect();
+        let mut fields = vec![
+            ("name", name),
+            ("email", email),
+            ("password", PASSWORD),
+            ("enabled", "on"),
+        ];
+        fields.extend(ids.iter().map(|id| ("department_ids", id.as_str())));
+        self.submit("/admin/employees/new", "/admin/employees", &fields)
+            .await
+            .assert_redirect("/admin/employees");
+        id_of(app, "employees", "email", email)
+    }
+
+    /// Creates a department with these members; returns its id.
+    pub async fn create_department(&self, app: &TestApp, name: &str, members: &[i64]) -> i64 {
+        let ids: Vec<String> = members.iter().map(ToString::to_string).collect();
+        let mut fields = vec![("name", name)];
+        fields.extend(ids.iter().map(|id| ("member_ids", id.as_str())));
+        let page = self
+            .submit("/admin/departments/new", "/admin/departments", &fields)
+            .await;
+        assert_eq!(
+            page.status,
+            StatusCode::SEE_OTHER,
+            "department not created: {}",
+            page.body
+        );
+        id_of(app, "departments", "name", name)
+    }
+
+    /// Sets the permissions of a department (`"departments"`) or an employee (`"employees"`).
+    pub async fn grant(&self, kind: &str, id: i64, keys: &[&str]) {
+        let page = format!("/admin/{kind}/{id}/permissions");
+        let fields: Vec<(&str, &str)> = keys.iter().map(|k| ("permissions", *k)).collect();
+        self.submit(&page, &page, &fields)
+            .await
+            .assert_redirect(&format!("/admin/{kind}/{id}"));
+    }
+}

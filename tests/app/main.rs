@@ -4,9 +4,11 @@
 mod helpers;
 
 mod access;
+mod authz;
 mod commands;
 mod csrf;
 mod health;
+mod organisation;
 mod registration;
 mod sign_in;
 mod start_up;

@@ -80,6 +80,15 @@ impl Provider {
         .get_result(conn)
     }
 
+    /// Every provider with its currency's code, by name.
+    pub fn all_with_currency(conn: &mut DbConnection) -> QueryResult<Vec<(Provider, String)>> {
+        providers::table
+            .inner_join(currencies::table)
+            .order((providers::name, providers::id))
+            .select((providers::all_columns, currencies::code))
+            .load(conn)
+    }
+
     pub fn choices(conn: &mut DbConnection) -> QueryResult<Vec<ProviderChoice>> {
         providers::table
             .inner_join(currencies::table)

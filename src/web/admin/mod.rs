@@ -3,8 +3,14 @@
 //! employee, `Require<perm::X>` for a function of the registry).
 
 pub mod audit;
+pub mod companies;
+pub mod currencies;
 pub mod dashboard;
+pub mod departments;
+pub mod employees;
+pub mod permissions;
 pub mod profile;
+pub mod providers;
 pub mod sessions;
 
 use actix_web::middleware::from_fn;
@@ -50,6 +56,36 @@ admin_routes! {
     post "/profile" => profile::update, any;
     post "/profile/password" => profile::change_password, any;
     get "/audit" => audit::index, AUDIT_VIEW;
+    get "/providers" => providers::index, SETTINGS_VIEW;
+    get "/providers/new" => providers::new, SETTINGS_EDIT;
+    post "/providers" => providers::create, SETTINGS_EDIT;
+    get "/providers/{id}" => providers::edit, SETTINGS_VIEW;
+    post "/providers/{id}" => providers::update, SETTINGS_EDIT;
+    get "/companies" => companies::index, SETTINGS_VIEW;
+    get "/companies/new" => companies::new, SETTINGS_EDIT;
+    post "/companies" => companies::create, SETTINGS_EDIT;
+    get "/companies/{id}" => companies::edit, SETTINGS_VIEW;
+    post "/companies/{id}" => companies::update, SETTINGS_EDIT;
+    get "/currencies" => currencies::index, CURRENCIES_VIEW;
+    get "/currencies/new" => currencies::new, CURRENCIES_EDIT;
+    post "/currencies" => currencies::create, CURRENCIES_EDIT;
+    get "/currencies/{id}" => currencies::show, CURRENCIES_VIEW;
+    post "/currencies/{id}" => currencies::update, CURRENCIES_EDIT;
+    post "/currencies/{id}/rates" => currencies::set_rate, CURRENCIES_EDIT;
+    get "/departments" => departments::index, STAFF_VIEW;
+    get "/departments/new" => departments::new, STAFF_EDIT;
+    post "/departments" => departments::create, STAFF_EDIT;
+    get "/departments/{id}" => departments::edit, STAFF_VIEW;
+    post "/departments/{id}" => departments::update, STAFF_EDIT;
+    get "/departments/{id}/permissions" => departments::permissions, STAFF_VIEW;
+    post "/departments/{id}/permissions" => departments::set_permissions, STAFF_PERMISSIONS;
+    get "/employees" => employees::index, STAFF_VIEW;
+    get "/employees/new" => employees::new, STAFF_EDIT;
+    post "/employees" => employees::create, STAFF_EDIT;
+    get "/employees/{id}" => employees::edit, STAFF_VIEW;
+    post "/employees/{id}" => employees::update, STAFF_EDIT;
+    get "/employees/{id}/permissions" => employees::permissions, STAFF_VIEW;
+    post "/employees/{id}/permissions" => employees::set_permissions, STAFF_PERMISSIONS;
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {

@@ -1,0 +1,220 @@
+//! `/admin/companies`: the legal entities that sell and issue documents.
+
+use actix_session::Session;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use askama_web::WebTemplate;
+use serde::Deserialize;
+
+use crate::db::models::Company;
+use crate::db::models::provider::ProviderChoice;
+use crate::domain::companies::{self, CompanyInput, CompanyRaw, KINDS};
+use crate::domain::permissions::perm;
+use crate::domain::{FieldErrors, providers};
+use crate::ids::{CompanyId, ProviderId};
+use crate::web::forms::{Form, Outcome};
+use crate::web::identity::{Require, Staff};
+use crate::web::page::{self, Flash, PageContext};
+use crate::web::{AppState, WebError};
+
+#[derive(Debug, Default, Clone, Deserialize)]
+pub struct CompanyForm {
+    #[serde(default)]
+    pub legal_name: String,
+    #[serde(default)]
+    pub kind: String,
+    #[serde(default)]
+    pub tax_id: String,
+    #[serde(default)]
+    pub registration_number: String,
+    #[serde(default)]
+    pub legal_address: String,
+    #[serde(default)]
+    pub postal_address: String,
+    #[serde(default)]
+    pub bank_details: String,
+    #[serde(default)]
+    pub email: String,
+    #[serde(default)]
+    pub phone: String,
+    #[serde(default)]
+    pub provider_ids: Vec<String>,
+}
+
+impl CompanyForm {
+    fn from_row(c: &Company, providers: &[ProviderId]) -> Self {
+        Self {
+            legal_name: c.legal_name.clone(),
+            kind: c.kind.clone(),
+            tax_id: c.tax_id.clone(),
+            registration_number: c.registration_number.clone(),
+            legal_address: c.legal_address.clone(),
+            postal_address: c.postal_address.clone(),
+            bank_details: c.bank_details.clone(),
+            email: c.email.clone(),
+            phone: c.phone.clone(),
+            provider_ids: providers.iter().map(ToString::to_string).collect(),
+        }
+    }
+
+    fn parse(&self) -> Result<CompanyInput, FieldErrors> {
+        CompanyInput::parse(&CompanyRaw {
+            legal_name: &self.legal_name,
+            kind: &self.kind,
+            tax_id: &self.tax_id,
+            registration_number: &self.registration_number,
+            legal_address: &self.legal_address,
+            postal_address: &self.postal_address,
+            bank_details: &self.bank_details,
+            email: &self.email,
+            phone: &self.phone,
+            provider_ids: &self.provider_ids,
+        })
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin/companies/index.html")]
+pub struct CompaniesPage {
+    pub ctx: PageContext,
+    pub companies: Vec<(Company, Vec<String>)>,
+}
+
+impl CompaniesPage {
+    pub fn kind_label(&self, kind: &str) -> &'static str {
+        companies::kind_label(kind)
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin/companies/form.html")]
+pub struct CompanyFormPage {
+    pub ctx: PageContext,
+    pub id: Option<CompanyId>,
+    pub form: CompanyForm,
+    pub errors: FieldErrors,
+    pub providers: Vec<ProviderChoice>,
+    pub kinds: &'static [(&'static str, &'static str)],
+}
+
+impl CompanyFormPage {
+    pub fn works_for(&self, provider: &ProviderChoice) -> bool {
+        self.form.provider_ids.contains(&provider.id.to_string())
+    }
+}
+
+pub async fn index(
+    state: web::Data<AppState>,
+    staff: Require<perm::SettingsView>,
+    ctx: PageContext,
+) -> Result<CompaniesPage, WebError> {
+    let actor = staff.actor.clone();
+    let companies = state.db(move |conn| companies::list(conn, &actor)).await?;
+    Ok(CompaniesPage { ctx, companies })
+}
+
+async fn form_page(
+    state: &AppState,
+    staff: &Staff,
+    ctx: PageContext,
+    id: Option<CompanyId>,
+    form: CompanyForm,
+    errors: FieldErrors,
+) -> Result<HttpResponse, WebError> {
+    let actor = staff.actor.clone();
+    let providers = state
+        .db(move |conn| providers::choices(conn, &actor))
+        .await?;
+    page::render_with(
+        page::FORM_SHOWN_AGAIN,
+        &CompanyFormPage {
+            ctx,
+            id,
+            form,
+            errors,
+            providers,
+            kinds: KINDS,
+        },
+    )
+}
+
+pub async fn new(
+    state: web::Data<AppState>,
+    staff: Require<perm::SettingsEdit>,
+    ctx: PageContext,
+) -> Result<HttpResponse, WebError> {
+    let form = CompanyForm {
+        kind: "legal_entity".into(),
+        ..Default::default()
+    };
+    form_page(&state, &staff, ctx, None, form, FieldErrors::new()).await
+}
+
+pub async fn create(
+    state: web::Data<AppState>,
+    session: Session,
+    staff: Require<perm::SettingsEdit>,
+    ctx: PageContext,
+    form: Form<CompanyForm>,
+) -> Result<HttpResponse, WebError> {
+    let form = form.into_inner();
+    let outcome = match form.parse() {
+        Ok(input) => {
+            let actor = staff.actor.clone();
+            state
+                .attempt(move |conn| companies::create(conn, &actor, &input))
+                .await?
+        }
+        Err(errors) => Outcome::Invalid(errors),
+    };
+    match outcome {
+        Outcome::Done(company) => {
+            Flash::success(format!("Company “{}” is created.", company.legal_name)).set(&session);
+            Ok(page::redirect("/admin/companies"))
+        }
+        Outcome::Invalid(errors) => form_page(&state, &staff, ctx, None, form, errors).await,
+    }
+}
+
+pub async fn edit(
+    state: web::Data<AppState>,
+    staff: Require<perm::SettingsView>,
+    ctx: PageContext,
+    id: web::Path<CompanyId>,
+) -> Result<HttpResponse, WebError> {
+    let id = id.into_inner();
+    let actor = staff.actor.clone();
+    let (company, providers) = state
+        .db(move |conn| companies::get(conn, &actor, id))
+        .await?;
+    let form = CompanyForm::from_row(&company, &providers);
+    form_page(&state, &staff, ctx, Some(id), form, FieldErrors::new()).await
+}
+
+pub async fn update(
+    state: web::Data<AppState>,
+    session: Session,
+    staff: Require<perm::SettingsEdit>,
+    ctx: PageContext,
+    id: web::Path<CompanyId>,
+    form: Form<CompanyForm>,
+) -> Result<HttpResponse, WebError> {
+    let id = id.into_inner();
+    let form = form.into_inner();
+    let outcome = match form.parse() {
+        Ok(input) => {
+            let actor = staff.actor.clone();
+            state
+                .attempt(move |conn| companies::update(conn, &actor, id, &input))
+                .await?
+        }
+        Err(errors) => Outcome::Invalid(errors),
+    };
+    match outcome {
+        Outcome::Done(company) => {
+            Flash::success(format!("Company “{}” is saved.", company.legal_name)).set(&session);
+            Ok(page::redirect("/admin/companies"))
+        }
+        Outcome::Invalid(errors) => form_page(&state, &staff, ctx, Some(id), form, errors).await,
+    }
+}

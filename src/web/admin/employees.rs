@@ -1,0 +1,283 @@
+//! `/admin/employees`: staff accounts, their departments and personal permissions. An
+//! employee is disabled, never deleted: records keep pointing at it.
+
+use actix_session::Session;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use askama_web::WebTemplate;
+use serde::Deserialize;
+
+use crate::db::models::{Department, Employee};
+use crate::domain::employees::{self, EmployeeInput, EmployeeRaw, EmployeeRow};
+use crate::domain::permissions::perm;
+use crate::domain::{FieldErrors, password};
+use crate::ids::EmployeeId;
+use crate::web::admin::permissions::{PermissionsForm, PermissionsPage};
+use crate::web::forms::{Form, Outcome};
+use crate::web::identity::{Require, Staff};
+use crate::web::page::{self, Flash, PageContext};
+use crate::web::{AppState, WebError};
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(default)]
+pub struct EmployeeForm {
+    pub name: String,
+    pub email: String,
+    pub password: String,
+    pub enabled: Option<String>,
+    pub is_superuser: Option<String>,
+    pub department_ids: Vec<String>,
+}
+
+impl EmployeeForm {
+    fn from_row(e: &Employee, departments: &[crate::ids::DepartmentId]) -> Self {
+        Self {
+            name: e.name.clone(),
+            email: e.email.clone(),
+            password: String::new(),
+            enabled: e.enabled.then(|| "on".into()),
+            is_superuser: e.is_superuser.then(|| "on".into()),
+            department_ids: departments.iter().map(ToString::to_string).collect(),
+        }
+    }
+
+    fn parse(&self, password_required: bool) -> Result<EmployeeInput, FieldErrors> {
+        EmployeeInput::parse(
+            &EmployeeRaw {
+                name: &self.name,
+                email: &self.email,
+                password: &self.password,
+                enabled: self.enabled.is_some(),
+                is_superuser: self.is_superuser.is_some(),
+                department_ids: &self.department_ids,
+            },
+            password_required,
+        )
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin/employees/index.html")]
+pub struct EmployeesPage {
+    pub ctx: PageContext,
+    pub employees: Vec<EmployeeRow>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin/employees/form.html")]
+pub struct EmployeeFormPage {
+    pub ctx: PageContext,
+    pub id: Option<EmployeeId>,
+    pub form: EmployeeForm,
+    pub errors: FieldErrors,
+    pub departments: Vec<Department>,
+}
+
+impl EmployeeFormPage {
+    pub fn in_department(&self, department: &Department) -> bool {
+        self.form
+            .department_ids
+            .contains(&department.id.to_string())
+    }
+}
+
+pub async fn index(
+    state: web::Data<AppState>,
+    staff: Require<perm::StaffView>,
+    ctx: PageContext,
+) -> Result<EmployeesPage, WebError> {
+    let actor = staff.actor.clone();
+    let employees = state.db(move |conn| employees::list(conn, &actor)).await?;
+    Ok(EmployeesPage { ctx, employees })
+}
+
+async fn form_page(
+    state: &AppState,
+    staff: &Staff,
+    ctx: PageContext,
+    id: Option<EmployeeId>,
+    form: EmployeeForm,
+    errors: FieldErrors,
+) -> Result<HttpResponse, WebError> {
+    let actor = staff.actor.clone();
+    let departments = state
+        .db(move |conn| employees::department_choices(conn, &actor))
+        .await?;
+    page::render_with(
+        page::FORM_SHOWN_AGAIN,
+        &EmployeeFormPage {
+            ctx,
+            id,
+            form,
+            errors,
+            departments,
+        },
+    )
+}
+
+pub async fn new(
+    state: web::Data<AppState>,
+    staff: Require<perm::StaffEdit>,
+    ctx: PageContext,
+) -> Result<HttpResponse, WebError> {
+    // A generated password, shown so it can be handed over; it may be replaced.
+    let form = EmployeeForm {
+        password: password::generate(),
+        enabled: Some("on".into()),
+        ..Default::default()
+    };
+    form_page(&state, &staff, ctx, None, form, FieldErrors::new()).await
+}
+
+pub async fn create(
+    state: web::Data<AppState>,
+    session: Session,
+    staff: Require<perm::StaffEdit>,
+    ctx: PageContext,
+    form: Form<EmployeeForm>,
+) -> Result<HttpResponse, WebError> {
+    let form = form.into_inner();
+    let outcome = match form.parse(true) {
+        Ok(input) => {
+            let actor = staff.actor.clone();
+            state
+                .attempt(move |conn| employees::create(conn, &actor, &input))
+                .await?
+        }
+        Err(errors) => Outcome::Invalid(errors),
+    };
+    match outcome {
+        Outcome::Done(employee) => {
+            Flash::success(format!(
+                "{} can now sign in at /admin/login as {}.",
+                employee.name, employee.email
+            ))
+            .set(&session);
+            Ok(page::redirect("/admin/employees"))
+        }
+        Outcome::Invalid(errors) => form_page(&state, &staff, ctx, None, form, errors).await,
+    }
+}
+
+pub async fn edit(
+    state: web::Data<AppState>,
+    staff: Require<perm::StaffView>,
+    ctx: PageContext,
+    id: web::Path<EmployeeId>,
+) -> Result<HttpResponse, WebError> {
+    let id = id.into_inner();
+    let actor = staff.actor.clone();
+    let details = state
+        .db(move |conn| employees::get(conn, &actor, id))
+        .await?;
+    let form = EmployeeForm::from_row(&details.employee, &details.department_ids);
+    form_page(&state, &staff, ctx, Some(id), form, FieldErrors::new()).await
+}
+
+pub async fn update(
+    state: web::Data<AppState>,
+    session: Session,
+    staff: Require<perm::StaffEdit>,
+    ctx: PageContext,
+    id: web::Path<EmployeeId>,
+    form: Form<EmployeeForm>,
+) -> Result<HttpResponse, WebError> {
+    let id = id.into_inner();
+    let form = form.into_inner();
+    let outcome = match form.parse(false) {
+        Ok(input) => {
+            let actor = staff.actor.clone();
+            state
+                .attempt(move |conn| employees::update(conn, &actor, id, &input))
+                .await?
+        }
+        Err(errors) => Outcome::Invalid(errors),
+    };
+    match outcome {
+        Outcome::Done(employee) => {
+            let note = if employee.enabled {
+                ""
+            } else {
+                " Disabled: signed out everywhere."
+            };
+            Flash::success(format!("{} is saved.{note}", employee.name)).set(&session);
+            Ok(page::redirect("/admin/employees"))
+        }
+        Outcome::Invalid(errors) => {
+            let form = EmployeeForm {
+                password: String::new(),
+                ..form
+            };
+            form_page(&state, &staff, ctx, Some(id), form, errors).await
+        }
+    }
+}
+
+async fn permissions_page(
+    state: &AppState,
+    staff: &Staff,
+    ctx: PageContext,
+    id: EmployeeId,
+    typed: Option<(Vec<String>, FieldErrors)>,
+) -> Result<HttpResponse, WebError> {
+    let actor = staff.actor.clone();
+    let details = state
+        .db(move |conn| employees::get(conn, &actor, id))
+        .await?;
+    let mut page = PermissionsPage::new(
+        ctx,
+        format!(
+            "{} ({}): personal grants, added to those of the employee's departments.",
+            details.employee.name, details.employee.email
+        ),
+        format!("/admin/employees/{id}"),
+        "Employee",
+        format!("/admin/employees/{id}/permissions"),
+    );
+    page.inherited = details.department_grants;
+    page.superuser = details.employee.is_superuser;
+    match typed {
+        Some((granted, errors)) => {
+            page.granted = granted;
+            page.errors = errors;
+        }
+        None => page.granted = details.own_grants,
+    }
+    page::render_with(page::FORM_SHOWN_AGAIN, &page)
+}
+
+pub async fn permissions(
+    state: web::Data<AppState>,
+    staff: Require<perm::StaffView>,
+    ctx: PageContext,
+    id: web::Path<EmployeeId>,
+) -> Result<HttpResponse, WebError> {
+    permissions_page(&state, &staff, ctx, id.into_inner(), None).await
+}
+
+pub async fn set_permissions(
+    state: web::Data<AppState>,
+    session: Session,
+    staff: Require<perm::StaffPermissions>,
+    ctx: PageContext,
+    id: web::Path<EmployeeId>,
+    form: Form<PermissionsForm>,
+) -> Result<HttpResponse, WebError> {
+    let id = id.into_inner();
+    let keys = form.into_inner().permissions;
+    let actor = staff.actor.clone();
+    let typed = keys.clone();
+    match state
+        .attempt(move |conn| employees::set_grants(conn, &actor, id, &typed))
+        .await?
+    {
+        Outcome::Done(()) => {
+            Flash::success("Permissions are saved. They apply from the employee's next page.")
+                .set(&session);
+            Ok(page::redirect(&format!("/admin/employees/{id}")))
+        }
+        Outcome::Invalid(errors) => {
+            permissions_page(&state, &staff, ctx, id, Some((keys, errors))).await
+        }
+    }
+}
