@@ -113,6 +113,7 @@ diesel::table! {
         name -> Text,
         shown_in_support -> Bool,
         business_hours -> Text,
+        time_zone -> Text,
         created_at -> Timestamp,
     }
 }

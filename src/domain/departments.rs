@@ -128,6 +128,7 @@ pub struct DepartmentInput {
     pub name: String,
     pub shown_in_support: bool,
     pub hours: BusinessHours,
+    pub time_zone: chrono_tz::Tz,
     pub member_ids: Vec<EmployeeId>,
 }
 
@@ -136,9 +137,20 @@ impl DepartmentInput {
         name: &str,
         shown_in_support: bool,
         days: &[(bool, &str, &str); 7],
+        time_zone: &str,
         member_ids: &[String],
     ) -> Result<Self, FieldErrors> {
         let mut errors = FieldErrors::new();
+        let time_zone = time_zone
+            .trim()
+            .parse::<chrono_tz::Tz>()
+            .map_err(|_| {
+                errors.add(
+                    "time_zone",
+                    "Choose a time zone from the list, like Europe/Moscow or UTC.",
+                )
+            })
+            .ok();
         let name = text::required(name, 100, "Enter the department's name.")
             .map_err(|m| errors.add("name", m))
             .ok();
@@ -158,11 +170,12 @@ impl DepartmentInput {
         }
         members.sort();
         members.dedup();
-        match (name, hours) {
-            (Some(name), Some(hours)) if errors.is_empty() => Ok(Self {
+        match (name, hours, time_zone) {
+            (Some(name), Some(hours), Some(time_zone)) if errors.is_empty() => Ok(Self {
                 name,
                 shown_in_support,
                 hours,
+                time_zone,
                 member_ids: members,
             }),
             _ => Err(errors),
@@ -246,6 +259,7 @@ pub fn create(
             name: &input.name,
             shown_in_support: input.shown_in_support,
             business_hours: &stored,
+            time_zone: input.time_zone.name(),
         };
         let department = Department::insert(conn, &fields, db::now())?;
         Department::set_members(conn, department.id, &input.member_ids)?;
@@ -254,6 +268,7 @@ pub fn create(
             .set("name", &department.name)
             .set("shown in support", department.shown_in_support)
             .set("hours", input.hours.summary())
+            .set("time zone", &department.time_zone)
             .set("members", names(conn, &input.member_ids)?);
         audit::record(
             conn,
@@ -287,6 +302,7 @@ pub fn update(
             name: &input.name,
             shown_in_support: input.shown_in_support,
             business_hours: &stored,
+            time_zone: input.time_zone.name(),
         };
         let after = Department::update(conn, id, &fields)?;
         Department::set_members(conn, id, &input.member_ids)?;
@@ -303,6 +319,7 @@ pub fn update(
                 BusinessHours::from_stored(&before.business_hours).summary(),
                 input.hours.summary(),
             )
+            .field("time zone", &before.time_zone, &after.time_zone)
             .field(
                 "members",
                 names(conn, &members_before)?,

@@ -383,7 +383,7 @@ impl Browser {
     /// Creates a department with these members; returns its id.
     pub async fn create_department(&self, app: &TestApp, name: &str, members: &[i64]) -> i64 {
         let ids: Vec<String> = members.iter().map(ToString::to_string).collect();
-        let mut fields = vec![("name", name)];
+        let mut fields = vec![("name", name), ("time_zone", "UTC")];
         fields.extend(ids.iter().map(|id| ("member_ids", id.as_str())));
         let page = self
             .submit("/admin/departments/new", "/admin/departments", &fields)

@@ -497,6 +497,7 @@ async fn departments_keep_business_hours_and_refuse_wrong_ones() {
             "/admin/departments",
             &[
                 ("name", "Night shift"),
+                ("time_zone", "Europe/Moscow"),
                 ("hours_mon_open", "on"),
                 ("hours_mon_from", "22:00"),
                 ("hours_mon_to", "06:00"),
@@ -505,6 +506,15 @@ async fn departments_keep_business_hours_and_refuse_wrong_ones() {
         .await;
     assert!(shown_again(page.status));
     assert!(page.field_error("hours_mon").contains("end after"));
+    let page = admin
+        .submit(
+            "/admin/departments/new",
+            "/admin/departments",
+            &[("name", "Night shift"), ("time_zone", "Mars/Base")],
+        )
+        .await;
+    assert!(page.field_error("time_zone").contains("time zone"));
+    assert_eq!(page.input_value("time_zone").as_deref(), Some("Mars/Base"));
     assert_eq!(app.count("departments"), 2);
 
     let page = admin
@@ -513,6 +523,7 @@ async fn departments_keep_business_hours_and_refuse_wrong_ones() {
             "/admin/departments",
             &[
                 ("name", "Billing"),
+                ("time_zone", "Europe/Moscow"),
                 ("shown_in_support", "on"),
                 ("hours_mon_open", "on"),
                 ("hours_mon_from", "08:30"),

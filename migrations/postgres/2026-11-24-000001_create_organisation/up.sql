@@ -42,6 +42,8 @@ CREATE TABLE departments (
     name TEXT NOT NULL UNIQUE,
     shown_in_support BOOLEAN NOT NULL DEFAULT FALSE,
     business_hours TEXT NOT NULL DEFAULT '',
+    -- Business hours are read in this IANA time zone.
+    time_zone TEXT NOT NULL DEFAULT 'UTC',
     created_at TIMESTAMP NOT NULL DEFAULT (now() AT TIME ZONE 'UTC')
 );
 

@@ -17,6 +17,8 @@ pub struct Department {
     pub shown_in_support: bool,
     /// `mon=09:00-18:00;...;sun=` (empty: closed); see `domain::departments::BusinessHours`.
     pub business_hours: String,
+    /// IANA zone the business hours are read in.
+    pub time_zone: String,
     pub created_at: NaiveDateTime,
 }
 
@@ -26,6 +28,7 @@ pub struct DepartmentFields<'a> {
     pub name: &'a str,
     pub shown_in_support: bool,
     pub business_hours: &'a str,
+    pub time_zone: &'a str,
 }
 
 impl Department {

@@ -131,6 +131,19 @@ pub struct AuditIndexPage {
 }
 
 impl AuditIndexPage {
+    /// The admin page of the object an event is about, where there is one.
+    pub fn object_link(&self, event: &crate::db::models::AuditEvent) -> Option<String> {
+        let section = match event.object_type.as_str() {
+            "provider" => "providers",
+            "company" => "companies",
+            "currency" => "currencies",
+            "department" => "departments",
+            "employee" => "employees",
+            _ => return None,
+        };
+        event.object_id.map(|id| format!("/admin/{section}/{id}"))
+    }
+
     pub fn employee_selected(&self, id: &crate::ids::EmployeeId) -> bool {
         self.query.employee_id.trim() == id.to_string()
     }

@@ -23,6 +23,7 @@ use crate::web::{AppState, WebError};
 pub struct DepartmentForm {
     pub name: String,
     pub shown_in_support: Option<String>,
+    pub time_zone: String,
     pub member_ids: Vec<String>,
     pub hours_mon_open: Option<String>,
     pub hours_mon_from: String,
@@ -122,6 +123,7 @@ impl DepartmentForm {
         let mut form = Self {
             name: department.name.clone(),
             shown_in_support: department.shown_in_support.then(|| "on".into()),
+            time_zone: department.time_zone.clone(),
             member_ids: members.iter().map(ToString::to_string).collect(),
             ..Default::default()
         };
@@ -180,6 +182,7 @@ impl DepartmentForm {
             &self.name,
             self.shown_in_support.is_some(),
             &self.days(),
+            &self.time_zone,
             &self.member_ids,
         )
     }
@@ -203,6 +206,10 @@ pub struct DepartmentFormPage {
 }
 
 impl DepartmentFormPage {
+    pub fn time_zones(&self) -> impl Iterator<Item = &'static str> {
+        chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name())
+    }
+
     pub fn is_member(&self, employee: &Employee) -> bool {
         self.form.member_ids.contains(&employee.id.to_string())
     }
@@ -249,7 +256,10 @@ pub async fn new(
     staff: Require<perm::StaffEdit>,
     ctx: PageContext,
 ) -> Result<HttpResponse, WebError> {
-    let mut form = DepartmentForm::default();
+    let mut form = DepartmentForm {
+        time_zone: "UTC".into(),
+        ..Default::default()
+    };
     form.set_hours(&BusinessHours::from_stored(
         "mon=09:00-18:00;tue=09:00-18:00;wed=09:00-18:00;thu=09:00-18:00;fri=09:00-18:00",
     ));
@@ -349,8 +359,9 @@ async fn permissions_page(
             "Department “{}”: every member gets these permissions.",
             details.department.name
         ),
+        ("/admin/departments", "Departments"),
         format!("/admin/departments/{id}"),
-        "Department",
+        details.department.name.clone(),
         format!("/admin/departments/{id}/permissions"),
     );
     match typed {

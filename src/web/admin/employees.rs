@@ -230,8 +230,9 @@ async fn permissions_page(
             "{} ({}): personal grants, added to those of the employee's departments.",
             details.employee.name, details.employee.email
         ),
+        ("/admin/employees", "Employees"),
         format!("/admin/employees/{id}"),
-        "Employee",
+        details.employee.name.clone(),
         format!("/admin/employees/{id}/permissions"),
     );
     page.inherited = details.department_grants;

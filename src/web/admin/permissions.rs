@@ -22,8 +22,11 @@ pub struct PermissionsPage {
     pub ctx: PageContext,
     /// "Department “Billing”" or "Employee Ann Lee".
     pub title: String,
+    /// The list the owner is in ("/admin/departments", "Departments").
+    pub list: (&'static str, &'static str),
+    /// The owner's page and name, for the breadcrumb.
     pub back: String,
-    pub back_label: &'static str,
+    pub back_label: String,
     pub action: String,
     /// Keys switched on here.
     pub granted: Vec<String>,
@@ -39,13 +42,15 @@ impl PermissionsPage {
     pub fn new(
         ctx: PageContext,
         title: String,
+        list: (&'static str, &'static str),
         back: String,
-        back_label: &'static str,
+        back_label: String,
         action: String,
     ) -> Self {
         Self {
             ctx,
             title,
+            list,
             back,
             back_label,
             action,
