@@ -68,6 +68,8 @@ id_type!(
     CurrencyId,
     DepartmentId,
     ExchangeRateId,
+    MessageId,
+    OutboxId,
     EmployeeId,
     PayerId,
     ProviderId,

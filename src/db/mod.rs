@@ -281,6 +281,26 @@ where
     }
 }
 
+/// Named locks for rules that read several rows before writing (the last administrator).
+#[derive(Debug, Clone, Copy)]
+pub enum LockKey {
+    StaffChanges = 1,
+}
+
+/// Takes `key` until the transaction ends. On PostgreSQL a transaction-level advisory lock;
+/// on SQLite nothing, since write transactions there already run one at a time.
+pub fn lock(conn: &mut DbConnection, key: LockKey) -> QueryResult<()> {
+    match conn {
+        DbConnection::Postgresql(c) => diesel::sql_query(format!(
+            "SELECT pg_advisory_xact_lock(7468000, {})",
+            key as i32
+        ))
+        .execute(c)
+        .map(|_| ()),
+        DbConnection::Sqlite(_) => Ok(()),
+    }
+}
+
 /// The current time as stored: UTC, truncated to microseconds so both engines keep it alike.
 pub fn now() -> NaiveDateTime {
     Utc::now().naive_utc().trunc_subsecs(6)

@@ -50,6 +50,8 @@ diesel::table! {
         id -> BigInt,
         name -> Text,
         kind -> Text,
+        contact_person -> Text,
+        phone -> Text,
         country -> Text,
         language -> Text,
         comment -> Text,
@@ -151,6 +153,31 @@ diesel::table! {
 }
 
 diesel::table! {
+    messages (id) {
+        id -> BigInt,
+        client_id -> BigInt,
+        subject -> Text,
+        body -> Text,
+        sent_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        read_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    outbox (id) {
+        id -> BigInt,
+        recipient -> Text,
+        subject -> Text,
+        body -> Text,
+        created_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+        attempts -> Integer,
+        last_error -> Text,
+    }
+}
+
+diesel::table! {
     payers (id) {
         id -> BigInt,
         client_id -> BigInt,
@@ -223,6 +250,7 @@ diesel::joinable!(department_members -> departments (department_id));
 diesel::joinable!(department_members -> employees (employee_id));
 diesel::joinable!(employee_grants -> employees (employee_id));
 diesel::joinable!(payers -> clients (client_id));
+diesel::joinable!(messages -> clients (client_id));
 diesel::joinable!(providers -> currencies (currency_id));
 diesel::joinable!(user_grants -> users (user_id));
 diesel::joinable!(users -> clients (client_id));
@@ -243,6 +271,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     employee_grants,
     employees,
     exchange_rates,
+    messages,
+    outbox,
     payers,
     providers,
     sign_in_throttles,

@@ -202,7 +202,13 @@ pub fn update(
             );
         }
         errors.into_result()?;
-        let after = Currency::update(conn, id, &input.fields())?;
+        let after = Currency::update(conn, id, &input.fields()).map_err(|e| {
+            if db::is_unique_violation(&e) {
+                code_taken()
+            } else {
+                e.into()
+            }
+        })?;
         let mut changes = Changes::new();
         changes
             .field("code", &before.code, &after.code)
@@ -241,7 +247,13 @@ pub fn set_rate(
             })?;
         let before = ExchangeRate::find(conn, id, quote.id, input.date)?;
         let rate = input.rate.to_string();
-        ExchangeRate::set(conn, id, quote.id, input.date, &rate, db::now())?;
+        ExchangeRate::set(conn, id, quote.id, input.date, &rate, db::now()).map_err(|e| {
+            if db::is_unique_violation(&e) {
+                DomainError::invalid("rate", "Someone saved a rate for this day at the same moment; look at it and save again.")
+            } else {
+                e.into()
+            }
+        })?;
         let summary = match before {
             Some(old) => format!(
                 "1 {} = {} → {} {} on {}",

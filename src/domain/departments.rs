@@ -29,7 +29,8 @@ pub struct BusinessHours {
 
 fn parse_time(raw: &str) -> Option<u16> {
     let (h, m) = raw.trim().split_once(':')?;
-    if h.len() != 2 || m.len() != 2 {
+    let digits = |s: &str| s.len() == 2 && s.bytes().all(|b| b.is_ascii_digit());
+    if !digits(h) || !digits(m) {
         return None;
     }
     let (h, m): (u16, u16) = (h.parse().ok()?, m.parse().ok()?);
@@ -261,7 +262,7 @@ pub fn create(
             business_hours: &stored,
             time_zone: input.time_zone.name(),
         };
-        let department = Department::insert(conn, &fields, db::now())?;
+        let department = Department::insert(conn, &fields, db::now()).map_err(name_taken)?;
         Department::set_members(conn, department.id, &input.member_ids)?;
         let mut changes = Changes::new();
         changes
@@ -289,13 +290,19 @@ pub fn update(
 ) -> Result<Department, DomainError> {
     require(actor, permissions::STAFF_EDIT)?;
     db::write_transaction(conn, |conn| {
+        db::lock(conn, db::LockKey::StaffChanges)?;
         let before = Department::find(conn, id)?.ok_or(DomainError::NotFound)?;
         check(conn, input, Some(&before))?;
         let members_before = Department::member_ids(conn, id)?;
         // Adding people to a department hands them its permissions: only someone holding
         // all of them may do that.
         if members_before != input.member_ids {
-            ensure_can_hand_out(actor, &Grant::of_department(conn, id)?)?;
+            ensure_can_hand_out(actor, &Grant::of_department(conn, id)?).map_err(|_| {
+                DomainError::invalid(
+                    "member_ids",
+                    "Members get this department's permissions: only someone holding all of them can change who is in it.",
+                )
+            })?;
         }
         let stored = input.hours.to_stored();
         let fields = DepartmentFields {
@@ -304,7 +311,7 @@ pub fn update(
             business_hours: &stored,
             time_zone: input.time_zone.name(),
         };
-        let after = Department::update(conn, id, &fields)?;
+        let after = Department::update(conn, id, &fields).map_err(name_taken)?;
         Department::set_members(conn, id, &input.member_ids)?;
         let mut changes = Changes::new();
         changes
@@ -348,6 +355,7 @@ pub fn set_grants(
     require(actor, permissions::STAFF_PERMISSIONS)?;
     let keys = registry_keys(keys)?;
     db::write_transaction(conn, |conn| {
+        db::lock(conn, db::LockKey::StaffChanges)?;
         Department::find(conn, id)?.ok_or(DomainError::NotFound)?;
         let before = Grant::of_department(conn, id)?;
         ensure_can_hand_out(actor, &changed_keys(&before, &keys))?;
@@ -444,6 +452,14 @@ fn check(
         errors.add("member_ids", "Choose employees from the list.");
     }
     errors.into_result()
+}
+
+fn name_taken(e: diesel::result::Error) -> DomainError {
+    if db::is_unique_violation(&e) {
+        DomainError::invalid("name", "Another department has this name.")
+    } else {
+        e.into()
+    }
 }
 
 fn names(conn: &mut DbConnection, ids: &[EmployeeId]) -> Result<String, DomainError> {

@@ -360,6 +360,7 @@ pub fn set_grants(
     require(actor, permissions::STAFF_PERMISSIONS)?;
     let keys = departments::registry_keys(keys)?;
     db::write_transaction(conn, |conn| {
+        db::lock(conn, db::LockKey::StaffChanges)?;
         Employee::find(conn, id)?.ok_or(DomainError::NotFound)?;
         let before = Grant::of_employee(conn, id)?;
         departments::ensure_can_hand_out(actor, &departments::changed_keys(&before, &keys))?;
@@ -388,12 +389,37 @@ fn check_staff_rules(
     before: Option<&Employee>,
 ) -> Result<(), DomainError> {
     let mut errors = FieldErrors::new();
+    // Two administrators demoting each other at once must not leave none: on PostgreSQL the
+    // staff changes queue on a lock (SQLite's write transaction already does).
+    db::lock(conn, db::LockKey::StaffChanges)?;
     let touches_admin = input.is_superuser || before.is_some_and(|b| b.is_superuser);
     if touches_admin && !actor.is_superuser() {
         return Err(DomainError::invalid(
             "is_superuser",
             "Only an administrator can create or edit administrators.",
         ));
+    }
+    // Setting someone's password or email, disabling them or moving them between
+    // departments is taking over their account: only for people with no more rights
+    // than the actor.
+    if let Some(before) = before
+        && !actor.is_superuser()
+        && Some(before.id) != actor.employee_id()
+    {
+        let theirs = crate::domain::auth::rights_of(conn, before)?;
+        let more: Vec<&str> = permissions::all()
+            .filter(|p| theirs.has(*p) && permissions::require(actor, *p).is_err())
+            .map(|p| p.key)
+            .collect();
+        if !more.is_empty() {
+            return Err(DomainError::invalid(
+                "email",
+                format!(
+                    "This employee has permissions you do not hold ({}); only an administrator can change this account.",
+                    more.join(", ")
+                ),
+            ));
+        }
     }
     if let Some(before) = before {
         if Some(before.id) == actor.employee_id() && !input.enabled {

@@ -60,6 +60,15 @@ macro_rules! registry {
 }
 
 registry! {
+    clients "Clients" {
+        ClientsView CLIENTS_VIEW = "clients.view" "View clients and their cards",
+        ClientsCreate CLIENTS_CREATE = "clients.create" "Add clients",
+        ClientsEdit CLIENTS_EDIT = "clients.edit" "Edit, enable and disable clients",
+        ClientsDelete CLIENTS_DELETE = "clients.delete" "Delete clients without financial history",
+        ClientsImpersonate CLIENTS_IMPERSONATE = "clients.impersonate" "Log in as client",
+        ClientsMessage CLIENTS_MESSAGE = "clients.message" "Send messages to clients",
+        ClientsGroups CLIENTS_GROUPS = "clients.groups" "Manage client groups and their members",
+    }
     settings "Providers and companies" {
         SettingsView SETTINGS_VIEW = "settings.view" "View providers and companies",
         SettingsEdit SETTINGS_EDIT = "settings.edit" "Add and edit providers and companies",
@@ -80,6 +89,12 @@ registry! {
 
 /// Functions that come with another: whoever may change something may also see it.
 pub const IMPLIES: &[(Permission, Permission)] = &[
+    (CLIENTS_CREATE, CLIENTS_VIEW),
+    (CLIENTS_EDIT, CLIENTS_VIEW),
+    (CLIENTS_DELETE, CLIENTS_VIEW),
+    (CLIENTS_IMPERSONATE, CLIENTS_VIEW),
+    (CLIENTS_MESSAGE, CLIENTS_VIEW),
+    (CLIENTS_GROUPS, CLIENTS_VIEW),
     (SETTINGS_EDIT, SETTINGS_VIEW),
     (CURRENCIES_EDIT, CURRENCIES_VIEW),
     (STAFF_EDIT, STAFF_VIEW),

@@ -80,6 +80,7 @@ pub fn register(
                 registered_by: actor.employee_id(),
                 registration_ip: &actor.ip,
                 created_at: now,
+                ..Default::default()
             },
         )?;
         let user = User::insert(

@@ -34,7 +34,7 @@ pub const SESSION_LIFETIME_HOURS: i64 = 12;
 #[derive(Debug, Clone)]
 pub enum Identity {
     Employee { employee: Employee, rights: Rights },
-    ClientUser { user: User, client: Client },
+    ClientUser { user: User, client: Box<Client> },
 }
 
 impl Identity {
@@ -111,7 +111,10 @@ pub async fn resolve(req: &HttpRequest) -> Result<Option<Identity>, WebError> {
         (None, Some(id), Some(version)) => state
             .db(move |conn| auth::session_user(conn, id, version))
             .await?
-            .map(|(user, client)| Identity::ClientUser { user, client }),
+            .map(|(user, client)| Identity::ClientUser {
+                user,
+                client: Box::new(client),
+            }),
         _ => None,
     };
     if identity.is_none() && (employee_id.is_some() || user_id.is_some()) {
@@ -269,7 +272,7 @@ impl FromRequest for ClientUser {
                     };
                     Ok(ClientUser {
                         user,
-                        client,
+                        client: *client,
                         actor,
                     })
                 }

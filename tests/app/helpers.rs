@@ -182,6 +182,22 @@ impl Page {
             .unwrap_or_default()
     }
 
+    /// The text of every element matching `selector` (table rows, list items).
+    pub fn texts(&self, selector: &str) -> Vec<String> {
+        let sel = Selector::parse(selector).unwrap();
+        self.html()
+            .select(&sel)
+            .map(|e| {
+                e.text()
+                    .collect::<Vec<_>>()
+                    .join(" ")
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .collect()
+    }
+
     pub fn exists(&self, selector: &str) -> bool {
         let sel = Selector::parse(selector).unwrap();
         self.html().select(&sel).next().is_some()

@@ -113,8 +113,11 @@ async fn administrator_sets_up_a_euro_provider_a_company_and_a_billing_departmen
             .contains("1 EUR = 92.5 RUB")
     );
 
-    // The audit log names who did what.
-    let log = admin.get("/admin/audit").await.text_of("#audit-events");
+    // The audit log names who did what, row by row.
+    let rows = admin
+        .get("/admin/audit")
+        .await
+        .texts("#audit-events tbody tr");
     for action in [
         "provider.create",
         "company.create",
@@ -122,19 +125,32 @@ async fn administrator_sets_up_a_euro_provider_a_company_and_a_billing_departmen
         "department.set_permissions",
         "employee.create",
     ] {
-        assert!(log.contains(action), "{action} missing from the audit log");
+        let row = rows
+            .iter()
+            .find(|r| r.contains(action))
+            .unwrap_or_else(|| panic!("{action} missing from the audit log"));
+        assert!(
+            row.contains(ADMIN_EMAIL),
+            "{action} done by the administrator: {row}"
+        );
     }
-    assert!(log.contains(ADMIN_EMAIL));
+    let rate_row = rows
+        .iter()
+        .find(|r| r.contains("currency.set_rate"))
+        .expect("rate audited");
+    assert!(
+        rate_row.contains("bob@example.com"),
+        "the rate was set by Bob: {rate_row}"
+    );
     let bobs = admin
         .get(&format!("/admin/audit?employee_id={bob}"))
         .await
-        .text_of("#audit-events");
-    assert!(bobs.contains("currency.set_rate"));
-    assert!(bobs.contains("bob@example.com"));
+        .texts("#audit-events tbody tr");
     assert!(
-        !bobs.contains("provider.create"),
+        bobs.iter().all(|r| r.contains("bob@example.com")),
         "the filter keeps only Bob's actions"
     );
+    assert!(bobs.iter().any(|r| r.contains("currency.set_rate")));
 
     // Leaving the department takes its rights away at once.
     admin
@@ -538,4 +554,88 @@ async fn departments_keep_business_hours_and_refuse_wrong_ones() {
         .text_of("#departments");
     assert!(list.contains("Mon 08:30–17:00"), "{list}");
     assert!(list.contains("Sun closed"));
+}
+
+#[actix_web::test]
+async fn nobody_takes_over_an_account_with_more_rights() {
+    let app = TestApp::spawn().await;
+    let admin = app.browser();
+    admin.sign_in_as_admin().await;
+    let lead = admin
+        .create_employee(&app, "Lead", "lead@example.com", &[])
+        .await;
+    admin.grant("employees", lead, &["staff.edit"]).await;
+    let auditor = admin
+        .create_employee(&app, "Auditor", "auditor@example.com", &[])
+        .await;
+    admin.grant("employees", auditor, &["audit.view"]).await;
+    let junior = admin
+        .create_employee(&app, "Junior", "junior@example.com", &[])
+        .await;
+
+    let lead_browser = app.browser();
+    lead_browser
+        .sign_in_to_admin("lead@example.com", PASSWORD)
+        .await
+        .assert_redirect("/admin");
+    let path = format!("/admin/employees/{auditor}");
+    let page = lead_browser
+        .submit(
+            &path,
+            &path,
+            &[
+                ("name", "Auditor"),
+                ("email", "auditor@example.com"),
+                ("password", "taken over now"),
+                ("enabled", "on"),
+            ],
+        )
+        .await;
+    assert!(shown_again(page.status));
+    assert!(
+        page.field_error("email")
+            .contains("permissions you do not hold")
+    );
+    app.browser()
+        .sign_in_to_admin("auditor@example.com", PASSWORD)
+        .await
+        .assert_redirect("/admin");
+
+    // An employee with fewer rights can be managed.
+    let path = format!("/admin/employees/{junior}");
+    lead_browser
+        .submit(
+            &path,
+            &path,
+            &[
+                ("name", "Junior Two"),
+                ("email", "junior@example.com"),
+                ("enabled", "on"),
+            ],
+        )
+        .await
+        .assert_redirect("/admin/employees");
+
+    // Changing the members of a department with rights the lead lacks is refused, visibly.
+    let auditors = admin.create_department(&app, "Auditors", &[]).await;
+    admin.grant("departments", auditors, &["audit.view"]).await;
+    let path = format!("/admin/departments/{auditors}");
+    let junior = junior.to_string();
+    let page = lead_browser
+        .submit(
+            &path,
+            &path,
+            &[
+                ("name", "Auditors"),
+                ("time_zone", "UTC"),
+                ("member_ids", &junior),
+            ],
+        )
+        .await;
+    assert!(shown_again(page.status));
+    assert!(
+        page.text_of("#member_ids-error")
+            .contains("only someone holding all of them")
+    );
+    assert_eq!(app.count("department_members"), 0);
 }

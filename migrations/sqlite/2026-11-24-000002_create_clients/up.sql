@@ -3,6 +3,8 @@ CREATE TABLE clients (
     id INTEGER PRIMARY KEY,
     name TEXT NOT NULL,
     kind TEXT NOT NULL DEFAULT 'person' CHECK (kind IN ('person', 'organisation')),
+    contact_person TEXT NOT NULL DEFAULT '',
+    phone TEXT NOT NULL DEFAULT '',
     country TEXT NOT NULL DEFAULT '',
     language TEXT NOT NULL DEFAULT 'en',
     comment TEXT NOT NULL DEFAULT '',
@@ -12,6 +14,7 @@ CREATE TABLE clients (
     created_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP
 );
 CREATE INDEX clients_created_at ON clients (created_at, id);
+CREATE INDEX clients_name ON clients (name, id);
 
 CREATE TABLE users (
     id INTEGER PRIMARY KEY,
@@ -64,6 +67,8 @@ CREATE TABLE accounts (
     created_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP,
     UNIQUE (client_id, provider_id)
 );
+-- The client list sorted by balance at one provider.
+CREATE INDEX accounts_provider_balance ON accounts (provider_id, balance, client_id);
 
 CREATE TABLE client_groups (
     id INTEGER PRIMARY KEY,

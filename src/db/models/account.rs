@@ -57,6 +57,93 @@ impl Account {
         .get_result(conn)
     }
 
+    /// The accounts of several clients, for a list page (one query for the page).
+    pub fn summaries_of_clients(
+        conn: &mut DbConnection,
+        client_ids: &[ClientId],
+    ) -> QueryResult<Vec<(ClientId, AccountSummary)>> {
+        let rows: Vec<(ClientId, AccountId, i64, i64, String, String, i32)> = accounts::table
+            .inner_join(providers::table.inner_join(currencies::table))
+            .filter(accounts::client_id.eq_any(client_ids))
+            .order((accounts::client_id, providers::name))
+            .select((
+                accounts::client_id,
+                accounts::id,
+                accounts::balance,
+                accounts::credit_limit,
+                providers::name,
+                currencies::code,
+                currencies::exponent,
+            ))
+            .load(conn)?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(
+                    client_id,
+                    id,
+                    balance,
+                    credit_limit,
+                    provider_name,
+                    currency_code,
+                    currency_exponent,
+                )| {
+                    (
+                        client_id,
+                        AccountSummary {
+                            id,
+                            balance,
+                            credit_limit,
+                            provider_name,
+                            currency_code,
+                            currency_exponent,
+                        },
+                    )
+                },
+            )
+            .collect())
+    }
+
+    /// The provider ids a client is connected to.
+    pub fn provider_ids_of(
+        conn: &mut DbConnection,
+        client_id: ClientId,
+    ) -> QueryResult<Vec<ProviderId>> {
+        accounts::table
+            .filter(accounts::client_id.eq(client_id))
+            .select(accounts::provider_id)
+            .load(conn)
+    }
+
+    /// Whether the client has money or debt on any account: then it has financial history.
+    pub fn any_nonzero_of_client(
+        conn: &mut DbConnection,
+        client_id: ClientId,
+    ) -> QueryResult<bool> {
+        diesel::select(diesel::dsl::exists(
+            accounts::table
+                .filter(accounts::client_id.eq(client_id))
+                .filter(accounts::balance.ne(0)),
+        ))
+        .get_result(conn)
+    }
+
+    /// Removes the client's account at a provider if its balance is zero; returns whether it did.
+    pub fn remove_if_empty(
+        conn: &mut DbConnection,
+        client_id: ClientId,
+        provider_id: ProviderId,
+    ) -> QueryResult<bool> {
+        diesel::delete(
+            accounts::table
+                .filter(accounts::client_id.eq(client_id))
+                .filter(accounts::provider_id.eq(provider_id))
+                .filter(accounts::balance.eq(0)),
+        )
+        .execute(conn)
+        .map(|n| n > 0)
+    }
+
     pub fn summaries_of_client(
         conn: &mut DbConnection,
         client_id: ClientId,

@@ -12,7 +12,10 @@ use crate::ids::{ClientId, EmployeeId};
 pub struct Client {
     pub id: ClientId,
     pub name: String,
+    /// `person` or `organisation`.
     pub kind: String,
+    pub contact_person: String,
+    pub phone: String,
     pub country: String,
     pub language: String,
     /// Internal comment of the provider's staff; never shown to the client.
@@ -23,16 +26,34 @@ pub struct Client {
     pub created_at: NaiveDateTime,
 }
 
-#[derive(Debug, Insertable)]
+#[derive(Debug, Default, Insertable)]
 #[diesel(table_name = clients)]
 pub struct NewClient<'a> {
     pub name: &'a str,
     pub kind: &'a str,
+    pub contact_person: &'a str,
+    pub phone: &'a str,
+    pub country: &'a str,
     pub language: &'a str,
+    pub comment: &'a str,
     pub enabled: bool,
     pub registered_by: Option<EmployeeId>,
     pub registration_ip: &'a str,
     pub created_at: NaiveDateTime,
+}
+
+/// What an employee may change on a client.
+#[derive(Debug, AsChangeset)]
+#[diesel(table_name = clients)]
+pub struct ClientChanges<'a> {
+    pub name: &'a str,
+    pub kind: &'a str,
+    pub contact_person: &'a str,
+    pub phone: &'a str,
+    pub country: &'a str,
+    pub language: &'a str,
+    pub comment: &'a str,
+    pub registered_by: Option<EmployeeId>,
 }
 
 impl Client {
@@ -45,6 +66,32 @@ impl Client {
             .values(new)
             .returning(clients::all_columns)
             .get_result(conn)
+    }
+
+    pub fn update(
+        conn: &mut DbConnection,
+        id: ClientId,
+        changes: &ClientChanges<'_>,
+    ) -> QueryResult<Client> {
+        diesel::update(clients::table.find(id))
+            .set(changes)
+            .returning(clients::all_columns)
+            .get_result(conn)
+    }
+
+    pub fn set_enabled(conn: &mut DbConnection, id: ClientId, enabled: bool) -> QueryResult<usize> {
+        diesel::update(clients::table.find(id))
+            .set(clients::enabled.eq(enabled))
+            .execute(conn)
+    }
+
+    pub fn delete(conn: &mut DbConnection, id: ClientId) -> QueryResult<usize> {
+        diesel::delete(clients::table.find(id)).execute(conn)
+    }
+
+    /// Clients by id, in no particular order.
+    pub fn by_ids(conn: &mut DbConnection, ids: &[ClientId]) -> QueryResult<Vec<Client>> {
+        clients::table.filter(clients::id.eq_any(ids)).load(conn)
     }
 
     pub fn count(conn: &mut DbConnection) -> QueryResult<i64> {

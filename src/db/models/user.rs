@@ -62,6 +62,43 @@ impl User {
             .optional()
     }
 
+    /// The users of a client, owner first.
+    pub fn of_client(conn: &mut DbConnection, client_id: ClientId) -> QueryResult<Vec<User>> {
+        users::table
+            .filter(users::client_id.eq(client_id))
+            .order((users::is_owner.desc(), users::name, users::id))
+            .load(conn)
+    }
+
+    /// The owner of each of several clients: (client, email).
+    pub fn owner_emails(
+        conn: &mut DbConnection,
+        client_ids: &[ClientId],
+    ) -> QueryResult<Vec<(ClientId, String)>> {
+        users::table
+            .filter(users::client_id.eq_any(client_ids))
+            .filter(users::is_owner.eq(true))
+            .select((users::client_id, users::email))
+            .load(conn)
+    }
+
+    pub fn owner_of(conn: &mut DbConnection, client_id: ClientId) -> QueryResult<Option<User>> {
+        users::table
+            .filter(users::client_id.eq(client_id))
+            .filter(users::is_owner.eq(true))
+            .first(conn)
+            .optional()
+    }
+
+    pub fn set_email(conn: &mut DbConnection, id: UserId, email: &str) -> QueryResult<usize> {
+        diesel::update(users::table.find(id))
+            .set((
+                users::email.eq(email),
+                users::session_version.eq(users::session_version + 1),
+            ))
+            .execute(conn)
+    }
+
     pub fn insert(conn: &mut DbConnection, new: &NewUser<'_>) -> QueryResult<User> {
         diesel::insert_into(users::table)
             .values(new)

@@ -1,0 +1,83 @@
+//! The `messages` table: notices from the provider in a client's inbox.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::DbConnection;
+use crate::db::schema::messages;
+use crate::ids::{ClientId, EmployeeId, MessageId};
+
+#[derive(Debug, Clone, Queryable, Identifiable)]
+#[diesel(table_name = messages)]
+pub struct Message {
+    pub id: MessageId,
+    pub client_id: ClientId,
+    pub subject: String,
+    pub body: String,
+    pub sent_by: Option<EmployeeId>,
+    pub created_at: NaiveDateTime,
+    pub read_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = messages)]
+pub struct NewMessage<'a> {
+    pub client_id: ClientId,
+    pub subject: &'a str,
+    pub body: &'a str,
+    pub sent_by: Option<EmployeeId>,
+    pub created_at: NaiveDateTime,
+}
+
+impl Message {
+    pub fn insert(conn: &mut DbConnection, new: &NewMessage<'_>) -> QueryResult<Message> {
+        diesel::insert_into(messages::table)
+            .values(new)
+            .returning(messages::all_columns)
+            .get_result(conn)
+    }
+
+    /// The client's messages, newest first.
+    pub fn of_client(
+        conn: &mut DbConnection,
+        client_id: ClientId,
+        limit: i64,
+    ) -> QueryResult<Vec<Message>> {
+        messages::table
+            .filter(messages::client_id.eq(client_id))
+            .order(messages::id.desc())
+            .limit(limit)
+            .load(conn)
+    }
+
+    /// One message of the client; another client's id finds nothing.
+    pub fn find_of_client(
+        conn: &mut DbConnection,
+        client_id: ClientId,
+        id: MessageId,
+    ) -> QueryResult<Option<Message>> {
+        messages::table
+            .filter(messages::client_id.eq(client_id))
+            .filter(messages::id.eq(id))
+            .first(conn)
+            .optional()
+    }
+
+    pub fn count_unread(conn: &mut DbConnection, client_id: ClientId) -> QueryResult<i64> {
+        messages::table
+            .filter(messages::client_id.eq(client_id))
+            .filter(messages::read_at.is_null())
+            .count()
+            .get_result(conn)
+    }
+
+    pub fn mark_read(
+        conn: &mut DbConnection,
+        id: MessageId,
+        at: NaiveDateTime,
+    ) -> QueryResult<usize> {
+        diesel::update(messages::table.find(id).filter(messages::read_at.is_null()))
+            .set(messages::read_at.eq(at))
+            .execute(conn)
+    }
+}

@@ -1,0 +1,48 @@
+//! The `outbox` table: mail to send after commit. Rows are written in the transaction of
+//! what caused them; a sender (a later release) delivers and marks them.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::DbConnection;
+use crate::db::schema::outbox;
+use crate::ids::OutboxId;
+
+#[derive(Debug, Clone, Queryable, Identifiable)]
+#[diesel(table_name = outbox)]
+pub struct OutboxMail {
+    pub id: OutboxId,
+    pub recipient: String,
+    pub subject: String,
+    pub body: String,
+    pub created_at: NaiveDateTime,
+    pub sent_at: Option<NaiveDateTime>,
+    pub attempts: i32,
+    pub last_error: String,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = outbox)]
+pub struct NewOutboxMail<'a> {
+    pub recipient: &'a str,
+    pub subject: &'a str,
+    pub body: &'a str,
+    pub created_at: NaiveDateTime,
+}
+
+impl OutboxMail {
+    pub fn queue(conn: &mut DbConnection, mail: &NewOutboxMail<'_>) -> QueryResult<()> {
+        diesel::insert_into(outbox::table)
+            .values(mail)
+            .execute(conn)
+            .map(|_| ())
+    }
+
+    /// Mail to one recipient, newest first.
+    pub fn to_recipient(conn: &mut DbConnection, recipient: &str) -> QueryResult<Vec<OutboxMail>> {
+        outbox::table
+            .filter(outbox::recipient.eq(recipient))
+            .order(outbox::id.desc())
+            .load(conn)
+    }
+}
