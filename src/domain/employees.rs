@@ -212,6 +212,15 @@ pub fn get(
     })
 }
 
+/// Employees by name, for the client form's "registered by".
+pub fn names_for_clients(
+    conn: &mut DbConnection,
+    actor: &Actor,
+) -> Result<Vec<Employee>, DomainError> {
+    require(actor, permissions::CLIENTS_VIEW)?;
+    Ok(Employee::all(conn)?)
+}
+
 /// Every department, for choosing an employee's.
 pub fn department_choices(
     conn: &mut DbConnection,

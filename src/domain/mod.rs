@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod auth;
 pub mod bootstrap;
+pub mod clients;
 pub mod companies;
 pub mod currencies;
 pub mod dashboard;

@@ -30,6 +30,11 @@ impl NewPassword {
     pub fn hash(&self) -> Result<String, String> {
         hash(&self.0)
     }
+
+    /// The password in clear, for the one e-mail that hands it to a new client.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
 }
 
 impl std::fmt::Debug for NewPassword {

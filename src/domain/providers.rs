@@ -105,6 +105,15 @@ pub fn currency_choices(
     Ok(Currency::all(conn)?)
 }
 
+/// Providers as choices for the client pages (filter, connections).
+pub fn choices_for_clients(
+    conn: &mut DbConnection,
+    actor: &Actor,
+) -> Result<Vec<ProviderChoice>, DomainError> {
+    require(actor, permissions::CLIENTS_VIEW)?;
+    Ok(Provider::choices(conn)?)
+}
+
 /// Providers as choices (companies' form).
 pub fn choices(conn: &mut DbConnection, actor: &Actor) -> Result<Vec<ProviderChoice>, DomainError> {
     require(actor, permissions::SETTINGS_VIEW)?;

@@ -110,6 +110,7 @@ pub fn register(
                 created_at: now,
             },
         )?;
+        crate::domain::clients::reindex(conn, client.id)?;
         audit::record(
             conn,
             actor,

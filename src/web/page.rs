@@ -150,6 +150,7 @@ fn menu(area: Area, path: &str, rights: Option<&Rights>) -> Vec<MenuItem> {
     let items: &[(&'static str, &'static str, Option<Permission>)] = match area {
         Area::Admin => &[
             ("Dashboard", "/admin", None),
+            ("Clients", "/admin/clients", Some(permissions::CLIENTS_VIEW)),
             (
                 "Providers",
                 "/admin/providers",

@@ -21,6 +21,8 @@ fn concrete(route: &AdminRoute, ids: &Ids) -> String {
         ids.department
     } else if path.starts_with("/admin/employees/") {
         ids.employee
+    } else if path.starts_with("/admin/clients/") {
+        ids.client
     } else {
         assert!(
             !path.contains('{'),
@@ -38,6 +40,8 @@ struct Ids {
     department: i64,
     /// An employee nobody signs in as, so posting its forms changes no one's session here.
     employee: i64,
+    /// A client nobody here signs in as, with money on its account so it cannot be deleted.
+    client: i64,
 }
 
 /// Allowed: a page (200), or a form's answer that is not a trip to the sign-in page.
@@ -63,6 +67,22 @@ async fn call(
         other => panic!("method {other} is not covered by the authorization test"),
     };
     (page.status, page.location)
+}
+
+/// A client nobody here signs in as, with money on its account so it cannot be deleted.
+async fn target_client(app: &TestApp) -> i64 {
+    app.browser()
+        .register("target-client@example.com", "Target client")
+        .await;
+    let client = crate::helpers::client_id_by_email(app, "target-client@example.com");
+    diesel::RunQueryDsl::execute(
+        diesel::sql_query(format!(
+            "UPDATE accounts SET balance = 100 WHERE client_id = {client}"
+        )),
+        &mut app.conn(),
+    )
+    .unwrap();
+    client
 }
 
 /// Every registry key except `key` and those that imply it.
@@ -91,6 +111,7 @@ async fn every_admin_route_admits_only_who_it_declares() {
         employee: admin
             .create_employee(&app, "Target", "target@example.com", &[])
             .await,
+        client: target_client(&app).await,
     };
 
     let client = app.browser();

@@ -372,6 +372,25 @@ pub fn id_of(app: &TestApp, table: &str, column: &str, value: &str) -> i64 {
     .id
 }
 
+/// The client a user belongs to.
+pub fn client_of_user(app: &TestApp, user_id: i64) -> i64 {
+    #[derive(diesel::QueryableByName)]
+    struct Id {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        client_id: i64,
+    }
+    use diesel::RunQueryDsl;
+    diesel::sql_query(format!("SELECT client_id FROM users WHERE id = {user_id}"))
+        .get_result::<Id>(&mut app.conn())
+        .unwrap()
+        .client_id
+}
+
+/// The client registered with this owner email.
+pub fn client_id_by_email(app: &TestApp, email: &str) -> i64 {
+    client_of_user(app, id_of(app, "users", "email", email))
+}
+
 /// What administrators do in the staff pages, through the forms.
 impl Browser {
     /// Creates an employee (not an administrator) in the given departments; returns its id.

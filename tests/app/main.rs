@@ -4,6 +4,7 @@
 mod helpers;
 
 mod access;
+mod admin_clients;
 mod authz;
 mod commands;
 mod csrf;

@@ -3,6 +3,7 @@
 //! employee, `Require<perm::X>` for a function of the registry).
 
 pub mod audit;
+pub mod clients;
 pub mod companies;
 pub mod currencies;
 pub mod dashboard;
@@ -56,6 +57,18 @@ admin_routes! {
     post "/profile" => profile::update, any;
     post "/profile/password" => profile::change_password, any;
     get "/audit" => audit::index, AUDIT_VIEW;
+    get "/clients" => clients::index, CLIENTS_VIEW;
+    get "/clients.csv" => clients::export, CLIENTS_VIEW;
+    get "/clients/new" => clients::new, CLIENTS_CREATE;
+    post "/clients" => clients::create, CLIENTS_CREATE;
+    get "/clients/{id}" => clients::show, CLIENTS_VIEW;
+    get "/clients/{id}/edit" => clients::edit, CLIENTS_EDIT;
+    post "/clients/{id}" => clients::update, CLIENTS_EDIT;
+    post "/clients/{id}/disable" => clients::disable, CLIENTS_EDIT;
+    post "/clients/{id}/enable" => clients::enable, CLIENTS_EDIT;
+    get "/clients/{id}/delete" => clients::confirm_delete, CLIENTS_DELETE;
+    post "/clients/{id}/delete" => clients::delete, CLIENTS_DELETE;
+    post "/clients/{id}/messages" => clients::send_message, CLIENTS_MESSAGE;
     get "/providers" => providers::index, SETTINGS_VIEW;
     get "/providers/new" => providers::new, SETTINGS_EDIT;
     post "/providers" => providers::create, SETTINGS_EDIT;

@@ -1,0 +1,876 @@
+//! Clients as the provider's staff see them: the searchable list, the card, adding and
+//! editing, enabling, disabling and deleting, and messages to the client.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::models::account::AccountSummary;
+use crate::db::models::client_search::{ClientSearch, MIN_QUERY_CHARS};
+use crate::db::models::{
+    Account, AuditEvent, Client, ClientChanges, Employee, Message, NewAccount, NewClient,
+    NewMessage, NewOutboxMail, NewUser, OutboxMail, Provider, User,
+};
+use crate::db::schema::{accounts, client_group_members, clients, payers, users};
+use crate::db::{self, DbConnection, MultiBackend};
+use crate::domain::audit::{self, Changes, Target};
+use crate::domain::email::Email;
+use crate::domain::password::NewPassword;
+use crate::domain::permissions::{self, require};
+use crate::domain::{Actor, DomainError, FieldErrors, text};
+use crate::ids::{ClientGroupId, ClientId, EmployeeId, ProviderId};
+
+/// Clients per page of the list.
+pub const PAGE_SIZE: i64 = 50;
+/// Most search hits considered; the page says so when there are more.
+pub const SEARCH_LIMIT: i64 = 1000;
+
+/// Active: the client has at least one active service. Derived, never set by hand.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClientState {
+    Active,
+    NotActive,
+}
+
+impl ClientState {
+    pub fn label(self) -> &'static str {
+        match self {
+            ClientState::Active => "Active",
+            ClientState::NotActive => "Not active",
+        }
+    }
+}
+
+/// The state of a client. Services arrive with the billing release; until then no client
+/// has an active service, so every client is Not active.
+pub fn state_of(_conn: &mut DbConnection, _client: ClientId) -> QueryResult<ClientState> {
+    Ok(ClientState::NotActive)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Sort {
+    /// Newest first.
+    #[default]
+    Id,
+    Name,
+    Registered,
+    /// Highest balance first, at one provider.
+    Balance,
+}
+
+impl Sort {
+    pub fn parse(raw: &str) -> Self {
+        match raw {
+            "name" => Sort::Name,
+            "registered" => Sort::Registered,
+            "balance" => Sort::Balance,
+            _ => Sort::Id,
+        }
+    }
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Sort::Id => "id",
+            Sort::Name => "name",
+            Sort::Registered => "registered",
+            Sort::Balance => "balance",
+        }
+    }
+}
+
+/// Where the next page starts: the last row's sort value and id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cursor {
+    pub id: ClientId,
+    pub key: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ClientFilter {
+    pub query: String,
+    pub state: Option<ClientState>,
+    pub group: Option<ClientGroupId>,
+    pub provider: Option<ProviderId>,
+    pub enabled: Option<bool>,
+    pub sort: Sort,
+    pub after: Option<Cursor>,
+}
+
+pub struct ClientRow {
+    pub client: Client,
+    pub email: String,
+    pub state: ClientState,
+    pub accounts: Vec<AccountSummary>,
+}
+
+pub struct ClientListPage {
+    pub rows: Vec<ClientRow>,
+    pub next: Option<Cursor>,
+    /// A word about the search: too short, or more hits than shown.
+    pub notice: Option<String>,
+    /// The provider whose balance orders the list (balance sort).
+    pub balance_provider: Option<ProviderId>,
+}
+
+type BoxedClients = clients::BoxedQuery<'static, MultiBackend>;
+
+/// Applies the filter's conditions (not the search) to a query over `clients`.
+fn with_conditions(mut query: BoxedClients, filter: &ClientFilter) -> BoxedClients {
+    if let Some(enabled) = filter.enabled {
+        query = query.filter(clients::enabled.eq(enabled));
+    }
+    if let Some(group) = filter.group {
+        query = query.filter(
+            clients::id.eq_any(
+                client_group_members::table
+                    .filter(client_group_members::client_group_id.eq(group))
+                    .select(client_group_members::client_id),
+            ),
+        );
+    }
+    if let Some(provider) = filter.provider {
+        query = query.filter(
+            clients::id.eq_any(
+                accounts::table
+                    .filter(accounts::provider_id.eq(provider))
+                    .select(accounts::client_id),
+            ),
+        );
+    }
+    query
+}
+
+/// One page of the client list: search, filters, sort and keyset. Every step is served by
+/// an index: the search index, the primary key, (name, id), (created_at, id) or
+/// (provider, balance, client).
+pub fn list(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    filter: &ClientFilter,
+    limit: i64,
+) -> Result<ClientListPage, DomainError> {
+    require(actor, permissions::CLIENTS_VIEW)?;
+    let mut notice = None;
+    let query = filter.query.trim();
+    let mut search_ids: Option<Vec<ClientId>> = None;
+    if let Ok(id) = query.trim_start_matches('#').parse::<i64>()
+        && query.len() < MIN_QUERY_CHARS
+    {
+        search_ids = Some(vec![ClientId(id)]);
+    } else if !query.is_empty() {
+        if query.chars().count() < MIN_QUERY_CHARS {
+            notice = Some(format!(
+                "Type at least {MIN_QUERY_CHARS} characters to search names, emails, phones, payers and tax ids (or a client id)."
+            ));
+            search_ids = Some(Vec::new());
+        } else {
+            let mut ids = ClientSearch::find(conn, query, SEARCH_LIMIT + 1)?;
+            if ids.len() as i64 > SEARCH_LIMIT {
+                ids.truncate(SEARCH_LIMIT as usize);
+                notice = Some(format!(
+                    "More than {SEARCH_LIMIT} clients match; showing the newest {SEARCH_LIMIT}. Refine the search."
+                ));
+            }
+            // A number is also a client id.
+            if let Ok(id) = query.trim_start_matches('#').parse::<i64>() {
+                ids.push(ClientId(id));
+            }
+            search_ids = Some(ids);
+        }
+    }
+    if filter.state == Some(ClientState::Active) {
+        // No client is Active before services exist (see `state_of`).
+        return Ok(ClientListPage {
+            rows: Vec::new(),
+            next: None,
+            notice,
+            balance_provider: None,
+        });
+    }
+
+    let mut balance_provider = None;
+    let clients_found: Vec<(Client, Option<i64>)> = if filter.sort == Sort::Balance {
+        let provider = match filter.provider {
+            Some(p) => p,
+            None => match Provider::choices(conn)?.first() {
+                Some(p) => p.id,
+                None => {
+                    return Ok(ClientListPage {
+                        rows: Vec::new(),
+                        next: None,
+                        notice,
+                        balance_provider: None,
+                    });
+                }
+            },
+        };
+        balance_provider = Some(provider);
+        let mut query = clients::table
+            .inner_join(accounts::table)
+            .filter(accounts::provider_id.eq(provider))
+            .into_boxed::<MultiBackend>();
+        if let Some(ids) = &search_ids {
+            query = query.filter(clients::id.eq_any(ids.clone()));
+        }
+        if let Some(enabled) = filter.enabled {
+            query = query.filter(clients::enabled.eq(enabled));
+        }
+        if let Some(group) = filter.group {
+            query = query.filter(
+                clients::id.eq_any(
+                    client_group_members::table
+                        .filter(client_group_members::client_group_id.eq(group))
+                        .select(client_group_members::client_id),
+                ),
+            );
+        }
+        if let Some(after) = &filter.after
+            && let Ok(balance) = after.key.parse::<i64>()
+        {
+            query = query.filter(
+                accounts::balance
+                    .lt(balance)
+                    .or(accounts::balance.eq(balance).and(clients::id.lt(after.id))),
+            );
+        }
+        query
+            .order((accounts::balance.desc(), clients::id.desc()))
+            .limit(limit + 1)
+            .select((clients::all_columns, accounts::balance))
+            .load::<(Client, i64)>(conn)?
+            .into_iter()
+            .map(|(c, b)| (c, Some(b)))
+            .collect()
+    } else {
+        let mut query = with_conditions(clients::table.into_boxed(), filter);
+        if let Some(ids) = &search_ids {
+            query = query.filter(clients::id.eq_any(ids.clone()));
+        }
+        query = match (filter.sort, &filter.after) {
+            (Sort::Name, Some(after)) => query.filter(
+                clients::name.gt(after.key.clone()).or(clients::name
+                    .eq(after.key.clone())
+                    .and(clients::id.gt(after.id))),
+            ),
+            (Sort::Registered, Some(after)) => {
+                match NaiveDateTime::parse_from_str(&after.key, "%Y-%m-%dT%H:%M:%S%.f") {
+                    Ok(at) => query.filter(
+                        clients::created_at
+                            .lt(at)
+                            .or(clients::created_at.eq(at).and(clients::id.lt(after.id))),
+                    ),
+                    Err(_) => query,
+                }
+            }
+            (_, Some(after)) => query.filter(clients::id.lt(after.id)),
+            (_, None) => query,
+        };
+        query = match filter.sort {
+            Sort::Name => query.order((clients::name.asc(), clients::id.asc())),
+            Sort::Registered => query.order((clients::created_at.desc(), clients::id.desc())),
+            _ => query.order(clients::id.desc()),
+        };
+        query
+            .limit(limit + 1)
+            .load::<Client>(conn)?
+            .into_iter()
+            .map(|c| (c, None))
+            .collect()
+    };
+
+    let mut found = clients_found;
+    let next = if found.len() as i64 > limit {
+        found.truncate(limit as usize);
+        found.last().map(|(c, balance)| Cursor {
+            id: c.id,
+            key: match filter.sort {
+                Sort::Name => c.name.clone(),
+                Sort::Registered => c.created_at.format("%Y-%m-%dT%H:%M:%S%.f").to_string(),
+                Sort::Balance => balance.unwrap_or_default().to_string(),
+                Sort::Id => String::new(),
+            },
+        })
+    } else {
+        None
+    };
+    let rows = rows_for(conn, found.into_iter().map(|(c, _)| c).collect())?;
+    Ok(ClientListPage {
+        rows,
+        next,
+        notice,
+        balance_provider,
+    })
+}
+
+/// Emails and accounts for a page of clients: two queries, whatever the page size.
+fn rows_for(conn: &mut DbConnection, clients: Vec<Client>) -> Result<Vec<ClientRow>, DomainError> {
+    let ids: Vec<ClientId> = clients.iter().map(|c| c.id).collect();
+    let emails = User::owner_emails(conn, &ids)?;
+    let accounts = Account::summaries_of_clients(conn, &ids)?;
+    let mut rows = Vec::with_capacity(clients.len());
+    for client in clients {
+        let state = state_of(conn, client.id)?;
+        rows.push(ClientRow {
+            email: emails
+                .iter()
+                .find(|(c, _)| *c == client.id)
+                .map(|(_, e)| e.clone())
+                .unwrap_or_default(),
+            accounts: accounts
+                .iter()
+                .filter(|(c, _)| *c == client.id)
+                .map(|(_, a)| a.clone())
+                .collect(),
+            state,
+            client,
+        });
+    }
+    Ok(rows)
+}
+
+/// Rebuilds the client's search document from its name, contact, phone, users and payers.
+/// Called in the transaction of every change to them.
+pub fn reindex(conn: &mut DbConnection, client_id: ClientId) -> QueryResult<()> {
+    let Some(client) = Client::find(conn, client_id)? else {
+        return ClientSearch::remove(conn, client_id);
+    };
+    let mut parts = vec![client.name, client.contact_person, client.phone];
+    let user_rows: Vec<(String, String)> = users::table
+        .filter(users::client_id.eq(client_id))
+        .select((users::email, users::name))
+        .load(conn)?;
+    for (email, name) in user_rows {
+        parts.push(email);
+        parts.push(name);
+    }
+    let payer_rows: Vec<(String, String, String, String)> = payers::table
+        .filter(payers::client_id.eq(client_id))
+        .select((payers::name, payers::tax_id, payers::email, payers::phone))
+        .load(conn)?;
+    for (name, tax_id, email, phone) in payer_rows {
+        parts.extend([name, tax_id, email, phone]);
+    }
+    let document = parts
+        .into_iter()
+        .filter(|p| !p.trim().is_empty())
+        .collect::<Vec<_>>()
+        .join(" | ")
+        .to_lowercase();
+    ClientSearch::set(conn, client_id, &document)
+}
+
+pub const KINDS: &[(&str, &str)] = &[("person", "Person"), ("organisation", "Organisation")];
+
+/// What an employee enters for a client.
+#[derive(Debug)]
+pub struct ClientInput {
+    pub email: Email,
+    pub name: String,
+    pub contact_person: String,
+    pub kind: &'static str,
+    pub country: String,
+    pub language: String,
+    pub phone: String,
+    pub comment: String,
+    pub provider_ids: Vec<ProviderId>,
+    pub registered_by: Option<EmployeeId>,
+    /// Required for a new client; when editing, only the owner's sign-in can change.
+    pub password: Option<NewPassword>,
+    pub send_details: bool,
+}
+
+#[derive(Debug, Default)]
+pub struct ClientRaw<'a> {
+    pub email: &'a str,
+    pub name: &'a str,
+    pub contact_person: &'a str,
+    pub kind: &'a str,
+    pub country: &'a str,
+    pub language: &'a str,
+    pub phone: &'a str,
+    pub comment: &'a str,
+    pub provider_ids: &'a [String],
+    pub registered_by: &'a str,
+    pub password: &'a str,
+    pub send_details: bool,
+}
+
+impl ClientInput {
+    pub fn parse(raw: &ClientRaw<'_>, new: bool) -> Result<Self, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let email = Email::parse(raw.email)
+            .map_err(|m| errors.add("email", m))
+            .ok();
+        let name = text::required(raw.name, 200, "Enter the client's name.")
+            .map_err(|m| errors.add("name", m))
+            .ok();
+        let mut optional = |field: &str, value: &str, max: usize| {
+            text::optional(value, max)
+                .map_err(|m| errors.add(field, m))
+                .unwrap_or_default()
+        };
+        let contact_person = optional("contact_person", raw.contact_person, 200);
+        let country = optional("country", raw.country, 2).to_uppercase();
+        let language = optional("language", raw.language, 10);
+        let phone = optional("phone", raw.phone, 40);
+        let comment = optional("comment", raw.comment, 5000);
+        if !country.is_empty() && !country.chars().all(|c| c.is_ascii_uppercase()) {
+            errors.add("country", "Use the two-letter country code, like RU or DE.");
+        }
+        let kind = KINDS
+            .iter()
+            .find(|(k, _)| *k == raw.kind.trim())
+            .map(|(k, _)| *k);
+        if kind.is_none() {
+            errors.add("kind", "Choose person or organisation.");
+        }
+        let mut provider_ids = Vec::new();
+        for id in raw.provider_ids {
+            match id.parse() {
+                Ok(id) => provider_ids.push(id),
+                Err(_) => errors.add("provider_ids", "Choose providers from the list."),
+            }
+        }
+        provider_ids.sort();
+        provider_ids.dedup();
+        if provider_ids.is_empty() {
+            errors.add(
+                "provider_ids",
+                "Connect the client to at least one provider.",
+            );
+        }
+        let registered_by = match raw.registered_by.trim() {
+            "" => None,
+            id => id
+                .parse()
+                .map(Some)
+                .map_err(|_| errors.add("registered_by", "Choose an employee from the list."))
+                .unwrap_or(None),
+        };
+        let password = match (raw.password, new) {
+            ("", false) => None,
+            ("", true) => {
+                errors.add("password", "Enter a password, or use the generated one.");
+                None
+            }
+            (typed, _) => NewPassword::parse(typed)
+                .map_err(|m| errors.add("password", m))
+                .ok(),
+        };
+        match (email, name, kind) {
+            (Some(email), Some(name), Some(kind)) if errors.is_empty() => Ok(Self {
+                email,
+                name,
+                contact_person,
+                kind,
+                country,
+                language: if language.is_empty() {
+                    "en".into()
+                } else {
+                    language
+                },
+                phone,
+                comment,
+                provider_ids,
+                registered_by,
+                password,
+                send_details: raw.send_details,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+fn email_taken() -> DomainError {
+    DomainError::invalid("email", "A user with this email exists already.")
+}
+
+fn check_references(conn: &mut DbConnection, input: &ClientInput) -> Result<(), DomainError> {
+    let mut errors = FieldErrors::new();
+    let providers = Provider::choices(conn)?;
+    if !input
+        .provider_ids
+        .iter()
+        .all(|id| providers.iter().any(|p| p.id == *id))
+    {
+        errors.add("provider_ids", "Choose providers from the list.");
+    }
+    if let Some(id) = input.registered_by
+        && Employee::find(conn, id)?.is_none()
+    {
+        errors.add("registered_by", "Choose an employee from the list.");
+    }
+    errors.into_result()
+}
+
+/// An employee adds a client with its owner user and accounts; optionally the sign-in
+/// details are queued for e-mail.
+pub fn create(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    input: &ClientInput,
+) -> Result<Client, DomainError> {
+    require(actor, permissions::CLIENTS_CREATE)?;
+    let password = input
+        .password
+        .as_ref()
+        .ok_or_else(|| DomainError::invalid("password", "Enter a password."))?;
+    let hash = password.hash().map_err(DomainError::Internal)?;
+    db::write_transaction(conn, |conn| {
+        check_references(conn, input)?;
+        if User::find_by_email(conn, input.email.as_str())?.is_some() {
+            return Err(email_taken());
+        }
+        let now = db::now();
+        let client = Client::insert(
+            conn,
+            &NewClient {
+                name: &input.name,
+                kind: input.kind,
+                contact_person: &input.contact_person,
+                phone: &input.phone,
+                country: &input.country,
+                language: &input.language,
+                comment: &input.comment,
+                enabled: true,
+                registered_by: input.registered_by.or(actor.employee_id()),
+                registration_ip: "",
+                created_at: now,
+            },
+        )?;
+        User::insert(
+            conn,
+            &NewUser {
+                client_id: client.id,
+                email: input.email.as_str(),
+                name: &input.name,
+                password_hash: &hash,
+                is_owner: true,
+                enabled: true,
+                created_at: now,
+            },
+        )
+        .map_err(|e| {
+            if db::is_unique_violation(&e) {
+                email_taken()
+            } else {
+                e.into()
+            }
+        })?;
+        for provider_id in &input.provider_ids {
+            Account::insert(
+                conn,
+                &NewAccount {
+                    client_id: client.id,
+                    provider_id: *provider_id,
+                    created_at: now,
+                },
+            )?;
+        }
+        if input.send_details {
+            let body = format!(
+                "Hello {},\n\nan account has been opened for you.\n\nSign in: /login\nEmail: {}\nPassword: {}\n\nPlease change the password after signing in.",
+                input.name,
+                input.email,
+                input
+                    .password
+                    .as_ref()
+                    .map(NewPassword::as_str)
+                    .unwrap_or_default(),
+            );
+            OutboxMail::queue(
+                conn,
+                &NewOutboxMail {
+                    recipient: input.email.as_str(),
+                    subject: "Your account",
+                    body: &body,
+                    created_at: now,
+                },
+            )?;
+        }
+        reindex(conn, client.id)?;
+        let mut changes = Changes::new();
+        changes
+            .set("name", &client.name)
+            .set("email", &input.email)
+            .set("providers", input.provider_ids.len());
+        if input.send_details {
+            changes.note("sign-in details e-mailed");
+        }
+        audit::record(
+            conn,
+            actor,
+            "client.create",
+            Target::new("client", client.id),
+            &changes.summary(),
+        )?;
+        Ok(client)
+    })
+}
+
+/// An employee edits a client: its data, the owner's email, and providers connected
+/// (adding one opens an account; removing one closes an empty account only).
+pub fn update(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    id: ClientId,
+    input: &ClientInput,
+) -> Result<Client, DomainError> {
+    require(actor, permissions::CLIENTS_EDIT)?;
+    db::write_transaction(conn, |conn| {
+        let before = Client::find(conn, id)?.ok_or(DomainError::NotFound)?;
+        check_references(conn, input)?;
+        let owner = User::owner_of(conn, id)?.ok_or(DomainError::NotFound)?;
+        if owner.email != input.email.as_str() {
+            if User::find_by_email(conn, input.email.as_str())?.is_some() {
+                return Err(email_taken());
+            }
+            User::set_email(conn, owner.id, input.email.as_str()).map_err(|e| {
+                if db::is_unique_violation(&e) {
+                    email_taken()
+                } else {
+                    e.into()
+                }
+            })?;
+        }
+        let providers_before = Account::provider_ids_of(conn, id)?;
+        for provider_id in input
+            .provider_ids
+            .iter()
+            .filter(|p| !providers_before.contains(p))
+        {
+            Account::insert(
+                conn,
+                &NewAccount {
+                    client_id: id,
+                    provider_id: *provider_id,
+                    created_at: db::now(),
+                },
+            )?;
+        }
+        for provider_id in providers_before
+            .iter()
+            .filter(|p| !input.provider_ids.contains(p))
+        {
+            if !Account::remove_if_empty(conn, id, *provider_id)? {
+                return Err(DomainError::invalid(
+                    "provider_ids",
+                    "The client has money or debt at a provider you unticked; it stays connected there.",
+                ));
+            }
+        }
+        let after = Client::update(
+            conn,
+            id,
+            &ClientChanges {
+                name: &input.name,
+                kind: input.kind,
+                contact_person: &input.contact_person,
+                phone: &input.phone,
+                country: &input.country,
+                language: &input.language,
+                comment: &input.comment,
+                registered_by: input.registered_by,
+            },
+        )?;
+        reindex(conn, id)?;
+        let mut changes = Changes::new();
+        changes
+            .field("name", &before.name, &after.name)
+            .field("email", &owner.email, &input.email)
+            .field("kind", &before.kind, &after.kind)
+            .field(
+                "contact person",
+                &before.contact_person,
+                &after.contact_person,
+            )
+            .field("phone", &before.phone, &after.phone)
+            .field("country", &before.country, &after.country)
+            .field("language", &before.language, &after.language)
+            .field(
+                "providers",
+                providers_before.len(),
+                input.provider_ids.len(),
+            );
+        if before.comment != after.comment {
+            changes.note("comment changed");
+        }
+        if before.registered_by != after.registered_by {
+            changes.note("registered-by employee changed");
+        }
+        if !changes.is_empty() {
+            audit::record(
+                conn,
+                actor,
+                "client.update",
+                Target::new("client", id),
+                &changes.summary(),
+            )?;
+        }
+        Ok(after)
+    })
+}
+
+/// Enables or disables a client; a disabled client's users are out at their next request.
+pub fn set_enabled(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    id: ClientId,
+    enabled: bool,
+) -> Result<(), DomainError> {
+    require(actor, permissions::CLIENTS_EDIT)?;
+    db::write_transaction(conn, |conn| {
+        let client = Client::find(conn, id)?.ok_or(DomainError::NotFound)?;
+        if client.enabled == enabled {
+            return Ok(());
+        }
+        Client::set_enabled(conn, id, enabled)?;
+        let action = if enabled {
+            "client.enable"
+        } else {
+            "client.disable"
+        };
+        audit::record(conn, actor, action, Target::new("client", id), "")?;
+        Ok(())
+    })
+}
+
+/// Deletes a client that has no financial history; others can only be disabled.
+pub fn delete(conn: &mut DbConnection, actor: &Actor, id: ClientId) -> Result<String, DomainError> {
+    require(actor, permissions::CLIENTS_DELETE)?;
+    db::write_transaction(conn, |conn| {
+        let client = Client::find(conn, id)?.ok_or(DomainError::NotFound)?;
+        if Account::any_nonzero_of_client(conn, id)? {
+            return Err(DomainError::invalid(
+                "delete",
+                "This client has money or debt on an account, so it has financial history: disable it instead.",
+            ));
+        }
+        ClientSearch::remove(conn, id)?;
+        Client::delete(conn, id)?;
+        audit::record(
+            conn,
+            actor,
+            "client.delete",
+            Target::new("client", id),
+            &format!("name {:?}", client.name),
+        )?;
+        Ok(client.name)
+    })
+}
+
+/// Everything the client card shows.
+pub struct ClientCard {
+    pub client: Client,
+    pub state: ClientState,
+    pub owner_email: String,
+    pub registered_by: Option<String>,
+    pub accounts: Vec<AccountSummary>,
+    pub users: Vec<User>,
+    pub messages: Vec<Message>,
+    pub events: Vec<AuditEvent>,
+    pub provider_ids: Vec<ProviderId>,
+}
+
+pub fn card(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    id: ClientId,
+) -> Result<ClientCard, DomainError> {
+    require(actor, permissions::CLIENTS_VIEW)?;
+    let client = Client::find(conn, id)?.ok_or(DomainError::NotFound)?;
+    let users = User::of_client(conn, id)?;
+    let registered_by = match client.registered_by {
+        Some(e) => Employee::find(conn, e)?.map(|e| e.name),
+        None => None,
+    };
+    let filter = crate::db::models::audit_event::AuditFilter {
+        client_id: Some(id),
+        ..Default::default()
+    };
+    let mut events = AuditEvent::search(conn, &filter, 50)?;
+    events.extend(AuditEvent::search(
+        conn,
+        &crate::db::models::audit_event::AuditFilter {
+            object_type: Some("client".into()),
+            object_id: Some(id.0),
+            ..Default::default()
+        },
+        50,
+    )?);
+    events.sort_by_key(|e| std::cmp::Reverse(e.id));
+    events.dedup_by_key(|e| e.id);
+    Ok(ClientCard {
+        state: state_of(conn, id)?,
+        owner_email: users
+            .iter()
+            .find(|u| u.is_owner)
+            .map(|u| u.email.clone())
+            .unwrap_or_default(),
+        registered_by,
+        accounts: Account::summaries_of_client(conn, id)?,
+        messages: Message::of_client(conn, id, 50)?,
+        provider_ids: Account::provider_ids_of(conn, id)?,
+        events,
+        users,
+        client,
+    })
+}
+
+/// Longest message accepted.
+pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
+
+/// Sends a message: it appears in the client's inbox and is queued for e-mail to the owner.
+pub fn send_message(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    id: ClientId,
+    subject: &str,
+    body: &str,
+) -> Result<Message, DomainError> {
+    require(actor, permissions::CLIENTS_MESSAGE)?;
+    let mut errors = FieldErrors::new();
+    let subject = text::required(subject, 200, "Enter a subject.")
+        .map_err(|m| errors.add("subject", m))
+        .ok();
+    let body_text = body.trim();
+    if body_text.is_empty() {
+        errors.add("body", "Write the message.");
+    } else if body_text.len() > MAX_MESSAGE_BYTES {
+        errors.add("body", "The message is longer than 64 KiB.");
+    }
+    errors.into_result()?;
+    let subject = subject.unwrap_or_default();
+    db::write_transaction(conn, |conn| {
+        Client::find(conn, id)?.ok_or(DomainError::NotFound)?;
+        let now = db::now();
+        let message = Message::insert(
+            conn,
+            &NewMessage {
+                client_id: id,
+                subject: &subject,
+                body: body_text,
+                sent_by: actor.employee_id(),
+                created_at: now,
+            },
+        )?;
+        if let Some(owner) = User::owner_of(conn, id)? {
+            OutboxMail::queue(
+                conn,
+                &NewOutboxMail {
+                    recipient: &owner.email,
+                    subject: &subject,
+                    body: body_text,
+                    created_at: now,
+                },
+            )?;
+        }
+        audit::record(
+            conn,
+            actor,
+            "client.message",
+            Target::new("client", id),
+            &format!("subject {subject:?}"),
+        )?;
+        Ok(message)
+    })
+}

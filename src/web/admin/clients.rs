@@ -1,0 +1,719 @@
+//! `/admin/clients`: the list (search, filters, sort, keyset pages, CSV), adding and editing
+//! clients, the client card, enabling, disabling, deleting and messages.
+
+use actix_session::Session;
+use actix_web::http::header;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use askama_web::WebTemplate;
+use serde::Deserialize;
+
+use crate::db::models::Employee;
+use crate::db::models::provider::ProviderChoice;
+use crate::domain::clients::{
+    self, ClientCard, ClientFilter, ClientInput, ClientListPage, ClientRaw, ClientState, Cursor,
+    KINDS, Sort,
+};
+use crate::domain::money::Money;
+use crate::domain::permissions::perm;
+use crate::domain::{FieldErrors, password, providers};
+use crate::ids::ClientId;
+use crate::web::forms::{Form, Outcome};
+use crate::web::identity::{Require, Staff};
+use crate::web::page::{self, Flash, PageContext};
+use crate::web::{AppState, WebError};
+
+/// The list's filter as sent in the address, so a filtered list can be shared.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(default)]
+pub struct ListQuery {
+    pub q: String,
+    pub state: String,
+    pub group: String,
+    pub provider: String,
+    pub enabled: String,
+    pub sort: String,
+    /// Rows per page.
+    pub per: String,
+    pub after_id: String,
+    pub after: String,
+}
+
+impl ListQuery {
+    fn filter(&self) -> ClientFilter {
+        ClientFilter {
+            query: self.q.clone(),
+            state: match self.state.as_str() {
+                "active" => Some(ClientState::Active),
+                "not_active" => Some(ClientState::NotActive),
+                _ => None,
+            },
+            group: self.group.parse().ok(),
+            provider: self.provider.parse().ok(),
+            enabled: match self.enabled.as_str() {
+                "yes" => Some(true),
+                "no" => Some(false),
+                _ => None,
+            },
+            sort: Sort::parse(&self.sort),
+            after: self.after_id.parse().ok().map(|id| Cursor {
+                id,
+                key: self.after.clone(),
+            }),
+        }
+    }
+
+    /// This filter's query string, starting after `next` (or from the start).
+    pub fn href(&self, path: &str, next: Option<&Cursor>) -> String {
+        let after_id = next.map(|c| c.id.to_string()).unwrap_or_default();
+        let after = next.map(|c| c.key.clone()).unwrap_or_default();
+        let pairs = [
+            ("q", self.q.as_str()),
+            ("state", self.state.as_str()),
+            ("group", self.group.as_str()),
+            ("provider", self.provider.as_str()),
+            ("enabled", self.enabled.as_str()),
+            ("sort", self.sort.as_str()),
+            ("per", self.per.as_str()),
+            ("after_id", after_id.as_str()),
+            ("after", after.as_str()),
+        ];
+        let kept: Vec<(&str, &str)> = pairs.into_iter().filter(|(_, v)| !v.is_empty()).collect();
+        match serde_urlencoded::to_string(kept) {
+            Ok(q) if !q.is_empty() => format!("{path}?{q}"),
+            _ => path.to_owned(),
+        }
+    }
+
+    /// The search and filters, to keep them when only the page size changes.
+    pub fn kept_fields(&self) -> Vec<(&'static str, &str)> {
+        [
+            ("q", &self.q),
+            ("state", &self.state),
+            ("group", &self.group),
+            ("provider", &self.provider),
+            ("enabled", &self.enabled),
+            ("sort", &self.sort),
+        ]
+        .into_iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| (k, v.as_str()))
+        .collect()
+    }
+
+    /// Rows per page: 1 to 200, 50 unless chosen.
+    pub fn per_page(&self) -> i64 {
+        self.per
+            .parse()
+            .ok()
+            .filter(|n| (1..=200).contains(n))
+            .unwrap_or(clients::PAGE_SIZE)
+    }
+
+    pub fn is_filtered(&self) -> bool {
+        [
+            &self.q,
+            &self.state,
+            &self.group,
+            &self.provider,
+            &self.enabled,
+        ]
+        .iter()
+        .any(|v| !v.is_empty())
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin/clients/index.html")]
+pub struct ClientsPage {
+    pub ctx: PageContext,
+    pub query: ListQuery,
+    pub page: ClientListPage,
+    pub providers: Vec<ProviderChoice>,
+}
+
+impl ClientsPage {
+    pub fn money(&self, minor: &i64, exponent: &i32, currency: &str) -> Money {
+        Money::from_minor(*minor, *exponent, currency)
+    }
+
+    pub fn next_href(&self) -> Option<String> {
+        self.page
+            .next
+            .as_ref()
+            .map(|c| self.query.href("/admin/clients", Some(c)))
+    }
+
+    pub fn csv_href(&self) -> String {
+        self.query.href("/admin/clients.csv", None)
+    }
+}
+
+pub async fn index(
+    state: web::Data<AppState>,
+    staff: Require<perm::ClientsView>,
+    ctx: PageContext,
+    query: web::Query<ListQuery>,
+) -> Result<ClientsPage, WebError> {
+    let query = query.into_inner();
+    let filter = query.filter();
+    let per_page = query.per_page();
+    let actor = staff.actor.clone();
+    let (page, providers) = state
+        .db(move |conn| {
+            let page = clients::list(conn, &actor, &filter, per_page)?;
+            let providers = providers::choices_for_clients(conn, &actor)?;
+            Ok::<_, crate::domain::DomainError>((page, providers))
+        })
+        .await?;
+    Ok(ClientsPage {
+        ctx,
+        query,
+        page,
+        providers,
+    })
+}
+
+/// One CSV field: quoted when needed, and a leading = + - @ neutralised so a spreadsheet
+/// never runs it as a formula.
+fn csv_field(value: &str) -> String {
+    let value = if value.starts_with(['=', '+', '-', '@']) {
+        format!("'{value}")
+    } else {
+        value.to_owned()
+    };
+    if value.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", value.replace('"', "\"\""))
+    } else {
+        value
+    }
+}
+
+fn csv_rows(page: &ClientListPage) -> String {
+    let mut out = String::new();
+    for row in &page.rows {
+        let balances: Vec<String> = row
+            .accounts
+            .iter()
+            .map(|a| {
+                format!(
+                    "{}: {}",
+                    a.provider_name,
+                    Money::from_minor(a.balance, a.currency_exponent, &a.currency_code)
+                )
+            })
+            .collect();
+        let fields = [
+            row.client.id.to_string(),
+            row.client.name.clone(),
+            row.email.clone(),
+            row.state.label().to_owned(),
+            if row.client.enabled {
+                "enabled".into()
+            } else {
+                "disabled".into()
+            },
+            balances.join("; "),
+            row.client
+                .created_at
+                .format("%Y-%m-%dT%H:%M:%SZ")
+                .to_string(),
+        ];
+        out.push_str(
+            &fields
+                .iter()
+                .map(|f| csv_field(f))
+                .collect::<Vec<_>>()
+                .join(","),
+        );
+        out.push_str("\r\n");
+    }
+    out
+}
+
+/// The filtered list as CSV, streamed a thousand clients at a time.
+pub async fn export(
+    state: web::Data<AppState>,
+    staff: Require<perm::ClientsView>,
+    query: web::Query<ListQuery>,
+) -> HttpResponse {
+    const CHUNK: i64 = 1000;
+    let mut filter = query.into_inner().filter();
+    filter.after = None;
+    let actor = staff.actor.clone();
+    let header_line = "id,name,email,state,status,balances,registered\r\n".to_owned();
+    let stream = futures_util::stream::unfold(Some((filter, Some(header_line))), move |step| {
+        let state = state.clone();
+        let actor = actor.clone();
+        async move {
+            let (filter, header_line) = step?;
+            if let Some(line) = header_line {
+                return Some((
+                    Ok::<_, actix_web::Error>(web::Bytes::from(line)),
+                    Some((filter, None)),
+                ));
+            }
+            let query = filter.clone();
+            let page = state
+                .db(move |conn| clients::list(conn, &actor, &query, CHUNK))
+                .await;
+            match page {
+                Ok(page) => {
+                    let bytes = web::Bytes::from(csv_rows(&page));
+                    let next = page.next.map(|cursor| {
+                        (
+                            ClientFilter {
+                                after: Some(cursor),
+                                ..filter
+                            },
+                            None,
+                        )
+                    });
+                    Some((Ok(bytes), next))
+                }
+                Err(e) => {
+                    tracing::error!("client export stopped: {e}");
+                    Some((Err(e.into()), None))
+                }
+            }
+        }
+    });
+    HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            "attachment; filename=\"clients.csv\"",
+        ))
+        .streaming(stream)
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(default)]
+pub struct ClientForm {
+    pub email: String,
+    pub name: String,
+    pub contact_person: String,
+    pub kind: String,
+    pub country: String,
+    pub language: String,
+    pub phone: String,
+    pub comment: String,
+    pub provider_ids: Vec<String>,
+    pub registered_by: String,
+    pub password: String,
+    pub send_details: Option<String>,
+}
+
+impl ClientForm {
+    fn parse(&self, new: bool) -> Result<ClientInput, FieldErrors> {
+        ClientInput::parse(
+            &ClientRaw {
+                email: &self.email,
+                name: &self.name,
+                contact_person: &self.contact_person,
+                kind: &self.kind,
+                country: &self.country,
+                language: &self.language,
+                phone: &self.phone,
+                comment: &self.comment,
+                provider_ids: &self.provider_ids,
+                registered_by: &self.registered_by,
+                password: &self.password,
+                send_details: self.send_details.is_some(),
+            },
+            new,
+        )
+    }
+
+    fn from_card(card: &ClientCard) -> Self {
+        let c = &card.client;
+        Self {
+            email: card.owner_email.clone(),
+            name: c.name.clone(),
+            contact_person: c.contact_person.clone(),
+            kind: c.kind.clone(),
+            country: c.country.clone(),
+            language: c.language.clone(),
+            phone: c.phone.clone(),
+            comment: c.comment.clone(),
+            provider_ids: card.provider_ids.iter().map(ToString::to_string).collect(),
+            registered_by: c.registered_by.map(|e| e.to_string()).unwrap_or_default(),
+            password: String::new(),
+            send_details: None,
+        }
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin/clients/form.html")]
+pub struct ClientFormPage {
+    pub ctx: PageContext,
+    pub id: Option<ClientId>,
+    pub form: ClientForm,
+    pub errors: FieldErrors,
+    pub providers: Vec<ProviderChoice>,
+    pub employees: Vec<Employee>,
+    pub kinds: &'static [(&'static str, &'static str)],
+}
+
+impl ClientFormPage {
+    pub fn connected(&self, provider: &ProviderChoice) -> bool {
+        self.form.provider_ids.contains(&provider.id.to_string())
+    }
+}
+
+async fn form_page(
+    state: &AppState,
+    staff: &Staff,
+    ctx: PageContext,
+    id: Option<ClientId>,
+    form: ClientForm,
+    errors: FieldErrors,
+) -> Result<HttpResponse, WebError> {
+    let actor = staff.actor.clone();
+    let (providers, employees) = state
+        .db(move |conn| {
+            Ok::<_, crate::domain::DomainError>((
+                providers::choices_for_clients(conn, &actor)?,
+                crate::domain::employees::names_for_clients(conn, &actor)?,
+            ))
+        })
+        .await?;
+    page::render_with(
+        page::FORM_SHOWN_AGAIN,
+        &ClientFormPage {
+            ctx,
+            id,
+            form,
+            errors,
+            providers,
+            employees,
+            kinds: KINDS,
+        },
+    )
+}
+
+pub async fn new(
+    state: web::Data<AppState>,
+    staff: Require<perm::ClientsCreate>,
+    ctx: PageContext,
+) -> Result<HttpResponse, WebError> {
+    let actor = staff.actor.clone();
+    let providers = state
+        .db(move |conn| providers::choices_for_clients(conn, &actor))
+        .await?;
+    let form = ClientForm {
+        kind: "person".into(),
+        language: "en".into(),
+        password: password::generate(),
+        registered_by: staff.employee.id.to_string(),
+        // A single provider is the obvious choice.
+        provider_ids: if providers.len() == 1 {
+            vec![providers[0].id.to_string()]
+        } else {
+            Vec::new()
+        },
+        ..Default::default()
+    };
+    form_page(&state, &staff, ctx, None, form, FieldErrors::new()).await
+}
+
+pub async fn create(
+    state: web::Data<AppState>,
+    session: Session,
+    staff: Require<perm::ClientsCreate>,
+    ctx: PageContext,
+    form: Form<ClientForm>,
+) -> Result<HttpResponse, WebError> {
+    let form = form.into_inner();
+    let outcome = match form.parse(true) {
+        Ok(input) => {
+            let actor = staff.actor.clone();
+            state
+                .attempt(move |conn| clients::create(conn, &actor, &input))
+                .await?
+        }
+        Err(errors) => Outcome::Invalid(errors),
+    };
+    match outcome {
+        Outcome::Done(client) => {
+            Flash::success(format!(
+                "Client #{} “{}” is created.",
+                client.id, client.name
+            ))
+            .set(&session);
+            Ok(page::redirect(&format!("/admin/clients/{}", client.id)))
+        }
+        Outcome::Invalid(errors) => form_page(&state, &staff, ctx, None, form, errors).await,
+    }
+}
+
+/// The tabs of the client card.
+pub const TABS: &[(&str, &str)] = &[
+    ("users", "Users"),
+    ("payers", "Payers"),
+    ("services", "Services"),
+    ("payments", "Payments"),
+    ("expenses", "Expenses"),
+    ("documents", "Documents"),
+    ("tickets", "Tickets"),
+    ("messages", "Messages"),
+    ("audit", "Audit"),
+];
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct CardQuery {
+    pub tab: String,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(default)]
+pub struct MessageForm {
+    pub subject: String,
+    pub body: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin/clients/show.html")]
+pub struct ClientCardPage {
+    pub ctx: PageContext,
+    pub card: ClientCard,
+    pub tab: String,
+    pub tabs: &'static [(&'static str, &'static str)],
+    pub message: MessageForm,
+    pub errors: FieldErrors,
+}
+
+impl ClientCardPage {
+    pub fn money(&self, minor: &i64, exponent: &i32, currency: &str) -> Money {
+        Money::from_minor(*minor, *exponent, currency)
+    }
+
+    pub fn kind_label(&self) -> &'static str {
+        KINDS
+            .iter()
+            .find(|(k, _)| *k == self.card.client.kind)
+            .map_or("", |(_, l)| l)
+    }
+}
+
+async fn card_page(
+    state: &AppState,
+    staff: &Staff,
+    ctx: PageContext,
+    id: ClientId,
+    tab: String,
+    message: MessageForm,
+    errors: FieldErrors,
+) -> Result<HttpResponse, WebError> {
+    let actor = staff.actor.clone();
+    let card = state
+        .db(move |conn| clients::card(conn, &actor, id))
+        .await?;
+    let tab = if TABS.iter().any(|(t, _)| *t == tab) {
+        tab
+    } else {
+        "users".into()
+    };
+    page::render_with(
+        page::FORM_SHOWN_AGAIN,
+        &ClientCardPage {
+            ctx,
+            card,
+            tab,
+            tabs: TABS,
+            message,
+            errors,
+        },
+    )
+}
+
+pub async fn show(
+    state: web::Data<AppState>,
+    staff: Require<perm::ClientsView>,
+    ctx: PageContext,
+    id: web::Path<ClientId>,
+    query: web::Query<CardQuery>,
+) -> Result<HttpResponse, WebError> {
+    let tab = query.into_inner().tab;
+    card_page(
+        &state,
+        &staff,
+        ctx,
+        id.into_inner(),
+        tab,
+        MessageForm::default(),
+        FieldErrors::new(),
+    )
+    .await
+}
+
+pub async fn edit(
+    state: web::Data<AppState>,
+    staff: Require<perm::ClientsEdit>,
+    ctx: PageContext,
+    id: web::Path<ClientId>,
+) -> Result<HttpResponse, WebError> {
+    let id = id.into_inner();
+    let actor = staff.actor.clone();
+    let card = state
+        .db(move |conn| clients::card(conn, &actor, id))
+        .await?;
+    form_page(
+        &state,
+        &staff,
+        ctx,
+        Some(id),
+        ClientForm::from_card(&card),
+        FieldErrors::new(),
+    )
+    .await
+}
+
+pub async fn update(
+    state: web::Data<AppState>,
+    session: Session,
+    staff: Require<perm::ClientsEdit>,
+    ctx: PageContext,
+    id: web::Path<ClientId>,
+    form: Form<ClientForm>,
+) -> Result<HttpResponse, WebError> {
+    let id = id.into_inner();
+    let form = form.into_inner();
+    let outcome = match form.parse(false) {
+        Ok(input) => {
+            let actor = staff.actor.clone();
+            state
+                .attempt(move |conn| clients::update(conn, &actor, id, &input))
+                .await?
+        }
+        Err(errors) => Outcome::Invalid(errors),
+    };
+    match outcome {
+        Outcome::Done(client) => {
+            Flash::success(format!("Client “{}” is saved.", client.name)).set(&session);
+            Ok(page::redirect(&format!("/admin/clients/{id}")))
+        }
+        Outcome::Invalid(errors) => form_page(&state, &staff, ctx, Some(id), form, errors).await,
+    }
+}
+
+async fn set_enabled(
+    state: &AppState,
+    session: &Session,
+    staff: &Staff,
+    id: ClientId,
+    enabled: bool,
+) -> Result<HttpResponse, WebError> {
+    let actor = staff.actor.clone();
+    state
+        .db(move |conn| clients::set_enabled(conn, &actor, id, enabled))
+        .await?;
+    let message = if enabled {
+        "The client is enabled."
+    } else {
+        "The client is disabled; its users are signed out."
+    };
+    Flash::success(message).set(session);
+    Ok(page::redirect(&format!("/admin/clients/{id}")))
+}
+
+pub async fn enable(
+    state: web::Data<AppState>,
+    session: Session,
+    staff: Require<perm::ClientsEdit>,
+    id: web::Path<ClientId>,
+) -> Result<HttpResponse, WebError> {
+    set_enabled(&state, &session, &staff, id.into_inner(), true).await
+}
+
+pub async fn disable(
+    state: web::Data<AppState>,
+    session: Session,
+    staff: Require<perm::ClientsEdit>,
+    id: web::Path<ClientId>,
+) -> Result<HttpResponse, WebError> {
+    set_enabled(&state, &session, &staff, id.into_inner(), false).await
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin/clients/delete.html")]
+pub struct DeletePage {
+    pub ctx: PageContext,
+    pub card: ClientCard,
+    pub error: String,
+}
+
+pub async fn confirm_delete(
+    state: web::Data<AppState>,
+    staff: Require<perm::ClientsDelete>,
+    ctx: PageContext,
+    id: web::Path<ClientId>,
+) -> Result<DeletePage, WebError> {
+    let id = id.into_inner();
+    let actor = staff.actor.clone();
+    let card = state
+        .db(move |conn| clients::card(conn, &actor, id))
+        .await?;
+    Ok(DeletePage {
+        ctx,
+        card,
+        error: String::new(),
+    })
+}
+
+pub async fn delete(
+    state: web::Data<AppState>,
+    session: Session,
+    staff: Require<perm::ClientsDelete>,
+    ctx: PageContext,
+    id: web::Path<ClientId>,
+) -> Result<HttpResponse, WebError> {
+    let id = id.into_inner();
+    let actor = staff.actor.clone();
+    match state
+        .attempt(move |conn| clients::delete(conn, &actor, id))
+        .await?
+    {
+        Outcome::Done(name) => {
+            Flash::success(format!("Client “{name}” is deleted.")).set(&session);
+            Ok(page::redirect("/admin/clients"))
+        }
+        Outcome::Invalid(errors) => {
+            let actor = staff.actor.clone();
+            let card = state
+                .db(move |conn| clients::card(conn, &actor, id))
+                .await?;
+            let error = errors.get("delete").to_owned();
+            page::render_with(page::FORM_SHOWN_AGAIN, &DeletePage { ctx, card, error })
+        }
+    }
+}
+
+pub async fn send_message(
+    state: web::Data<AppState>,
+    session: Session,
+    staff: Require<perm::ClientsMessage>,
+    ctx: PageContext,
+    id: web::Path<ClientId>,
+    form: Form<MessageForm>,
+) -> Result<HttpResponse, WebError> {
+    let id = id.into_inner();
+    let form = form.into_inner();
+    let actor = staff.actor.clone();
+    let (subject, body) = (form.subject.clone(), form.body.clone());
+    match state
+        .attempt(move |conn| clients::send_message(conn, &actor, id, &subject, &body))
+        .await?
+    {
+        Outcome::Done(_) => {
+            Flash::success("The message is in the client's inbox and queued for e-mail.")
+                .set(&session);
+            Ok(page::redirect(&format!("/admin/clients/{id}?tab=messages")))
+        }
+        Outcome::Invalid(errors) => {
+            card_page(&state, &staff, ctx, id, "messages".into(), form, errors).await
+        }
+    }
+}

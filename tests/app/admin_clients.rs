@@ -1,0 +1,415 @@
+//! The admin Clients section: the list and its search, adding and editing clients, the card,
+//! enabling, disabling, deleting, messages and the CSV export.
+
+use billpanel::web::page::FORM_SHOWN_AGAIN;
+use diesel::RunQueryDsl;
+use reqwest::StatusCode;
+
+use crate::helpers::{PASSWORD, TestApp, client_id_by_email, id_of};
+
+#[actix_web::test]
+async fn an_employee_adds_a_client_who_can_then_sign_in() {
+    let app = TestApp::spawn().await;
+    let admin = app.browser();
+    admin.sign_in_as_admin().await;
+    let form = admin.get("/admin/clients/new").await;
+    let generated = form.input_value("password").unwrap();
+    assert!(generated.len() >= 10, "a password is generated");
+    let provider = id_of(&app, "providers", "name", "Main provider").to_string();
+    let page = admin
+        .submit(
+            "/admin/clients/new",
+            "/admin/clients",
+            &[
+                ("email", "Olga@Example.com"),
+                ("name", "Olga Petrova"),
+                ("kind", "person"),
+                ("phone", "+7 900 123-45-67"),
+                ("comment", "Prefers phone calls"),
+                ("provider_ids", &provider),
+                ("password", &generated),
+                ("send_details", "on"),
+            ],
+        )
+        .await;
+    let client = client_id_by_email(&app, "olga@example.com");
+    page.assert_redirect(&format!("/admin/clients/{client}"));
+    let card = admin.get(&format!("/admin/clients/{client}")).await;
+    assert_eq!(card.text_of("h1"), "Olga Petrova");
+    assert_eq!(card.text_of("#client-comment"), "Prefers phone calls");
+    assert!(card.text_of(".bp-figure").contains("0.00 RUB"));
+    // The sign-in details wait in the outbox.
+    #[derive(diesel::QueryableByName)]
+    struct Mail {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        body: String,
+    }
+    let mail: Mail =
+        diesel::sql_query("SELECT body FROM outbox WHERE recipient = 'olga@example.com'")
+            .get_result(&mut app.conn())
+            .unwrap();
+    assert!(mail.body.contains(&generated));
+
+    let olga = app.browser();
+    olga.sign_in_as_client("olga@example.com", &generated)
+        .await
+        .assert_redirect("/client");
+    // The comment is internal: never in the client area.
+    assert!(
+        !olga
+            .get("/client")
+            .await
+            .body
+            .contains("Prefers phone calls")
+    );
+}
+
+#[actix_web::test]
+async fn the_list_finds_clients_by_id_name_email_and_phone() {
+    let app = TestApp::spawn().await;
+    for (email, name) in [
+        ("ann@example.com", "Ann Lee"),
+        ("bob@shop.example", "Bob Marsh"),
+        ("carol@example.com", "Carol Diaz"),
+    ] {
+        app.browser()
+            .register(email, name)
+            .await
+            .assert_redirect("/client");
+    }
+    let admin = app.browser();
+    admin.sign_in_as_admin().await;
+    let all = admin.get("/admin/clients").await;
+    assert_eq!(all.texts("#clients tbody tr").len(), 3);
+
+    let names = |page: &crate::helpers::Page| page.texts("#clients tbody tr td:nth-child(2)");
+    assert_eq!(
+        names(&admin.get("/admin/clients?q=marsh").await),
+        vec!["Bob Marsh"]
+    );
+    assert_eq!(
+        names(&admin.get("/admin/clients?q=SHOP.EX").await),
+        vec!["Bob Marsh"],
+        "case-insensitive substring"
+    );
+    let carol = client_id_by_email(&app, "carol@example.com");
+    assert_eq!(
+        names(&admin.get(&format!("/admin/clients?q={carol}")).await),
+        vec!["Carol Diaz"],
+        "by id"
+    );
+    let short = admin.get("/admin/clients?q=an").await;
+    assert!(short.text_of("#search-notice").contains("at least 3"));
+    assert!(
+        admin
+            .get("/admin/clients?q=nobody-like-this")
+            .await
+            .exists("#no-clients")
+    );
+
+    // Sorted by name, two to a page: the next page continues where the first ended.
+    let sorted = admin.get("/admin/clients?sort=name").await;
+    assert_eq!(names(&sorted), vec!["Ann Lee", "Bob Marsh", "Carol Diaz"]);
+
+    // Filters: disabled clients only.
+    let bob = client_id_by_email(&app, "bob@shop.example");
+    admin
+        .submit(
+            &format!("/admin/clients/{bob}"),
+            &format!("/admin/clients/{bob}/disable"),
+            &[],
+        )
+        .await
+        .assert_redirect(&format!("/admin/clients/{bob}"));
+    assert_eq!(
+        names(&admin.get("/admin/clients?enabled=no").await),
+        vec!["Bob Marsh Disabled"]
+    );
+    // No client is active before services exist.
+    assert!(
+        admin
+            .get("/admin/clients?state=active")
+            .await
+            .exists("#no-clients")
+    );
+}
+
+#[actix_web::test]
+async fn pages_follow_each_other_without_gaps_or_repeats() {
+    let app = TestApp::spawn().await;
+    let admin = app.browser();
+    admin.sign_in_as_admin().await;
+    let provider = id_of(&app, "providers", "name", "Main provider").to_string();
+    for n in 0..7 {
+        admin
+            .submit(
+                "/admin/clients/new",
+                "/admin/clients",
+                &[
+                    ("email", &format!("c{n}@example.com")),
+                    ("name", &format!("Client {n}")),
+                    ("kind", "person"),
+                    ("provider_ids", &provider),
+                    ("password", PASSWORD),
+                ],
+            )
+            .await;
+    }
+    let mut seen = Vec::new();
+    let mut next = Some("/admin/clients?sort=name&per=3".to_owned());
+    let mut pages = 0;
+    while let Some(path) = next {
+        let page = admin.get(&path).await;
+        seen.extend(page.texts("#clients tbody tr td:nth-child(2)"));
+        next = page
+            .html()
+            .select(&scraper::Selector::parse("#next-page").unwrap())
+            .next()
+            .and_then(|a| a.value().attr("href").map(str::to_owned));
+        pages += 1;
+        assert!(pages < 10);
+    }
+    assert_eq!(pages, 3, "7 clients, 3 to a page");
+    assert_eq!(
+        seen,
+        (0..7).map(|n| format!("Client {n}")).collect::<Vec<_>>()
+    );
+    // Newest first, by registration date: the same rows in the other order.
+    let mut seen = Vec::new();
+    let mut next = Some("/admin/clients?sort=registered&per=3".to_owned());
+    while let Some(path) = next {
+        let page = admin.get(&path).await;
+        seen.extend(page.texts("#clients tbody tr td:nth-child(2)"));
+        next = page
+            .html()
+            .select(&scraper::Selector::parse("#next-page").unwrap())
+            .next()
+            .and_then(|a| a.value().attr("href").map(str::to_owned));
+    }
+    assert_eq!(
+        seen,
+        (0..7)
+            .rev()
+            .map(|n| format!("Client {n}"))
+            .collect::<Vec<_>>()
+    );
+}
+
+#[actix_web::test]
+async fn bad_client_input_is_refused_at_the_field_and_writes_nothing() {
+    let app = TestApp::spawn().await;
+    app.browser().register("ann@example.com", "Ann").await;
+    let admin = app.browser();
+    admin.sign_in_as_admin().await;
+    let provider = id_of(&app, "providers", "name", "Main provider").to_string();
+    let clients = app.count("clients");
+    for (email, name, field, message) in [
+        ("not-an-email", "X", "email", "valid email"),
+        ("ANN@example.com", "X", "email", "exists already"),
+        ("new@example.com", "  ", "name", "Enter the client's name"),
+    ] {
+        let page = admin
+            .submit(
+                "/admin/clients/new",
+                "/admin/clients",
+                &[
+                    ("email", email),
+                    ("name", name),
+                    ("kind", "person"),
+                    ("provider_ids", &provider),
+                    ("password", PASSWORD),
+                ],
+            )
+            .await;
+        assert_eq!(page.status.as_u16(), FORM_SHOWN_AGAIN.as_u16());
+        assert!(
+            page.field_error(field).contains(message),
+            "{field}: {:?}",
+            page.field_error(field)
+        );
+        assert_eq!(page.input_value("email").as_deref(), Some(email));
+    }
+    let page = admin
+        .submit(
+            "/admin/clients/new",
+            "/admin/clients",
+            &[
+                ("email", "new@example.com"),
+                ("name", "New"),
+                ("kind", "person"),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+    assert!(
+        page.text_of("#provider_ids-error")
+            .contains("at least one provider")
+    );
+    assert_eq!(app.count("clients"), clients);
+}
+
+#[actix_web::test]
+async fn editing_disabling_and_deleting_a_client() {
+    let app = TestApp::spawn().await;
+    let ann = app.browser();
+    ann.register("ann@example.com", "Ann").await;
+    let client = client_id_by_email(&app, "ann@example.com");
+    let admin = app.browser();
+    admin.sign_in_as_admin().await;
+    let provider = id_of(&app, "providers", "name", "Main provider").to_string();
+    let card = format!("/admin/clients/{client}");
+
+    admin
+        .submit(
+            &format!("{card}/edit"),
+            &card,
+            &[
+                ("email", "ann.lee@example.com"),
+                ("name", "Ann Lee"),
+                ("kind", "organisation"),
+                ("provider_ids", &provider),
+            ],
+        )
+        .await
+        .assert_redirect(&card);
+    assert_eq!(admin.get(&card).await.text_of("h1"), "Ann Lee");
+    // The owner's sign-in moved with the email, and its session ended.
+    ann.get("/client")
+        .await
+        .assert_redirect("/login?next=%2Fclient");
+    ann.sign_in_as_client("ann.lee@example.com", PASSWORD)
+        .await
+        .assert_redirect("/client");
+
+    admin
+        .submit(&card, &format!("{card}/disable"), &[])
+        .await
+        .assert_redirect(&card);
+    ann.get("/client")
+        .await
+        .assert_redirect("/login?next=%2Fclient");
+    admin
+        .submit(&card, &format!("{card}/enable"), &[])
+        .await
+        .assert_redirect(&card);
+
+    // With money on the account the client has financial history: it can only be disabled.
+    diesel::sql_query(format!(
+        "UPDATE accounts SET balance = 500 WHERE client_id = {client}"
+    ))
+    .execute(&mut app.conn())
+    .unwrap();
+    let refused = admin
+        .submit(&format!("{card}/delete"), &format!("{card}/delete"), &[])
+        .await;
+    assert!(
+        refused
+            .text_of("#delete-error")
+            .contains("financial history")
+    );
+    assert_eq!(app.count("clients"), 1);
+    diesel::sql_query(format!(
+        "UPDATE accounts SET balance = 0 WHERE client_id = {client}"
+    ))
+    .execute(&mut app.conn())
+    .unwrap();
+    admin
+        .submit(&format!("{card}/delete"), &format!("{card}/delete"), &[])
+        .await
+        .assert_redirect("/admin/clients");
+    assert_eq!(app.count("clients"), 0);
+    assert_eq!(app.count("users"), 0);
+    assert_eq!(admin.get(&card).await.status, StatusCode::NOT_FOUND);
+    assert!(
+        admin
+            .get("/admin/clients?q=ann.lee")
+            .await
+            .exists("#no-clients"),
+        "gone from the search too"
+    );
+    let log = admin
+        .get("/admin/audit?object_type=client")
+        .await
+        .texts("#audit-events tbody tr");
+    for action in [
+        "client.update",
+        "client.disable",
+        "client.enable",
+        "client.delete",
+    ] {
+        assert!(log.iter().any(|r| r.contains(action)), "{action} audited");
+    }
+}
+
+#[actix_web::test]
+async fn a_message_reaches_the_card_and_the_outbox() {
+    let app = TestApp::spawn().await;
+    app.browser().register("ann@example.com", "Ann").await;
+    let client = client_id_by_email(&app, "ann@example.com");
+    let admin = app.browser();
+    admin.sign_in_as_admin().await;
+    let card = format!("/admin/clients/{client}?tab=messages");
+    let action = format!("/admin/clients/{client}/messages");
+    let page = admin
+        .submit(
+            &card,
+            &action,
+            &[("subject", ""), ("body", "Hello <b>there</b>")],
+        )
+        .await;
+    assert!(page.field_error("subject").contains("subject"));
+    assert_eq!(
+        page.text_of("#body"),
+        "Hello <b>there</b>",
+        "the text typed is kept"
+    );
+    admin
+        .submit(
+            &card,
+            &action,
+            &[
+                ("subject", "Maintenance"),
+                ("body", "Line one\nLine <b>two</b>"),
+            ],
+        )
+        .await
+        .assert_redirect(&card);
+    let page = admin.get(&card).await;
+    assert!(page.text_of(".client-message").contains("Maintenance"));
+    assert!(
+        page.text_of(".client-message").contains("Line <b>two</b>"),
+        "shown as typed"
+    );
+    assert!(!page.exists(".client-message b"), "never as markup");
+    assert_eq!(app.count("messages"), 1);
+    assert_eq!(app.count("outbox"), 1);
+}
+
+#[actix_web::test]
+async fn the_csv_export_has_every_filtered_client() {
+    let app = TestApp::spawn().await;
+    for (email, name) in [
+        ("ann@example.com", "Ann, \"the first\""),
+        ("bob@example.com", "=HYPERLINK(1)"),
+    ] {
+        app.browser().register(email, name).await;
+    }
+    let admin = app.browser();
+    admin.sign_in_as_admin().await;
+    let csv = admin.get("/admin/clients.csv").await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert!(
+        csv.headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    let lines: Vec<&str> = csv.body.lines().collect();
+    assert_eq!(lines[0], "id,name,email,state,status,balances,registered");
+    assert_eq!(lines.len(), 3);
+    assert!(csv.body.contains("\"Ann, \"\"the first\"\"\""), "quoted");
+    assert!(csv.body.contains("'=HYPERLINK(1)"), "formula neutralised");
+    assert!(csv.body.contains("Main provider: 0.00 RUB"));
+    let filtered = admin.get("/admin/clients.csv?q=bob%40example").await;
+    assert_eq!(filtered.body.lines().count(), 2);
+}
