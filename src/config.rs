@@ -20,6 +20,8 @@ pub struct Config {
     /// Take the client address from `X-Forwarded-For` (only behind a proxy you run).
     pub behind_proxy: bool,
     pub pool_size: u32,
+    /// How long "log in as client" lasts before the employee is sent back.
+    pub impersonation_minutes: i64,
 }
 
 impl std::fmt::Debug for Config {
@@ -68,6 +70,7 @@ impl Config {
             admin_password: var("BILLPANEL_ADMIN_PASSWORD"),
             behind_proxy: var("BILLPANEL_BEHIND_PROXY").is_some_and(|v| v == "1" || v == "true"),
             pool_size,
+            impersonation_minutes: 60,
         })
     }
 

@@ -44,6 +44,12 @@ pub fn record(
     let (employee_id, user_id, client_id) = match &actor.kind {
         ActorKind::Employee { id, .. } => (Some(*id), None, None),
         ActorKind::ClientUser { id, client_id, .. } => (None, Some(*id), Some(*client_id)),
+        ActorKind::EmployeeAsClient {
+            employee_id,
+            user_id,
+            client_id,
+            ..
+        } => (Some(*employee_id), Some(*user_id), Some(*client_id)),
         ActorKind::System | ActorKind::Visitor => (None, None, None),
     };
     let label = actor.label();

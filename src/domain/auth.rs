@@ -331,6 +331,27 @@ pub fn sign_out(conn: &mut DbConnection, actor: &Actor) -> Result<(), DomainErro
                     "client area",
                 )?;
             }
+            ActorKind::EmployeeAsClient {
+                employee_id,
+                client_id,
+                ..
+            } => {
+                audit::record(
+                    conn,
+                    actor,
+                    "impersonation.stop",
+                    Target::new("client", *client_id),
+                    "signed out",
+                )?;
+                Employee::bump_session_version(conn, *employee_id)?;
+                audit::record(
+                    conn,
+                    actor,
+                    "sign_out",
+                    Target::new("employee", *employee_id),
+                    "from the client area",
+                )?;
+            }
             ActorKind::System | ActorKind::Visitor => {}
         }
         Ok(())

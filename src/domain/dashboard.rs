@@ -52,9 +52,8 @@ pub fn client_dashboard(
     actor: &Actor,
     client_id: ClientId,
 ) -> Result<ClientDashboard, DomainError> {
-    match actor.kind {
-        ActorKind::ClientUser { client_id: own, .. } if own == client_id => {}
-        _ => return Err(DomainError::NotFound),
+    if actor.acting_client() != Some(client_id) {
+        return Err(DomainError::NotFound);
     }
     let client = Client::find(conn, client_id)?.ok_or(DomainError::NotFound)?;
     Ok(ClientDashboard {

@@ -12,6 +12,7 @@ pub mod departments;
 pub mod email;
 pub mod employees;
 pub mod errors;
+pub mod impersonation;
 pub mod money;
 pub mod password;
 pub mod permissions;
@@ -47,6 +48,14 @@ pub enum ActorKind {
         client_id: ClientId,
         email: String,
     },
+    /// An employee working in the client area as a client's owner user ("log in as
+    /// client"). Both are named in the audit log.
+    EmployeeAsClient {
+        employee_id: EmployeeId,
+        email: String,
+        user_id: UserId,
+        client_id: ClientId,
+    },
 }
 
 impl Actor {
@@ -71,6 +80,9 @@ impl Actor {
             ActorKind::Visitor => "visitor".into(),
             ActorKind::Employee { email, .. } => email.clone(),
             ActorKind::ClientUser { email, .. } => email.clone(),
+            ActorKind::EmployeeAsClient {
+                email, client_id, ..
+            } => format!("{email} as client #{client_id}"),
         }
     }
 
@@ -79,8 +91,25 @@ impl Actor {
         match &self.kind {
             ActorKind::System => true,
             ActorKind::Employee { rights, .. } => rights.superuser,
-            ActorKind::ClientUser { .. } | ActorKind::Visitor => false,
+            ActorKind::ClientUser { .. }
+            | ActorKind::EmployeeAsClient { .. }
+            | ActorKind::Visitor => false,
         }
+    }
+
+    /// The client whose area the actor works in: its own user, or an employee logged in
+    /// as it.
+    pub fn acting_client(&self) -> Option<ClientId> {
+        match self.kind {
+            ActorKind::ClientUser { client_id, .. }
+            | ActorKind::EmployeeAsClient { client_id, .. } => Some(client_id),
+            _ => None,
+        }
+    }
+
+    /// An employee logged in as a client: some things only the client itself may do.
+    pub fn is_impersonating(&self) -> bool {
+        matches!(self.kind, ActorKind::EmployeeAsClient { .. })
     }
 
     /// The actor for an employee with the given rights.

@@ -153,7 +153,10 @@ pub fn require(actor: &Actor, permission: Permission) -> Result<(), DomainError>
     let allowed = match &actor.kind {
         ActorKind::System => true,
         ActorKind::Employee { rights, .. } => rights.has(permission),
-        ActorKind::ClientUser { .. } | ActorKind::Visitor => false,
+        // Logged in as a client, an employee has the client's rights, not its own.
+        ActorKind::ClientUser { .. } | ActorKind::EmployeeAsClient { .. } | ActorKind::Visitor => {
+            false
+        }
     };
     if allowed {
         Ok(())

@@ -23,6 +23,9 @@ pub enum WebError {
     /// Not signed in: sent to the area's sign-in page.
     #[error("sign-in required")]
     SignInRequired { area: Area, next: Option<String> },
+    /// An employee working as a client opened an admin page: sent to the way back.
+    #[error("working as a client")]
+    ImpersonationActive,
     #[error("bad request: {0}")]
     BadRequest(String),
     /// The database cannot be reached or is saturated.
@@ -72,7 +75,9 @@ impl ResponseError for WebError {
         match self {
             WebError::NotFound => StatusCode::NOT_FOUND,
             WebError::Forbidden | WebError::CsrfRejected => StatusCode::FORBIDDEN,
-            WebError::SignInRequired { .. } => StatusCode::SEE_OTHER,
+            WebError::SignInRequired { .. } | WebError::ImpersonationActive => {
+                StatusCode::SEE_OTHER
+            }
             WebError::BadRequest(_) => StatusCode::BAD_REQUEST,
             WebError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -84,6 +89,11 @@ impl ResponseError for WebError {
         if let WebError::SignInRequired { area, next } = self {
             return HttpResponse::SeeOther()
                 .insert_header((header::LOCATION, page::sign_in_url(*area, next.as_deref())))
+                .finish();
+        }
+        if let WebError::ImpersonationActive = self {
+            return HttpResponse::SeeOther()
+                .insert_header((header::LOCATION, "/client/impersonation"))
                 .finish();
         }
         HttpResponse::build(self.status_code()).finish()

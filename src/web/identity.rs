@@ -17,9 +17,10 @@ use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 
 use crate::db::models::{Client, Employee, User};
 use crate::domain::auth::{self, Area};
+use crate::domain::impersonation;
 use crate::domain::permissions::{RequiredPermission, Rights};
 use crate::domain::{Actor, ActorKind};
-use crate::ids::{EmployeeId, UserId};
+use crate::ids::{ClientId, EmployeeId, UserId};
 use crate::web::page::Flash;
 use crate::web::{AppState, WebError};
 
@@ -27,35 +28,52 @@ const EMPLOYEE_ID: &str = "employee_id";
 const USER_ID: &str = "user_id";
 const SESSION_VERSION: &str = "session_version";
 const SIGNED_IN_AT: &str = "signed_in_at";
+/// While an employee works as a client: the owner user acted as, and since when.
+const AS_CLIENT_USER: &str = "as_client_user";
+const AS_CLIENT: &str = "as_client";
+const AS_CLIENT_SINCE: &str = "as_client_since";
 /// A session ends this long after sign-in, whatever happens in between.
 pub const SESSION_LIFETIME_HOURS: i64 = 12;
 
 /// The signed-in person, freshly read from the database.
 #[derive(Debug, Clone)]
 pub enum Identity {
-    Employee { employee: Employee, rights: Rights },
-    ClientUser { user: User, client: Box<Client> },
+    Employee {
+        employee: Employee,
+        rights: Rights,
+    },
+    ClientUser {
+        user: User,
+        client: Box<Client>,
+    },
+    /// An employee logged in as a client's owner user, since `since` (Unix seconds).
+    Impersonating {
+        employee: Box<Employee>,
+        user: User,
+        client: Box<Client>,
+        since: i64,
+    },
 }
 
 impl Identity {
     pub fn area(&self) -> Area {
         match self {
             Identity::Employee { .. } => Area::Admin,
-            Identity::ClientUser { .. } => Area::Client,
+            Identity::ClientUser { .. } | Identity::Impersonating { .. } => Area::Client,
         }
     }
 
     pub fn display_name(&self) -> &str {
         match self {
             Identity::Employee { employee, .. } => &employee.name,
-            Identity::ClientUser { user, .. } => &user.name,
+            Identity::ClientUser { user, .. } | Identity::Impersonating { user, .. } => &user.name,
         }
     }
 
     pub fn email(&self) -> &str {
         match self {
             Identity::Employee { employee, .. } => &employee.email,
-            Identity::ClientUser { user, .. } => &user.email,
+            Identity::ClientUser { user, .. } | Identity::Impersonating { user, .. } => &user.email,
         }
     }
 
@@ -72,6 +90,15 @@ impl Identity {
                 },
                 ip,
             },
+            Identity::Impersonating { employee, user, .. } => Actor {
+                kind: ActorKind::EmployeeAsClient {
+                    employee_id: employee.id,
+                    email: employee.email.clone(),
+                    user_id: user.id,
+                    client_id: user.client_id,
+                },
+                ip,
+            },
         }
     }
 
@@ -79,7 +106,7 @@ impl Identity {
     pub fn rights(&self) -> Option<&Rights> {
         match self {
             Identity::Employee { rights, .. } => Some(rights),
-            Identity::ClientUser { .. } => None,
+            Identity::ClientUser { .. } | Identity::Impersonating { .. } => None,
         }
     }
 }
@@ -104,10 +131,16 @@ pub async fn resolve(req: &HttpRequest) -> Result<Option<Identity>, WebError> {
     let version = version.filter(|_| !expired);
     let state = app_state(req)?;
     let identity = match (employee_id, user_id, version) {
-        (Some(id), _, Some(version)) => state
-            .db(move |conn| auth::session_employee(conn, id, version))
-            .await?
-            .map(|(employee, rights)| Identity::Employee { employee, rights }),
+        (Some(id), _, Some(version)) => {
+            let employee = state
+                .db(move |conn| auth::session_employee(conn, id, version))
+                .await?
+                .map(|(employee, rights)| Identity::Employee { employee, rights });
+            match employee {
+                Some(identity) => Some(impersonation(req, &session, &state, identity).await?),
+                None => None,
+            }
+        }
         (None, Some(id), Some(version)) => state
             .db(move |conn| auth::session_user(conn, id, version))
             .await?
@@ -123,6 +156,96 @@ pub async fn resolve(req: &HttpRequest) -> Result<Option<Identity>, WebError> {
     }
     req.extensions_mut().insert(Resolved(identity.clone()));
     Ok(identity)
+}
+
+/// The employee as itself, or working as a client if its session says so and the time
+/// limit, the permission and the client all still allow it. An impersonation that ends
+/// here is audited, and the employee is told.
+async fn impersonation(
+    req: &HttpRequest,
+    session: &Session,
+    state: &AppState,
+    identity: Identity,
+) -> Result<Identity, WebError> {
+    let Some(user_id) = session.get::<UserId>(AS_CLIENT_USER).unwrap_or(None) else {
+        return Ok(identity);
+    };
+    let Identity::Employee { employee, rights } = identity else {
+        return Ok(identity);
+    };
+    let since: i64 = session.get(AS_CLIENT_SINCE).unwrap_or(None).unwrap_or(0);
+    let limit = state.config.impersonation_minutes;
+    let expired = chrono::Utc::now().timestamp() - since > limit * 60;
+    let allowed = rights.has(crate::domain::permissions::CLIENTS_IMPERSONATE);
+    let target = state
+        .db(move |conn| impersonation::session_target(conn, user_id))
+        .await?;
+    match target {
+        Some((user, client)) if !expired && allowed => Ok(Identity::Impersonating {
+            employee: Box::new(employee),
+            user,
+            client: Box::new(client),
+            since,
+        }),
+        target => {
+            let reason = if expired {
+                format!("expired after {limit} minutes")
+            } else if !allowed {
+                "the permission was withdrawn".to_owned()
+            } else {
+                "the client or its owner was disabled".to_owned()
+            };
+            if let Some(client_id) = session.get::<ClientId>(AS_CLIENT).unwrap_or(None) {
+                req.extensions_mut().insert(ImpersonationEnded(client_id));
+                let actor = Actor {
+                    kind: ActorKind::EmployeeAsClient {
+                        employee_id: employee.id,
+                        email: employee.email.clone(),
+                        user_id,
+                        client_id,
+                    },
+                    ip: client_ip(req),
+                };
+                let why = reason.clone();
+                state
+                    .db(move |conn| impersonation::stop(conn, &actor, &why))
+                    .await?;
+            }
+            let _ = target;
+            stop_impersonation(session);
+            Flash::info(format!(
+                "You are back in the admin area: working as the client ended ({reason})."
+            ))
+            .set(session);
+            Ok(Identity::Employee { employee, rights })
+        }
+    }
+}
+
+/// Marks a request on which working as a client just ended, so the client area sends the
+/// employee back to that client's card instead of refusing it.
+#[derive(Clone, Copy)]
+struct ImpersonationEnded(ClientId);
+
+/// Starts working as a client's owner user, keeping the employee's own session.
+pub fn start_impersonation(session: &Session, user: &User) -> Result<(), WebError> {
+    session.renew();
+    session.insert(AS_CLIENT_USER, user.id)?;
+    session.insert(AS_CLIENT, user.client_id)?;
+    session.insert(AS_CLIENT_SINCE, chrono::Utc::now().timestamp())?;
+    Ok(())
+}
+
+/// Back to the employee's own session.
+pub fn stop_impersonation(session: &Session) {
+    session.remove(AS_CLIENT_USER);
+    session.remove(AS_CLIENT);
+    session.remove(AS_CLIENT_SINCE);
+    session.renew();
+}
+
+fn page_redirect(location: &str) -> actix_web::HttpResponse {
+    crate::web::page::redirect(location)
 }
 
 fn app_state(req: &HttpRequest) -> Result<web::Data<AppState>, WebError> {
@@ -210,6 +333,7 @@ impl FromRequest for Staff {
                     })
                 }
                 Some(Identity::ClientUser { .. }) => Err(WebError::Forbidden),
+                Some(Identity::Impersonating { .. }) => Err(WebError::ImpersonationActive),
                 None => Err(sign_in_required(&req, Area::Admin)),
             }
         })
@@ -265,10 +389,14 @@ impl FromRequest for ClientUser {
         let req = req.clone();
         Box::pin(async move {
             match resolve(&req).await? {
-                Some(identity @ Identity::ClientUser { .. }) => {
+                Some(identity @ (Identity::ClientUser { .. } | Identity::Impersonating { .. })) => {
                     let actor = identity.actor(client_ip(&req));
-                    let Identity::ClientUser { user, client } = identity else {
-                        return Err(WebError::Internal("identity changed".into()));
+                    let (user, client) = match identity {
+                        Identity::ClientUser { user, client }
+                        | Identity::Impersonating { user, client, .. } => (user, client),
+                        Identity::Employee { .. } => {
+                            return Err(WebError::Internal("identity changed".into()));
+                        }
                     };
                     Ok(ClientUser {
                         user,
@@ -330,7 +458,30 @@ async fn guard(
     area: Area,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
     let refusal = match resolve(req.request()).await {
+        // Working as a client, the admin area is closed until the employee returns.
+        Ok(Some(Identity::Impersonating { .. })) if area == Area::Admin => {
+            Some(WebError::ImpersonationActive)
+        }
         Ok(Some(identity)) if identity.area() == area => None,
+        Ok(Some(Identity::Employee { .. }))
+            if req
+                .request()
+                .extensions()
+                .get::<ImpersonationEnded>()
+                .is_some() =>
+        {
+            let ended = req
+                .request()
+                .extensions()
+                .get::<ImpersonationEnded>()
+                .map(|e| e.0);
+            let location = ended
+                .map(|id| format!("/admin/clients/{id}"))
+                .unwrap_or_else(|| "/admin".into());
+            return Ok(req
+                .into_response(page_redirect(&location))
+                .map_into_right_body());
+        }
         Ok(Some(_)) => Some(WebError::Forbidden),
         Ok(None) => Some(sign_in_required(req.request(), area)),
         Err(e) => Some(e),

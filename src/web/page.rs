@@ -33,6 +33,13 @@ impl Flash {
         }
     }
 
+    pub fn error(message: impl Into<String>) -> Self {
+        Self {
+            kind: "danger".into(),
+            message: message.into(),
+        }
+    }
+
     pub fn info(message: impl Into<String>) -> Self {
         Self {
             kind: "info".into(),
@@ -120,6 +127,14 @@ impl PageContext {
             .as_ref()
             .and_then(Identity::rights)
             .is_some_and(|r| r.has_key(key))
+    }
+
+    /// While an employee works as a client: the client's id and name, for the banner.
+    pub fn impersonated(&self) -> Option<(crate::ids::ClientId, &str)> {
+        match &self.identity {
+            Some(Identity::Impersonating { client, .. }) => Some((client.id, client.name.as_str())),
+            _ => None,
+        }
     }
 
     pub fn is_admin_area(&self) -> bool {

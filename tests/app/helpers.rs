@@ -85,6 +85,7 @@ pub fn test_config(url: &DatabaseUrl) -> Config {
         admin_password: Some(ADMIN_PASSWORD.into()),
         behind_proxy: false,
         pool_size: 4,
+        impersonation_minutes: 60,
     }
 }
 
@@ -98,8 +99,14 @@ pub struct TestApp {
 
 impl TestApp {
     pub async fn spawn() -> TestApp {
+        Self::spawn_with(|_| {}).await
+    }
+
+    /// Like `spawn`, with settings changed first.
+    pub async fn spawn_with(change: impl FnOnce(&mut Config)) -> TestApp {
         let db = TestDatabase::new();
-        let config = test_config(&db.url);
+        let mut config = test_config(&db.url);
+        change(&mut config);
         let pool = server::open_database(&config).expect("database opens and migrates");
         server::ensure_admin(&pool, &config).expect("administrator created");
         let base = serve(AppState::new(pool.clone(), config));

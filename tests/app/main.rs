@@ -9,6 +9,7 @@ mod authz;
 mod commands;
 mod csrf;
 mod health;
+mod impersonation;
 mod organisation;
 mod registration;
 mod sign_in;

@@ -16,10 +16,10 @@ use crate::domain::clients::{
 };
 use crate::domain::money::Money;
 use crate::domain::permissions::perm;
-use crate::domain::{FieldErrors, password, providers};
+use crate::domain::{FieldErrors, impersonation, password, providers};
 use crate::ids::ClientId;
 use crate::web::forms::{Form, Outcome};
-use crate::web::identity::{Require, Staff};
+use crate::web::identity::{self, Require, Staff};
 use crate::web::page::{self, Flash, PageContext};
 use crate::web::{AppState, WebError};
 
@@ -687,6 +687,30 @@ pub async fn delete(
                 .await?;
             let error = errors.get("delete").to_owned();
             page::render_with(page::FORM_SHOWN_AGAIN, &DeletePage { ctx, card, error })
+        }
+    }
+}
+
+/// "Log in as client": the browser continues in the client area as the client's owner.
+pub async fn impersonate(
+    state: web::Data<AppState>,
+    session: Session,
+    staff: Require<perm::ClientsImpersonate>,
+    id: web::Path<ClientId>,
+) -> Result<HttpResponse, WebError> {
+    let id = id.into_inner();
+    let actor = staff.actor.clone();
+    match state
+        .attempt(move |conn| impersonation::start(conn, &actor, id))
+        .await?
+    {
+        Outcome::Done(owner) => {
+            identity::start_impersonation(&session, &owner)?;
+            Ok(page::redirect("/client"))
+        }
+        Outcome::Invalid(errors) => {
+            Flash::error(errors.get("impersonate")).set(&session);
+            Ok(page::redirect(&format!("/admin/clients/{id}")))
         }
     }
 }

@@ -69,6 +69,7 @@ admin_routes! {
     get "/clients/{id}/delete" => clients::confirm_delete, CLIENTS_DELETE;
     post "/clients/{id}/delete" => clients::delete, CLIENTS_DELETE;
     post "/clients/{id}/messages" => clients::send_message, CLIENTS_MESSAGE;
+    post "/clients/{id}/impersonate" => clients::impersonate, CLIENTS_IMPERSONATE;
     get "/providers" => providers::index, SETTINGS_VIEW;
     get "/providers/new" => providers::new, SETTINGS_EDIT;
     post "/providers" => providers::create, SETTINGS_EDIT;

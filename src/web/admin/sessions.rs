@@ -24,8 +24,10 @@ fn admin_page(ctx: PageContext, email: String, next: String, error: String) -> S
 }
 
 pub async fn new(ctx: PageContext, query: web::Query<NextQuery>) -> Result<HttpResponse, WebError> {
-    if matches!(ctx.identity, Some(Identity::Employee { .. })) {
-        return Ok(page::redirect("/admin"));
+    match ctx.identity {
+        Some(Identity::Employee { .. }) => return Ok(page::redirect("/admin")),
+        Some(Identity::Impersonating { .. }) => return Ok(page::redirect("/client/impersonation")),
+        _ => {}
     }
     let page = admin_page(ctx, String::new(), query.into_inner().next, String::new());
     page::render_with(StatusCode::OK, &page)

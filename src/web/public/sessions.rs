@@ -122,8 +122,13 @@ pub async fn destroy(
     user: ClientUser,
 ) -> Result<HttpResponse, WebError> {
     let actor = user.actor;
+    let employee = actor.is_impersonating();
     state.db(move |conn| auth::sign_out(conn, &actor)).await?;
     identity::end_session(&session);
     Flash::success("You have signed out.").set(&session);
-    Ok(page::redirect("/login"))
+    Ok(page::redirect(if employee {
+        "/admin/login"
+    } else {
+        "/login"
+    }))
 }
