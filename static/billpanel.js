@@ -11,3 +11,21 @@
     el.textContent = el.dataset.format === "date" ? dateOnly.format(value) : format.format(value);
   });
 })();
+
+// Payer forms: show only the fields the chosen kind uses. Without the script every field
+// shows, and the server says which ones a kind needs.
+(function () {
+  "use strict";
+  document.querySelectorAll("form[data-payer-form]").forEach(function (form) {
+    var kind = form.querySelector("select[name=kind]");
+    if (!kind) { return; }
+    function update() {
+      form.querySelectorAll("[data-kinds]").forEach(function (el) {
+        var shown = el.dataset.kinds.split(" ").indexOf(kind.value) !== -1;
+        el.classList.toggle("d-none", !shown && !el.querySelector(".is-invalid"));
+      });
+    }
+    kind.addEventListener("change", update);
+    update();
+  });
+})();

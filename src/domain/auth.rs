@@ -8,6 +8,7 @@ use diesel::QueryResult;
 use crate::db::models::{Client, Employee, Grant, SignInThrottle, User};
 use crate::db::{self, DbConnection};
 use crate::domain::audit::{self, Target};
+use crate::domain::client_permissions::ClientRights;
 use crate::domain::permissions::Rights;
 use crate::domain::{Actor, ActorKind, DomainError, password};
 use crate::ids::{EmployeeId, UserId};
@@ -297,14 +298,17 @@ pub fn session_user(
     conn: &mut DbConnection,
     id: UserId,
     session_version: i64,
-) -> QueryResult<Option<(User, Client)>> {
+) -> QueryResult<Option<(User, Client, ClientRights)>> {
     let Some(user) =
         User::find(conn, id)?.filter(|u| u.enabled && u.session_version == session_version)
     else {
         return Ok(None);
     };
-    let client = Client::find(conn, user.client_id)?.filter(|c| c.enabled);
-    Ok(client.map(|c| (user, c)))
+    let Some(client) = Client::find(conn, user.client_id)?.filter(|c| c.enabled) else {
+        return Ok(None);
+    };
+    let rights = crate::domain::client_permissions::rights_of(conn, &user)?;
+    Ok(Some((user, client, rights)))
 }
 
 /// Signs the actor out everywhere: every session of this employee or user ends.

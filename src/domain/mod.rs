@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod auth;
 pub mod bootstrap;
+pub mod client_permissions;
 pub mod clients;
 pub mod companies;
 pub mod currencies;
@@ -15,6 +16,7 @@ pub mod errors;
 pub mod impersonation;
 pub mod money;
 pub mod password;
+pub mod payers;
 pub mod permissions;
 pub mod providers;
 pub mod registration;

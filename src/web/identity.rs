@@ -17,6 +17,7 @@ use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 
 use crate::db::models::{Client, Employee, User};
 use crate::domain::auth::{self, Area};
+use crate::domain::client_permissions::{ClientRights, RequiredSection};
 use crate::domain::impersonation;
 use crate::domain::permissions::{RequiredPermission, Rights};
 use crate::domain::{Actor, ActorKind};
@@ -45,6 +46,7 @@ pub enum Identity {
     ClientUser {
         user: User,
         client: Box<Client>,
+        rights: ClientRights,
     },
     /// An employee logged in as a client's owner user, since `since` (Unix seconds).
     Impersonating {
@@ -102,6 +104,16 @@ impl Identity {
         }
     }
 
+    /// The client-area rights: the user's, or the owner's for an employee working as the
+    /// client; none for an employee.
+    pub fn client_rights(&self) -> Option<ClientRights> {
+        match self {
+            Identity::ClientUser { rights, .. } => Some(rights.clone()),
+            Identity::Impersonating { .. } => Some(ClientRights::owner()),
+            Identity::Employee { .. } => None,
+        }
+    }
+
     /// The employee's rights; none for a client user.
     pub fn rights(&self) -> Option<&Rights> {
         match self {
@@ -144,9 +156,10 @@ pub async fn resolve(req: &HttpRequest) -> Result<Option<Identity>, WebError> {
         (None, Some(id), Some(version)) => state
             .db(move |conn| auth::session_user(conn, id, version))
             .await?
-            .map(|(user, client)| Identity::ClientUser {
+            .map(|(user, client, rights)| Identity::ClientUser {
                 user,
                 client: Box::new(client),
+                rights,
             }),
         _ => None,
     };
@@ -378,6 +391,9 @@ impl<P: RequiredPermission + 'static> FromRequest for Require<P> {
 pub struct ClientUser {
     pub user: User,
     pub client: Client,
+    /// What this user may do in the client area (everything for the owner, and for an
+    /// employee working as the client).
+    pub rights: ClientRights,
     pub actor: Actor,
 }
 
@@ -391,9 +407,15 @@ impl FromRequest for ClientUser {
             match resolve(&req).await? {
                 Some(identity @ (Identity::ClientUser { .. } | Identity::Impersonating { .. })) => {
                     let actor = identity.actor(client_ip(&req));
-                    let (user, client) = match identity {
-                        Identity::ClientUser { user, client }
-                        | Identity::Impersonating { user, client, .. } => (user, client),
+                    let (user, client, rights) = match identity {
+                        Identity::ClientUser {
+                            user,
+                            client,
+                            rights,
+                        } => (user, client, rights),
+                        Identity::Impersonating { user, client, .. } => {
+                            (user, client, ClientRights::owner())
+                        }
                         Identity::Employee { .. } => {
                             return Err(WebError::Internal("identity changed".into()));
                         }
@@ -401,11 +423,46 @@ impl FromRequest for ClientUser {
                     Ok(ClientUser {
                         user,
                         client: *client,
+                        rights,
                         actor,
                     })
                 }
                 Some(Identity::Employee { .. }) => Err(WebError::Forbidden),
                 None => Err(sign_in_required(&req, Area::Client)),
+            }
+        })
+    }
+}
+
+/// A client user who may use section `S` of the client area; others get 403. The handler's
+/// signature says which: `ClientRequire<csec::Payers>`.
+pub struct ClientRequire<S> {
+    pub user: ClientUser,
+    _section: PhantomData<S>,
+}
+
+impl<S> std::ops::Deref for ClientRequire<S> {
+    type Target = ClientUser;
+    fn deref(&self) -> &ClientUser {
+        &self.user
+    }
+}
+
+impl<S: RequiredSection + 'static> FromRequest for ClientRequire<S> {
+    type Error = WebError;
+    type Future = LocalFuture<Self>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let user = ClientUser::from_request(req, payload);
+        Box::pin(async move {
+            let user = user.await?;
+            if user.rights.has(S::SECTION) {
+                Ok(ClientRequire {
+                    user,
+                    _section: PhantomData,
+                })
+            } else {
+                Err(WebError::Forbidden)
             }
         })
     }

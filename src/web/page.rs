@@ -11,7 +11,8 @@ use actix_web::{FromRequest, HttpRequest};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::auth::Area;
-use crate::domain::permissions::{self, Permission, Rights};
+use crate::domain::client_permissions;
+use crate::domain::permissions::{self, Permission};
 use crate::web::identity::{self, Identity};
 use crate::web::{WebError, csrf};
 
@@ -90,10 +91,9 @@ impl PageContext {
                 _ => None,
             }
         });
-        let rights = identity.as_ref().and_then(Identity::rights);
         PageContext {
             menu: area
-                .map(|a| menu(a, req.path(), rights))
+                .map(|a| menu(a, req.path(), identity.as_ref()))
                 .unwrap_or_default(),
             identity,
             area,
@@ -161,47 +161,59 @@ impl FromRequest for PageContext {
 
 /// The sections of each area, in menu order, with the permission each needs. An employee
 /// sees only the sections it may open.
-fn menu(area: Area, path: &str, rights: Option<&Rights>) -> Vec<MenuItem> {
-    let items: &[(&'static str, &'static str, Option<Permission>)] = match area {
-        Area::Admin => &[
-            ("Dashboard", "/admin", None),
-            ("Clients", "/admin/clients", Some(permissions::CLIENTS_VIEW)),
+fn menu(area: Area, path: &str, identity: Option<&Identity>) -> Vec<MenuItem> {
+    let rights = identity.and_then(Identity::rights);
+    let client_rights = identity.and_then(Identity::client_rights);
+    let admin = |p: Permission| rights.is_some_and(|r| r.has(p));
+    let client = |s: client_permissions::Section| client_rights.as_ref().is_some_and(|r| r.has(s));
+    let items: Vec<(&'static str, &'static str, bool)> = match area {
+        Area::Admin => vec![
+            ("Dashboard", "/admin", true),
+            (
+                "Clients",
+                "/admin/clients",
+                admin(permissions::CLIENTS_VIEW),
+            ),
             (
                 "Providers",
                 "/admin/providers",
-                Some(permissions::SETTINGS_VIEW),
+                admin(permissions::SETTINGS_VIEW),
             ),
             (
                 "Companies",
                 "/admin/companies",
-                Some(permissions::SETTINGS_VIEW),
+                admin(permissions::SETTINGS_VIEW),
             ),
             (
                 "Currencies",
                 "/admin/currencies",
-                Some(permissions::CURRENCIES_VIEW),
+                admin(permissions::CURRENCIES_VIEW),
             ),
             (
                 "Departments",
                 "/admin/departments",
-                Some(permissions::STAFF_VIEW),
+                admin(permissions::STAFF_VIEW),
             ),
             (
                 "Employees",
                 "/admin/employees",
-                Some(permissions::STAFF_VIEW),
+                admin(permissions::STAFF_VIEW),
             ),
-            ("Audit log", "/admin/audit", Some(permissions::AUDIT_VIEW)),
+            ("Audit log", "/admin/audit", admin(permissions::AUDIT_VIEW)),
         ],
-        Area::Client => &[("Dashboard", "/client", None)],
+        Area::Client => vec![
+            ("Dashboard", "/client", true),
+            (
+                "Payers",
+                "/client/payers",
+                client(client_permissions::PAYERS),
+            ),
+        ],
     };
     items
         .iter()
         .enumerate()
-        .filter(|(_, (_, _, needs))| match needs {
-            None => true,
-            Some(p) => rights.is_some_and(|r| r.has(*p)),
-        })
+        .filter(|(_, (_, _, shown))| *shown)
         .map(|(i, &(label, href, _))| MenuItem {
             label,
             href,

@@ -2,6 +2,7 @@
 
 pub mod dashboard;
 pub mod impersonation;
+pub mod payers;
 
 use actix_web::middleware::from_fn;
 use actix_web::web;
@@ -15,6 +16,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("", web::get().to(dashboard::show))
             .route("/", web::get().to(dashboard::show))
             .route("/impersonation", web::get().to(impersonation::show))
-            .route("/impersonation/stop", web::post().to(impersonation::stop)),
+            .route("/impersonation/stop", web::post().to(impersonation::stop))
+            .route("/payers", web::get().to(payers::index))
+            .route("/payers/new", web::get().to(payers::new))
+            .route("/payers", web::post().to(payers::create))
+            .route("/payers/{id}", web::get().to(payers::edit))
+            .route("/payers/{id}", web::post().to(payers::update))
+            .route("/payers/{id}/delete", web::get().to(payers::confirm_delete))
+            .route("/payers/{id}/delete", web::post().to(payers::delete)),
     );
 }
