@@ -44,6 +44,7 @@ pub fn admin_dashboard(
 pub struct ClientDashboard {
     pub client: Client,
     pub accounts: Vec<AccountSummary>,
+    pub unread_messages: i64,
 }
 
 /// The client's own dashboard; a user of another client gets `NotFound`.
@@ -58,6 +59,7 @@ pub fn client_dashboard(
     let client = Client::find(conn, client_id)?.ok_or(DomainError::NotFound)?;
     Ok(ClientDashboard {
         accounts: Account::summaries_of_client(conn, client.id)?,
+        unread_messages: crate::db::models::Message::count_unread(conn, client.id)?,
         client,
     })
 }

@@ -208,6 +208,9 @@ fn menu(area: Area, path: &str, identity: Option<&Identity>) -> Vec<MenuItem> {
                 "/client/payers",
                 client(client_permissions::PAYERS),
             ),
+            ("Messages", "/client/messages", true),
+            ("Users", "/client/users", client(client_permissions::USERS)),
+            ("Profile", "/client/profile", true),
         ],
     };
     items

@@ -6,6 +6,7 @@ mod helpers;
 mod access;
 mod admin_clients;
 mod authz;
+mod client_area;
 mod client_payers;
 mod commands;
 mod csrf;

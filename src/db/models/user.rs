@@ -99,6 +99,39 @@ impl User {
             .execute(conn)
     }
 
+    /// Sets email, name and enabled, and the password hash when given. A changed email, a
+    /// new password or disabling ends the user's sessions.
+    pub fn update_profile(
+        conn: &mut DbConnection,
+        id: UserId,
+        email: &str,
+        name: &str,
+        enabled: bool,
+        password_hash: Option<&str>,
+    ) -> QueryResult<()> {
+        let before = users::table.find(id).first::<User>(conn)?;
+        if before.email != email || password_hash.is_some() || (before.enabled && !enabled) {
+            Self::bump_session_version(conn, id)?;
+        }
+        diesel::update(users::table.find(id))
+            .set((
+                users::email.eq(email),
+                users::name.eq(name),
+                users::enabled.eq(enabled),
+            ))
+            .execute(conn)?;
+        if let Some(hash) = password_hash {
+            diesel::update(users::table.find(id))
+                .set(users::password_hash.eq(hash))
+                .execute(conn)?;
+        }
+        Ok(())
+    }
+
+    pub fn delete(conn: &mut DbConnection, id: UserId) -> QueryResult<usize> {
+        diesel::delete(users::table.find(id)).execute(conn)
+    }
+
     pub fn insert(conn: &mut DbConnection, new: &NewUser<'_>) -> QueryResult<User> {
         diesel::insert_into(users::table)
             .values(new)

@@ -2,7 +2,10 @@
 
 pub mod dashboard;
 pub mod impersonation;
+pub mod messages;
 pub mod payers;
+pub mod profile;
+pub mod users;
 
 use actix_web::middleware::from_fn;
 use actix_web::web;
@@ -23,6 +26,20 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/payers/{id}", web::get().to(payers::edit))
             .route("/payers/{id}", web::post().to(payers::update))
             .route("/payers/{id}/delete", web::get().to(payers::confirm_delete))
-            .route("/payers/{id}/delete", web::post().to(payers::delete)),
+            .route("/payers/{id}/delete", web::post().to(payers::delete))
+            .route("/messages", web::get().to(messages::index))
+            .route("/messages/{id}", web::get().to(messages::show))
+            .route("/users", web::get().to(users::index))
+            .route("/users/new", web::get().to(users::new))
+            .route("/users", web::post().to(users::create))
+            .route("/users/{id}", web::get().to(users::edit))
+            .route("/users/{id}", web::post().to(users::update))
+            .route("/users/{id}/delete", web::post().to(users::delete))
+            .route("/profile", web::get().to(profile::show))
+            .route("/profile", web::post().to(profile::update))
+            .route(
+                "/profile/password",
+                web::post().to(profile::change_password),
+            ),
     );
 }

@@ -1,0 +1,164 @@
+//! The client's own profile: contact data (the owner edits it; the name and the owner's
+//! email only the provider changes) and each user's own name and password.
+
+use crate::db::models::{Client, ClientChanges, User};
+use crate::db::{self, DbConnection};
+use crate::domain::audit::{self, Changes, Target};
+use crate::domain::password::{self, NewPassword};
+use crate::domain::registration::parse_name;
+use crate::domain::{Actor, ActorKind, DomainError, FieldErrors, clients, text};
+
+/// Whether the actor may edit the client's contact data: the owner, or an employee working
+/// as the client.
+pub fn may_edit_contacts(conn: &mut DbConnection, actor: &Actor) -> Result<bool, DomainError> {
+    Ok(match actor.kind {
+        ActorKind::EmployeeAsClient { .. } => true,
+        ActorKind::ClientUser { id, .. } => User::find(conn, id)?.is_some_and(|u| u.is_owner),
+        _ => false,
+    })
+}
+
+pub fn update_contacts(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    contact_person: &str,
+    phone: &str,
+    country: &str,
+    language: &str,
+) -> Result<Client, DomainError> {
+    let client_id = actor.acting_client().ok_or(DomainError::Forbidden)?;
+    if !may_edit_contacts(conn, actor)? {
+        return Err(DomainError::Forbidden);
+    }
+    let mut errors = FieldErrors::new();
+    let mut field = |name: &str, value: &str, max: usize| {
+        text::optional(value, max)
+            .map_err(|m| errors.add(name, m))
+            .unwrap_or_default()
+    };
+    let contact_person = field("contact_person", contact_person, 200);
+    let phone = field("phone", phone, 40);
+    let country = field("country", country, 2).to_uppercase();
+    let language = field("language", language, 10);
+    if !country.is_empty()
+        && (country.len() != 2 || !country.chars().all(|c| c.is_ascii_uppercase()))
+    {
+        errors.add("country", "Use the two-letter country code, like RU or DE.");
+    }
+    errors.into_result()?;
+    db::write_transaction(conn, |conn| {
+        let before = Client::find(conn, client_id)?.ok_or(DomainError::NotFound)?;
+        let after = Client::update(
+            conn,
+            client_id,
+            &ClientChanges {
+                name: &before.name,
+                kind: &before.kind,
+                contact_person: &contact_person,
+                phone: &phone,
+                country: &country,
+                language: if language.is_empty() {
+                    &before.language
+                } else {
+                    &language
+                },
+                comment: &before.comment,
+                registered_by: before.registered_by,
+            },
+        )?;
+        clients::reindex(conn, client_id)?;
+        let mut changes = Changes::new();
+        changes
+            .field(
+                "contact person",
+                &before.contact_person,
+                &after.contact_person,
+            )
+            .field("phone", &before.phone, &after.phone)
+            .field("country", &before.country, &after.country)
+            .field("language", &before.language, &after.language);
+        if !changes.is_empty() {
+            audit::record(
+                conn,
+                actor,
+                "client.update_profile",
+                Target::new("client", client_id),
+                &changes.summary(),
+            )?;
+        }
+        Ok(after)
+    })
+}
+
+/// A client user changes its own password, giving the current one. Refused to an employee
+/// working as the client. Every other session of the user ends.
+pub fn change_own_password(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    current: &str,
+    new: &str,
+    confirm: &str,
+) -> Result<User, DomainError> {
+    let ActorKind::ClientUser { id, .. } = actor.kind else {
+        return Err(DomainError::invalid(
+            "current_password",
+            "Working as the client, you cannot change its password.",
+        ));
+    };
+    let user = User::find(conn, id)?.ok_or(DomainError::NotFound)?;
+    let mut errors = FieldErrors::new();
+    if !password::verify(current, &user.password_hash) {
+        errors.add("current_password", "This is not your current password.");
+    }
+    let new_password = NewPassword::parse(new)
+        .map_err(|m| errors.add("new_password", m))
+        .ok();
+    if new != confirm {
+        errors.add("new_password_confirm", "The two passwords do not match.");
+    }
+    errors.into_result()?;
+    let hash = new_password
+        .ok_or_else(|| DomainError::invalid("new_password", "Choose a new password."))?
+        .hash()
+        .map_err(DomainError::Internal)?;
+    db::write_transaction(conn, |conn| {
+        User::update_profile(conn, id, &user.email, &user.name, user.enabled, Some(&hash))?;
+        audit::record(
+            conn,
+            actor,
+            "user.change_password",
+            Target::new("user", id),
+            "own password",
+        )?;
+        User::find(conn, id)?.ok_or(DomainError::NotFound)
+    })
+}
+
+/// A client user changes its own name.
+pub fn change_own_name(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    name: &str,
+) -> Result<User, DomainError> {
+    let (ActorKind::ClientUser { id, .. } | ActorKind::EmployeeAsClient { user_id: id, .. }) =
+        actor.kind
+    else {
+        return Err(DomainError::Forbidden);
+    };
+    let name = parse_name(name).map_err(|m| DomainError::invalid("name", m))?;
+    db::write_transaction(conn, |conn| {
+        let user = User::find(conn, id)?.ok_or(DomainError::NotFound)?;
+        User::update_profile(conn, id, &user.email, &name, user.enabled, None)?;
+        clients::reindex(conn, user.client_id)?;
+        if user.name != name {
+            audit::record(
+                conn,
+                actor,
+                "user.update_profile",
+                Target::new("user", id),
+                &format!("name: {:?} → {name:?}", user.name),
+            )?;
+        }
+        User::find(conn, id)?.ok_or(DomainError::NotFound)
+    })
+}

@@ -1,0 +1,27 @@
+//! The client's inbox: messages from the provider, read by any user of the client.
+
+use crate::db::models::Message;
+use crate::db::{self, DbConnection};
+use crate::domain::{Actor, DomainError};
+use crate::ids::MessageId;
+
+pub fn list(conn: &mut DbConnection, actor: &Actor) -> Result<Vec<Message>, DomainError> {
+    let client_id = actor.acting_client().ok_or(DomainError::Forbidden)?;
+    Ok(Message::of_client(conn, client_id, 200)?)
+}
+
+pub fn unread(conn: &mut DbConnection, actor: &Actor) -> Result<i64, DomainError> {
+    let client_id = actor.acting_client().ok_or(DomainError::Forbidden)?;
+    Ok(Message::count_unread(conn, client_id)?)
+}
+
+/// Opens a message of the actor's client (another client's is `NotFound`) and marks it
+/// read, unless an employee working as the client opens it: the client has not read it.
+pub fn read(conn: &mut DbConnection, actor: &Actor, id: MessageId) -> Result<Message, DomainError> {
+    let client_id = actor.acting_client().ok_or(DomainError::Forbidden)?;
+    let message = Message::find_of_client(conn, client_id, id)?.ok_or(DomainError::NotFound)?;
+    if message.read_at.is_none() && !actor.is_impersonating() {
+        db::write_transaction(conn, |conn| Message::mark_read(conn, id, db::now()))?;
+    }
+    Ok(message)
+}

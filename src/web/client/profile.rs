@@ -1,0 +1,158 @@
+//! `/client/profile`: the client's contact data and the user's own name and password.
+
+use actix_session::Session;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use askama_web::WebTemplate;
+use serde::Deserialize;
+
+use crate::domain::{DomainError, FieldErrors, client_profile};
+use crate::web::forms::{Form, Outcome};
+use crate::web::identity::{self, ClientUser};
+use crate::web::page::{self, Flash, PageContext};
+use crate::web::{AppState, WebError};
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(default)]
+pub struct ContactsForm {
+    pub contact_person: String,
+    pub phone: String,
+    pub country: String,
+    pub language: String,
+    pub user_name: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct PasswordForm {
+    pub current_password: String,
+    pub new_password: String,
+    pub new_password_confirm: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "client/profile/show.html")]
+pub struct ProfilePage {
+    pub ctx: PageContext,
+    pub client_name: String,
+    pub owner_email: String,
+    pub may_edit_contacts: bool,
+    pub impersonating: bool,
+    pub form: ContactsForm,
+    pub errors: FieldErrors,
+}
+
+async fn profile_page(
+    state: &AppState,
+    user: &ClientUser,
+    ctx: PageContext,
+    form: Option<ContactsForm>,
+    errors: FieldErrors,
+) -> Result<HttpResponse, WebError> {
+    let actor = user.actor.clone();
+    let client_id = user.client.id;
+    let (may_edit, owner) = state
+        .db(move |conn| {
+            let may = client_profile::may_edit_contacts(conn, &actor)?;
+            let owner = crate::db::models::User::owner_of(conn, client_id)?
+                .map(|u| u.email)
+                .unwrap_or_default();
+            Ok::<_, DomainError>((may, owner))
+        })
+        .await?;
+    let c = &user.client;
+    let form = form.unwrap_or_else(|| ContactsForm {
+        contact_person: c.contact_person.clone(),
+        phone: c.phone.clone(),
+        country: c.country.clone(),
+        language: c.language.clone(),
+        user_name: user.user.name.clone(),
+    });
+    page::render_with(
+        page::FORM_SHOWN_AGAIN,
+        &ProfilePage {
+            ctx,
+            client_name: c.name.clone(),
+            owner_email: owner,
+            may_edit_contacts: may_edit,
+            impersonating: user.actor.is_impersonating(),
+            form,
+            errors,
+        },
+    )
+}
+
+pub async fn show(
+    state: web::Data<AppState>,
+    user: ClientUser,
+    ctx: PageContext,
+) -> Result<HttpResponse, WebError> {
+    profile_page(&state, &user, ctx, None, FieldErrors::new()).await
+}
+
+pub async fn update(
+    state: web::Data<AppState>,
+    session: Session,
+    user: ClientUser,
+    ctx: PageContext,
+    form: Form<ContactsForm>,
+) -> Result<HttpResponse, WebError> {
+    let form = form.into_inner();
+    let actor = user.actor.clone();
+    let typed = form.clone();
+    let outcome = state
+        .attempt(move |conn| {
+            client_profile::change_own_name(conn, &actor, &typed.user_name)?;
+            if client_profile::may_edit_contacts(conn, &actor)? {
+                client_profile::update_contacts(
+                    conn,
+                    &actor,
+                    &typed.contact_person,
+                    &typed.phone,
+                    &typed.country,
+                    &typed.language,
+                )?;
+            }
+            Ok(())
+        })
+        .await?;
+    match outcome {
+        Outcome::Done(()) => {
+            Flash::success("Your profile is saved.").set(&session);
+            Ok(page::redirect("/client/profile"))
+        }
+        Outcome::Invalid(errors) => profile_page(&state, &user, ctx, Some(form), errors).await,
+    }
+}
+
+pub async fn change_password(
+    state: web::Data<AppState>,
+    session: Session,
+    user: ClientUser,
+    ctx: PageContext,
+    form: Form<PasswordForm>,
+) -> Result<HttpResponse, WebError> {
+    let form = form.into_inner();
+    let actor = user.actor.clone();
+    let outcome = state
+        .db_with_password_work(move |conn| {
+            Ok::<_, WebError>(client_profile::change_own_password(
+                conn,
+                &actor,
+                &form.current_password,
+                &form.new_password,
+                &form.new_password_confirm,
+            ))
+        })
+        .await?;
+    match outcome {
+        Ok(updated) => {
+            identity::start_user_session(&session, &updated)?;
+            Flash::success("Your password is changed. Other sessions have been signed out.")
+                .set(&session);
+            Ok(page::redirect("/client/profile"))
+        }
+        Err(DomainError::Invalid(errors)) => profile_page(&state, &user, ctx, None, errors).await,
+        Err(e) => Err(e.into()),
+    }
+}
