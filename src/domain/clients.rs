@@ -767,6 +767,9 @@ pub struct ClientCard {
     pub accounts: Vec<AccountSummary>,
     pub users: Vec<User>,
     pub payers: Vec<crate::db::models::Payer>,
+    /// The groups the client is in, and all groups (to add it to one).
+    pub groups: Vec<crate::db::models::client_group::ClientGroup>,
+    pub all_groups: Vec<crate::db::models::client_group::ClientGroup>,
     pub messages: Vec<Message>,
     pub events: Vec<AuditEvent>,
     pub provider_ids: Vec<ProviderId>,
@@ -811,6 +814,8 @@ pub fn card(
         accounts: Account::summaries_of_client(conn, id)?,
         messages: Message::of_client(conn, id, 50)?,
         payers: crate::db::models::Payer::of_client(conn, id)?,
+        groups: crate::db::models::client_group::ClientGroup::groups_of(conn, id)?,
+        all_groups: crate::db::models::client_group::ClientGroup::all(conn)?,
         provider_ids: Account::provider_ids_of(conn, id)?,
         events,
         users,

@@ -175,6 +175,11 @@ fn menu(area: Area, path: &str, identity: Option<&Identity>) -> Vec<MenuItem> {
                 admin(permissions::CLIENTS_VIEW),
             ),
             (
+                "Client groups",
+                "/admin/client-groups",
+                admin(permissions::CLIENTS_VIEW),
+            ),
+            (
                 "Providers",
                 "/admin/providers",
                 admin(permissions::SETTINGS_VIEW),

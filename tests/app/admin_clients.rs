@@ -82,7 +82,7 @@ async fn the_list_finds_clients_by_id_name_email_and_phone() {
     let all = admin.get("/admin/clients").await;
     assert_eq!(all.texts("#clients tbody tr").len(), 3);
 
-    let names = |page: &crate::helpers::Page| page.texts("#clients tbody tr td:nth-child(2)");
+    let names = |page: &crate::helpers::Page| page.texts("#clients td.client-name");
     assert_eq!(
         names(&admin.get("/admin/clients?q=marsh").await),
         vec!["Bob Marsh"]
@@ -160,7 +160,7 @@ async fn pages_follow_each_other_without_gaps_or_repeats() {
     let mut pages = 0;
     while let Some(path) = next {
         let page = admin.get(&path).await;
-        seen.extend(page.texts("#clients tbody tr td:nth-child(2)"));
+        seen.extend(page.texts("#clients td.client-name"));
         next = page
             .html()
             .select(&scraper::Selector::parse("#next-page").unwrap())
@@ -179,7 +179,7 @@ async fn pages_follow_each_other_without_gaps_or_repeats() {
     let mut next = Some("/admin/clients?sort=registered&per=3".to_owned());
     while let Some(path) = next {
         let page = admin.get(&path).await;
-        seen.extend(page.texts("#clients tbody tr td:nth-child(2)"));
+        seen.extend(page.texts("#clients td.client-name"));
         next = page
             .html()
             .select(&scraper::Selector::parse("#next-page").unwrap())

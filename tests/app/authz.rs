@@ -23,6 +23,8 @@ fn concrete(route: &AdminRoute, ids: &Ids) -> String {
         ids.employee
     } else if path.starts_with("/admin/clients/") {
         ids.client
+    } else if path.starts_with("/admin/client-groups/") && path.contains("{id}") {
+        ids.group
     } else {
         assert!(
             !path.contains('{'),
@@ -31,6 +33,7 @@ fn concrete(route: &AdminRoute, ids: &Ids) -> String {
         0
     };
     path.replace("{id}", &id.to_string())
+        .replace("{client_id}", &ids.client.to_string())
 }
 
 struct Ids {
@@ -42,6 +45,8 @@ struct Ids {
     employee: i64,
     /// A client nobody here signs in as, with money on its account so it cannot be deleted.
     client: i64,
+    /// A group with that client in it, so it cannot be deleted either.
+    group: i64,
 }
 
 /// Allowed: a page (200), or a form's answer that is not a trip to the sign-in page.
@@ -94,6 +99,32 @@ async fn return_from_client_area(browser: &Browser, location: &Option<String>) {
     }
 }
 
+/// A client group with the target client in it, and another client that no route removes,
+/// so the group can never be deleted under the walk.
+async fn target_group(app: &TestApp, client: i64) -> i64 {
+    app.browser()
+        .register("group-member@example.com", "Group member")
+        .await;
+    let other = crate::helpers::client_id_by_email(app, "group-member@example.com");
+    diesel::RunQueryDsl::execute(
+        diesel::sql_query(
+            "INSERT INTO client_groups (name, description, discount_bp, created_at) VALUES ('Target group', '', 0, CURRENT_TIMESTAMP)",
+        ),
+        &mut app.conn(),
+    )
+    .unwrap();
+    let group = id_of(app, "client_groups", "name", "Target group");
+    diesel::RunQueryDsl::execute(
+        diesel::sql_query(format!(
+            "INSERT INTO client_group_members (client_group_id, client_id) \
+             SELECT {group}, id FROM clients WHERE id IN ({client}, {other})"
+        )),
+        &mut app.conn(),
+    )
+    .unwrap();
+    group
+}
+
 /// Every registry key except `key` and those that imply it.
 fn all_but(key: &str) -> Vec<&'static str> {
     permissions::all()
@@ -121,6 +152,11 @@ async fn every_admin_route_admits_only_who_it_declares() {
             .create_employee(&app, "Target", "target@example.com", &[])
             .await,
         client: target_client(&app).await,
+        group: 0,
+    };
+    let ids = Ids {
+        group: target_group(&app, ids.client).await,
+        ..ids
     };
 
     let client = app.browser();

@@ -7,6 +7,7 @@ mod access;
 mod admin_clients;
 mod authz;
 mod client_area;
+mod client_groups;
 mod client_payers;
 mod commands;
 mod csrf;

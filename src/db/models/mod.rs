@@ -4,6 +4,7 @@
 pub mod account;
 pub mod audit_event;
 pub mod client;
+pub mod client_group;
 pub mod client_search;
 pub mod company;
 pub mod currency;

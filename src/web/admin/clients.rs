@@ -130,6 +130,7 @@ pub struct ClientsPage {
     pub query: ListQuery,
     pub page: ClientListPage,
     pub providers: Vec<ProviderChoice>,
+    pub groups: Vec<(crate::db::models::client_group::ClientGroup, i64)>,
 }
 
 impl ClientsPage {
@@ -142,6 +143,11 @@ impl ClientsPage {
             .next
             .as_ref()
             .map(|c| self.query.href("/admin/clients", Some(c)))
+    }
+
+    /// This page's address, to come back to after a bulk action.
+    pub fn here(&self) -> String {
+        self.query.href("/admin/clients", None)
     }
 
     pub fn csv_href(&self) -> String {
@@ -159,11 +165,12 @@ pub async fn index(
     let filter = query.filter();
     let per_page = query.per_page();
     let actor = staff.actor.clone();
-    let (page, providers) = state
+    let (page, providers, groups) = state
         .db(move |conn| {
             let page = clients::list(conn, &actor, &filter, per_page)?;
             let providers = providers::choices_for_clients(conn, &actor)?;
-            Ok::<_, crate::domain::DomainError>((page, providers))
+            let groups = crate::domain::client_groups::list(conn, &actor)?;
+            Ok::<_, crate::domain::DomainError>((page, providers, groups))
         })
         .await?;
     Ok(ClientsPage {
@@ -171,6 +178,7 @@ pub async fn index(
         query,
         page,
         providers,
+        groups,
     })
 }
 

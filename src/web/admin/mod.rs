@@ -3,6 +3,7 @@
 //! employee, `Require<perm::X>` for a function of the registry).
 
 pub mod audit;
+pub mod client_groups;
 pub mod clients;
 pub mod companies;
 pub mod currencies;
@@ -70,6 +71,16 @@ admin_routes! {
     post "/clients/{id}/delete" => clients::delete, CLIENTS_DELETE;
     post "/clients/{id}/messages" => clients::send_message, CLIENTS_MESSAGE;
     post "/clients/{id}/impersonate" => clients::impersonate, CLIENTS_IMPERSONATE;
+    get "/client-groups" => client_groups::index, CLIENTS_VIEW;
+    get "/client-groups/new" => client_groups::new, CLIENTS_GROUPS;
+    post "/client-groups" => client_groups::create, CLIENTS_GROUPS;
+    post "/client-groups/add" => client_groups::add_to_chosen, CLIENTS_GROUPS;
+    get "/client-groups/{id}" => client_groups::show, CLIENTS_VIEW;
+    post "/client-groups/{id}" => client_groups::update, CLIENTS_GROUPS;
+    post "/client-groups/{id}/members" => client_groups::add_members, CLIENTS_GROUPS;
+    post "/client-groups/{id}/members/{client_id}/remove" => client_groups::remove_member, CLIENTS_GROUPS;
+    get "/client-groups/{id}/delete" => client_groups::confirm_delete, CLIENTS_GROUPS;
+    post "/client-groups/{id}/delete" => client_groups::delete, CLIENTS_GROUPS;
     get "/providers" => providers::index, SETTINGS_VIEW;
     get "/providers/new" => providers::new, SETTINGS_EDIT;
     post "/providers" => providers::create, SETTINGS_EDIT;
