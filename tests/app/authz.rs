@@ -239,6 +239,25 @@ async fn every_admin_route_admits_only_who_it_declares() {
 /// Admin routes are registered only through the table in `src/web/admin/mod.rs`, so the
 /// test above sees every one. A handler file that registers its own route fails here.
 #[test]
+fn client_routes_are_registered_only_in_the_table() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/web/client");
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let source = std::fs::read_to_string(&path).unwrap();
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        let registrations = source.matches(".route(").count()
+            + source.matches("web::resource(").count()
+            + source.matches("web::scope(").count();
+        // In mod.rs: the macro's own `.route(` and the guarded scope.
+        let expected = if name == "mod.rs" { 2 } else { 0 };
+        assert_eq!(
+            registrations, expected,
+            "{name} registers a route outside client_routes!"
+        );
+    }
+}
+
+#[test]
 fn admin_routes_are_registered_only_in_the_table() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/web/admin");
     for entry in std::fs::read_dir(&dir).unwrap() {
@@ -262,4 +281,173 @@ fn admin_routes_are_registered_only_in_the_table() {
             );
         }
     }
+}
+
+/// A payer of the client, made directly, for routes that delete one.
+fn fresh_payer(app: &TestApp, client: i64, n: usize) -> i64 {
+    let name = format!("Payer {n}");
+    diesel::RunQueryDsl::execute(
+        diesel::sql_query(format!(
+            "INSERT INTO payers (client_id, kind, name, created_at) VALUES ({client}, 'individual', '{name}', CURRENT_TIMESTAMP)"
+        )),
+        &mut app.conn(),
+    )
+    .unwrap();
+    id_of(app, "payers", "name", &name)
+}
+
+/// Every client-area route, walked with anonymous, an employee, a user without the
+/// route's section, the owner, and an employee working as the client (who must see the
+/// banner on every page).
+#[actix_web::test]
+async fn every_client_route_admits_only_who_it_declares() {
+    use billpanel::web::client::ROUTES as CLIENT_ROUTES;
+    let app = TestApp::spawn().await;
+    let owner = app.browser();
+    owner.register("owner@example.com", "Owner").await;
+    let client = crate::helpers::client_id_by_email(&app, "owner@example.com");
+    let owner_user = id_of(&app, "users", "email", "owner@example.com");
+    owner
+        .submit(
+            "/client/users/new",
+            "/client/users",
+            &[
+                ("name", "Plain"),
+                ("email", "plain@example.com"),
+                ("password", PASSWORD),
+                ("enabled", "on"),
+            ],
+        )
+        .await
+        .assert_redirect("/client/users");
+    let plain = app.browser();
+    plain
+        .sign_in_as_client("plain@example.com", PASSWORD)
+        .await
+        .assert_redirect("/client");
+    let payer = fresh_payer(&app, client, 0);
+    diesel::RunQueryDsl::execute(
+        diesel::sql_query(format!(
+            "INSERT INTO messages (client_id, subject, body, created_at) VALUES ({client}, 'Hello', 'Text', CURRENT_TIMESTAMP)"
+        )),
+        &mut app.conn(),
+    )
+    .unwrap();
+    let message = id_of(&app, "messages", "subject", "Hello");
+
+    let employee = app.browser();
+    employee.sign_in_as_admin().await;
+    let anonymous = app.browser();
+    let visitor = app.browser();
+    visitor.sign_in_as_admin().await;
+    let card = format!("/admin/clients/{client}");
+    visitor
+        .submit(&card, &format!("{card}/impersonate"), &[])
+        .await
+        .assert_redirect("/client");
+
+    for (n, route) in CLIENT_ROUTES.iter().enumerate() {
+        let target = |fresh: bool| -> String {
+            let path = format!("/client{}", route.path);
+            let id = if path.starts_with("/client/payers/") {
+                if fresh && path.ends_with("/delete") && route.method == "post" {
+                    fresh_payer(&app, client, n * 10 + 1)
+                } else {
+                    payer
+                }
+            } else if path.starts_with("/client/users/") {
+                owner_user
+            } else if path.starts_with("/client/messages/") {
+                message
+            } else {
+                assert!(
+                    !path.contains('{'),
+                    "no id known for {path}: add it to the authorization test"
+                );
+                0
+            };
+            path.replace("{id}", &id.to_string())
+        };
+        let path = target(false);
+        let what = format!("{} {path}", route.method.to_uppercase());
+        let call_anonymous = match route.method {
+            "get" => anonymous.get(&path).await,
+            _ => anonymous.submit("/login", &path, &[]).await,
+        };
+        assert_eq!(
+            call_anonymous.status,
+            StatusCode::SEE_OTHER,
+            "anonymous {what}"
+        );
+        assert!(
+            call_anonymous
+                .location
+                .unwrap_or_default()
+                .starts_with("/login"),
+            "anonymous {what}"
+        );
+
+        let page = match route.method {
+            "get" => employee.get(&path).await,
+            _ => employee.submit("/admin", &path, &[]).await,
+        };
+        assert_eq!(page.status, StatusCode::FORBIDDEN, "employee {what}");
+
+        let page = call_client(&plain, route.method, &target(true)).await;
+        match route.section {
+            Some(section) => assert_eq!(
+                page.status,
+                StatusCode::FORBIDDEN,
+                "user without {section}: {what}"
+            ),
+            None => assert!(allowed_client(&page), "user {what}: {}", page.status),
+        }
+
+        let page = call_client(&owner, route.method, &target(true)).await;
+        assert!(
+            allowed_client(&page),
+            "owner {what}: {} {:?}",
+            page.status,
+            page.location
+        );
+        if route.method == "get" && route.path != "/impersonation" {
+            assert_eq!(page.status, StatusCode::OK, "owner {what}");
+        }
+
+        let page = call_client(&visitor, route.method, &target(true)).await;
+        assert!(
+            allowed_client(&page),
+            "working as the client {what}: {} {:?}",
+            page.status,
+            page.location
+        );
+        if route.method == "get" {
+            assert!(page.exists("#impersonation-banner"), "banner on {what}");
+        }
+        if route.path == "/impersonation/stop" {
+            visitor
+                .submit(&card, &format!("{card}/impersonate"), &[])
+                .await
+                .assert_redirect("/client");
+        }
+    }
+}
+
+/// A request from a browser signed in to the client area, with its CSRF token for posts.
+async fn call_client(browser: &Browser, method: &str, path: &str) -> crate::helpers::Page {
+    match method {
+        "get" => browser.get(path).await,
+        _ => browser.submit("/client", path, &[]).await,
+    }
+}
+
+/// Allowed in the client area: a page, or a form's answer that is not the sign-in page.
+fn allowed_client(page: &crate::helpers::Page) -> bool {
+    page.status == StatusCode::OK
+        || (page.status == StatusCode::SEE_OTHER
+            && !page
+                .location
+                .as_deref()
+                .unwrap_or("/login")
+                .starts_with("/login"))
 }

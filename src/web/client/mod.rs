@@ -1,4 +1,6 @@
 //! The client area (`/client`): users of a client only, each seeing only its own client.
+//! The scope's middleware admits client users (and employees working as a client); each
+//! handler states the section it needs (`ClientUser` for any user, `ClientRequire<csec::X>`).
 
 pub mod dashboard;
 pub mod impersonation;
@@ -8,38 +10,65 @@ pub mod profile;
 pub mod users;
 
 use actix_web::middleware::from_fn;
-use actix_web::web;
+use actix_web::{Scope, web};
 
 use crate::web::identity::guard_client;
 
+/// One client-area route as the authorization test sees it.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientRoute {
+    pub method: &'static str,
+    /// Below `/client`, with `{id}` where an id goes.
+    pub path: &'static str,
+    /// The section the handler requires; `None` for any user of the client.
+    pub section: Option<&'static str>,
+}
+
+/// Declares every client-area route once, like `admin_routes!`: registered from here and
+/// listed in `ROUTES` for the authorization test.
+macro_rules! client_routes {
+    ($( $method:ident $path:literal => $handler:path, $section:tt; )*) => {
+        fn register(scope: Scope) -> Scope {
+            scope $( .route($path, web::$method().to($handler)) )*
+        }
+
+        pub const ROUTES: &[ClientRoute] = &[$(
+            ClientRoute {
+                method: stringify!($method),
+                path: $path,
+                section: client_routes!(@section $section),
+            },
+        )*];
+    };
+    (@section any) => { None };
+    (@section $constant:ident) => { Some(crate::domain::client_permissions::$constant.key) };
+}
+
+client_routes! {
+    get "" => dashboard::show, any;
+    get "/" => dashboard::show, any;
+    get "/impersonation" => impersonation::show, any;
+    post "/impersonation/stop" => impersonation::stop, any;
+    get "/payers" => payers::index, PAYERS;
+    get "/payers/new" => payers::new, PAYERS;
+    post "/payers" => payers::create, PAYERS;
+    get "/payers/{id}" => payers::edit, PAYERS;
+    post "/payers/{id}" => payers::update, PAYERS;
+    get "/payers/{id}/delete" => payers::confirm_delete, PAYERS;
+    post "/payers/{id}/delete" => payers::delete, PAYERS;
+    get "/messages" => messages::index, any;
+    get "/messages/{id}" => messages::show, any;
+    get "/users" => users::index, USERS;
+    get "/users/new" => users::new, USERS;
+    post "/users" => users::create, USERS;
+    get "/users/{id}" => users::edit, USERS;
+    post "/users/{id}" => users::update, USERS;
+    post "/users/{id}/delete" => users::delete, USERS;
+    get "/profile" => profile::show, any;
+    post "/profile" => profile::update, any;
+    post "/profile/password" => profile::change_password, any;
+}
+
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::scope("/client")
-            .wrap(from_fn(guard_client))
-            .route("", web::get().to(dashboard::show))
-            .route("/", web::get().to(dashboard::show))
-            .route("/impersonation", web::get().to(impersonation::show))
-            .route("/impersonation/stop", web::post().to(impersonation::stop))
-            .route("/payers", web::get().to(payers::index))
-            .route("/payers/new", web::get().to(payers::new))
-            .route("/payers", web::post().to(payers::create))
-            .route("/payers/{id}", web::get().to(payers::edit))
-            .route("/payers/{id}", web::post().to(payers::update))
-            .route("/payers/{id}/delete", web::get().to(payers::confirm_delete))
-            .route("/payers/{id}/delete", web::post().to(payers::delete))
-            .route("/messages", web::get().to(messages::index))
-            .route("/messages/{id}", web::get().to(messages::show))
-            .route("/users", web::get().to(users::index))
-            .route("/users/new", web::get().to(users::new))
-            .route("/users", web::post().to(users::create))
-            .route("/users/{id}", web::get().to(users::edit))
-            .route("/users/{id}", web::post().to(users::update))
-            .route("/users/{id}/delete", web::post().to(users::delete))
-            .route("/profile", web::get().to(profile::show))
-            .route("/profile", web::post().to(profile::update))
-            .route(
-                "/profile/password",
-                web::post().to(profile::change_password),
-            ),
-    );
+    cfg.service(register(web::scope("/client")).wrap(from_fn(guard_client)));
 }
