@@ -70,7 +70,12 @@ impl Config {
             admin_password: var("BILLPANEL_ADMIN_PASSWORD"),
             behind_proxy: var("BILLPANEL_BEHIND_PROXY").is_some_and(|v| v == "1" || v == "true"),
             pool_size,
-            impersonation_minutes: 60,
+            impersonation_minutes: match var("BILLPANEL_IMPERSONATION_MINUTES") {
+                Some(v) => v.parse().ok().filter(|n| (1..=1440).contains(n)).ok_or(
+                    "BILLPANEL_IMPERSONATION_MINUTES must be a number of minutes from 1 to 1440",
+                )?,
+                None => 60,
+            },
         })
     }
 

@@ -373,6 +373,9 @@ pub struct ClientInput {
     pub comment: String,
     pub provider_ids: Vec<ProviderId>,
     pub registered_by: Option<EmployeeId>,
+    /// The groups the client is in; `None` when the form does not set them (the employee
+    /// may not manage groups).
+    pub group_ids: Option<Vec<ClientGroupId>>,
     /// Required for a new client; when editing, only the owner's sign-in can change.
     pub password: Option<NewPassword>,
     pub send_details: bool,
@@ -392,6 +395,7 @@ pub struct ClientRaw<'a> {
     pub registered_by: &'a str,
     pub password: &'a str,
     pub send_details: bool,
+    pub group_ids: Option<&'a [String]>,
 }
 
 impl ClientInput {
@@ -446,6 +450,21 @@ impl ClientInput {
                 .map_err(|_| errors.add("registered_by", "Choose an employee from the list."))
                 .unwrap_or(None),
         };
+        let group_ids = match raw.group_ids {
+            None => None,
+            Some(ids) => {
+                let mut parsed = Vec::new();
+                for id in ids {
+                    match id.parse() {
+                        Ok(id) => parsed.push(id),
+                        Err(_) => errors.add("group_ids", "Choose groups from the list."),
+                    }
+                }
+                parsed.sort();
+                parsed.dedup();
+                Some(parsed)
+            }
+        };
         let password = match (raw.password, new) {
             ("", false) => None,
             ("", true) => {
@@ -472,6 +491,7 @@ impl ClientInput {
                 comment,
                 provider_ids,
                 registered_by,
+                group_ids,
                 password,
                 send_details: raw.send_details,
             }),
@@ -482,6 +502,46 @@ impl ClientInput {
 
 fn email_taken() -> DomainError {
     DomainError::invalid("email", "A user with this email exists already.")
+}
+
+/// Puts the client in exactly `groups`, for an actor who may manage groups. Returns the
+/// groups' names before and after, for the audit.
+fn set_groups(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    client_id: ClientId,
+    groups: &[ClientGroupId],
+) -> Result<(String, String), DomainError> {
+    use crate::db::models::client_group::ClientGroup;
+    require(actor, permissions::CLIENTS_GROUPS)?;
+    let all = ClientGroup::all(conn)?;
+    if !groups.iter().all(|g| all.iter().any(|x| x.id == *g)) {
+        return Err(DomainError::invalid(
+            "group_ids",
+            "Choose groups from the list.",
+        ));
+    }
+    let before = ClientGroup::groups_of(conn, client_id)?;
+    for group in &before {
+        if !groups.contains(&group.id) {
+            ClientGroup::remove_member(conn, group.id, client_id)?;
+        }
+    }
+    for group in groups {
+        ClientGroup::add_members(conn, *group, &[client_id])?;
+    }
+    let names = |ids: Vec<ClientGroupId>| {
+        let mut n: Vec<&str> = ids
+            .iter()
+            .filter_map(|id| all.iter().find(|g| g.id == *id).map(|g| g.name.as_str()))
+            .collect();
+        n.sort();
+        n.join(", ")
+    };
+    Ok((
+        names(before.iter().map(|g| g.id).collect()),
+        names(groups.to_vec()),
+    ))
 }
 
 fn check_references(conn: &mut DbConnection, input: &ClientInput) -> Result<(), DomainError> {
@@ -588,8 +648,13 @@ pub fn create(
             )?;
         }
         reindex(conn, client.id)?;
+        let groups = match &input.group_ids {
+            Some(groups) => set_groups(conn, actor, client.id, groups)?.1,
+            None => String::new(),
+        };
         let mut changes = Changes::new();
         changes
+            .set("groups", groups)
             .set("name", &client.name)
             .set("email", &input.email)
             .set("providers", input.provider_ids.len());
@@ -674,6 +739,10 @@ pub fn update(
         )?;
         reindex(conn, id)?;
         let mut changes = Changes::new();
+        if let Some(groups) = &input.group_ids {
+            let (was, now) = set_groups(conn, actor, id, groups)?;
+            changes.field("groups", was, now);
+        }
         changes
             .field("name", &before.name, &after.name)
             .field("email", &owner.email, &input.email)

@@ -146,3 +146,76 @@ async fn groups_take_members_from_everywhere_and_filter_the_list() {
         assert!(log.iter().any(|r| r.contains(action)), "{action} audited");
     }
 }
+
+#[actix_web::test]
+async fn the_client_form_sets_groups() {
+    let app = TestApp::spawn().await;
+    let admin = app.browser();
+    admin.sign_in_as_admin().await;
+    for name in ["Resellers", "VIP"] {
+        admin
+            .submit(
+                "/admin/client-groups/new",
+                "/admin/client-groups",
+                &[("name", name), ("discount", "5")],
+            )
+            .await;
+    }
+    let (resellers, vip) = (
+        id_of(&app, "client_groups", "name", "Resellers").to_string(),
+        id_of(&app, "client_groups", "name", "VIP").to_string(),
+    );
+    let provider = id_of(&app, "providers", "name", "Main provider").to_string();
+    admin
+        .submit(
+            "/admin/clients/new",
+            "/admin/clients",
+            &[
+                ("email", "olga@example.com"),
+                ("name", "Olga"),
+                ("kind", "person"),
+                ("provider_ids", &provider),
+                ("password", crate::helpers::PASSWORD),
+                ("groups_shown", "1"),
+                ("group_ids", &resellers),
+                ("group_ids", &vip),
+            ],
+        )
+        .await;
+    let client = client_id_by_email(&app, "olga@example.com");
+    let card = format!("/admin/clients/{client}");
+    assert_eq!(
+        admin.get(&card).await.texts("#client-groups a.badge"),
+        vec!["Resellers", "VIP"]
+    );
+    admin
+        .submit(
+            &format!("{card}/edit"),
+            &card,
+            &[
+                ("email", "olga@example.com"),
+                ("name", "Olga"),
+                ("kind", "person"),
+                ("provider_ids", &provider),
+                ("groups_shown", "1"),
+                ("group_ids", &vip),
+            ],
+        )
+        .await
+        .assert_redirect(&card);
+    assert_eq!(
+        admin.get(&card).await.texts("#client-groups a.badge"),
+        vec!["VIP"]
+    );
+    let log = admin
+        .get(&format!(
+            "/admin/audit?object_type=client&object_id={client}"
+        ))
+        .await
+        .texts("#audit-events tbody tr");
+    assert!(
+        log.iter()
+            .any(|r| r.contains("groups: \"Resellers, VIP\" → \"VIP\"")),
+        "{log:?}"
+    );
+}

@@ -310,6 +310,9 @@ pub struct ClientForm {
     pub registered_by: String,
     pub password: String,
     pub send_details: Option<String>,
+    pub group_ids: Vec<String>,
+    /// Present when the form showed the groups (the employee may manage them).
+    pub groups_shown: Option<String>,
 }
 
 impl ClientForm {
@@ -328,6 +331,10 @@ impl ClientForm {
                 registered_by: &self.registered_by,
                 password: &self.password,
                 send_details: self.send_details.is_some(),
+                group_ids: self
+                    .groups_shown
+                    .as_ref()
+                    .map(|_| self.group_ids.as_slice()),
             },
             new,
         )
@@ -348,6 +355,8 @@ impl ClientForm {
             registered_by: c.registered_by.map(|e| e.to_string()).unwrap_or_default(),
             password: String::new(),
             send_details: None,
+            group_ids: card.groups.iter().map(|g| g.id.to_string()).collect(),
+            groups_shown: None,
         }
     }
 }
@@ -356,6 +365,7 @@ impl ClientForm {
 #[template(path = "admin/clients/form.html")]
 pub struct ClientFormPage {
     pub ctx: PageContext,
+    pub groups: Vec<crate::db::models::client_group::ClientGroup>,
     pub id: Option<ClientId>,
     pub form: ClientForm,
     pub errors: FieldErrors,
@@ -365,6 +375,10 @@ pub struct ClientFormPage {
 }
 
 impl ClientFormPage {
+    pub fn in_group(&self, group: &crate::db::models::client_group::ClientGroup) -> bool {
+        self.form.group_ids.contains(&group.id.to_string())
+    }
+
     pub fn connected(&self, provider: &ProviderChoice) -> bool {
         self.form.provider_ids.contains(&provider.id.to_string())
     }
@@ -379,11 +393,15 @@ async fn form_page(
     errors: FieldErrors,
 ) -> Result<HttpResponse, WebError> {
     let actor = staff.actor.clone();
-    let (providers, employees) = state
+    let (providers, employees, groups) = state
         .db(move |conn| {
             Ok::<_, crate::domain::DomainError>((
                 providers::choices_for_clients(conn, &actor)?,
                 crate::domain::employees::names_for_clients(conn, &actor)?,
+                crate::domain::client_groups::list(conn, &actor)?
+                    .into_iter()
+                    .map(|(g, _)| g)
+                    .collect(),
             ))
         })
         .await?;
@@ -391,6 +409,7 @@ async fn form_page(
         page::FORM_SHOWN_AGAIN,
         &ClientFormPage {
             ctx,
+            groups,
             id,
             form,
             errors,
