@@ -62,6 +62,7 @@ macro_rules! id_type {
 id_type!(
     AccountId,
     AuditEventId,
+    CannedReplyId,
     ClientGroupId,
     ClientId,
     CompanyId,
@@ -73,5 +74,7 @@ id_type!(
     EmployeeId,
     PayerId,
     ProviderId,
+    TicketId,
+    TicketMessageId,
     UserId,
 );

@@ -29,3 +29,19 @@
     update();
   });
 })();
+
+// Canned replies: choosing one adds its text to the reply.
+(function () {
+  "use strict";
+  document.querySelectorAll("select[data-canned-for]").forEach(function (select) {
+    var target = document.getElementById(select.dataset.cannedFor);
+    select.addEventListener("change", function () {
+      var option = select.options[select.selectedIndex];
+      if (target && option && option.dataset.body) {
+        target.value = target.value ? target.value + "\n\n" + option.dataset.body : option.dataset.body;
+        target.focus();
+      }
+      select.selectedIndex = 0;
+    });
+  });
+})();

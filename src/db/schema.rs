@@ -117,6 +117,7 @@ diesel::table! {
         business_hours -> Text,
         time_zone -> Text,
         created_at -> Timestamp,
+        response_hours -> Integer,
     }
 }
 
@@ -218,6 +219,46 @@ diesel::table! {
 }
 
 diesel::table! {
+    tickets (id) {
+        id -> BigInt,
+        client_id -> BigInt,
+        department_id -> BigInt,
+        subject -> Text,
+        status -> Text,
+        assigned_to -> Nullable<BigInt>,
+        waiting_since -> Nullable<Timestamp>,
+        client_unread -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        closed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    ticket_messages (id) {
+        id -> BigInt,
+        ticket_id -> BigInt,
+        user_id -> Nullable<BigInt>,
+        employee_id -> Nullable<BigInt>,
+        author -> Text,
+        body -> Text,
+        internal -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    canned_replies (id) {
+        id -> BigInt,
+        title -> Text,
+        body -> Text,
+        department_id -> Nullable<BigInt>,
+        employee_id -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     user_grants (user_id, permission) {
         user_id -> BigInt,
         permission -> Text,
@@ -251,6 +292,9 @@ diesel::joinable!(department_members -> employees (employee_id));
 diesel::joinable!(employee_grants -> employees (employee_id));
 diesel::joinable!(payers -> clients (client_id));
 diesel::joinable!(messages -> clients (client_id));
+diesel::joinable!(tickets -> clients (client_id));
+diesel::joinable!(tickets -> departments (department_id));
+diesel::joinable!(ticket_messages -> tickets (ticket_id));
 diesel::joinable!(providers -> currencies (currency_id));
 diesel::joinable!(user_grants -> users (user_id));
 diesel::joinable!(users -> clients (client_id));
@@ -276,6 +320,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     payers,
     providers,
     sign_in_throttles,
+    tickets,
+    ticket_messages,
+    canned_replies,
     user_grants,
     users,
 );

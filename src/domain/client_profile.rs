@@ -145,7 +145,7 @@ pub fn change_own_name(
     else {
         return Err(DomainError::Forbidden);
     };
-    let name = parse_name(name).map_err(|m| DomainError::invalid("name", m))?;
+    let name = parse_name(name).map_err(|m| DomainError::invalid("user_name", m))?;
     db::write_transaction(conn, |conn| {
         let user = User::find(conn, id)?.ok_or(DomainError::NotFound)?;
         User::update_profile(conn, id, &user.email, &name, user.enabled, None)?;
@@ -160,5 +160,47 @@ pub fn change_own_name(
             )?;
         }
         User::find(conn, id)?.ok_or(DomainError::NotFound)
+    })
+}
+
+/// The profile form: the user's own name and, for the owner, the client's contact data,
+/// checked together and written in one transaction (bad input writes nothing).
+pub fn update_profile(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    user_name: &str,
+    contact_person: &str,
+    phone: &str,
+    country: &str,
+    language: &str,
+) -> Result<(), DomainError> {
+    let mut errors = FieldErrors::new();
+    if let Err(m) = parse_name(user_name) {
+        errors.add("user_name", m);
+    }
+    let may_edit = may_edit_contacts(conn, actor)?;
+    if may_edit {
+        let mut field = |name: &str, value: &str, max: usize| {
+            if let Err(m) = text::optional(value, max) {
+                errors.add(name, m);
+            }
+        };
+        field("contact_person", contact_person, 200);
+        field("phone", phone, 40);
+        field("language", language, 10);
+        let country = country.trim().to_uppercase();
+        if !country.is_empty()
+            && (country.len() != 2 || !country.chars().all(|c| c.is_ascii_uppercase()))
+        {
+            errors.add("country", "Use the two-letter country code, like RU or DE.");
+        }
+    }
+    errors.into_result()?;
+    db::write_transaction(conn, |conn| {
+        change_own_name(conn, actor, user_name)?;
+        if may_edit {
+            update_contacts(conn, actor, contact_person, phone, country, language)?;
+        }
+        Ok(())
     })
 }

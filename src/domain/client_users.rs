@@ -122,6 +122,12 @@ pub fn create(
     input: &UserInput,
 ) -> Result<User, DomainError> {
     let client_id = client_permissions::require(conn, actor, USERS)?;
+    if actor.is_impersonating() {
+        return Err(DomainError::invalid(
+            "email",
+            "Working as the client, you cannot create sign-ins for it; only the client can.",
+        ));
+    }
     let hash = input
         .password
         .as_ref()
@@ -187,16 +193,37 @@ pub fn update(
         let sections_before = client_permissions::grants_of(conn, id)?;
         let mut errors = FieldErrors::new();
         let email_changes = before.email != input.email.as_str();
+        let myself = matches!(actor.kind, ActorKind::ClientUser { id: me, .. } if me == id);
         if actor.is_impersonating() && (email_changes || hash.is_some()) {
             errors.add(
                 if email_changes { "email" } else { "password" },
                 "Working as the client, you cannot change users' emails or passwords; only the client can.",
             );
         }
+        // The owner's sign-in is the provider's to move, and its password the owner's own.
+        if before.is_owner && email_changes {
+            errors.add(
+                "email",
+                "The owner's email is changed by your provider; write to support.",
+            );
+        }
+        if before.is_owner && hash.is_some() && !myself {
+            errors.add("password", "Only the owner sets the owner's password.");
+        }
+        // Nobody manages a user who may do more than they may.
+        if !myself && !before.is_owner {
+            let theirs =
+                client_permissions::section_keys(&client_permissions::grants_of(conn, id)?);
+            if check_sections(conn, actor, &theirs).is_err() {
+                errors.add(
+                    "sections",
+                    "This user has sections you do not have; only the owner can change it.",
+                );
+            }
+        }
         if before.is_owner && !input.enabled {
             errors.add("enabled", "The owner cannot be disabled.");
         }
-        let myself = matches!(actor.kind, ActorKind::ClientUser { id: me, .. } if me == id);
         let sections_change = client_permissions::section_keys(&sections_before) != input.sections;
         if myself && !before.is_owner && sections_change {
             errors.add("sections", "You cannot change your own sections.");
@@ -274,6 +301,13 @@ pub fn delete(conn: &mut DbConnection, actor: &Actor, id: UserId) -> Result<User
             return Err(DomainError::invalid(
                 "delete",
                 "You cannot delete yourself.",
+            ));
+        }
+        let theirs = client_permissions::section_keys(&client_permissions::grants_of(conn, id)?);
+        if check_sections(conn, actor, &theirs).is_err() {
+            return Err(DomainError::invalid(
+                "delete",
+                "This user has sections you do not have; only the owner can delete it.",
             ));
         }
         User::delete(conn, id)?;

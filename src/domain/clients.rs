@@ -793,6 +793,12 @@ pub fn set_enabled(
             return Ok(());
         }
         Client::set_enabled(conn, id, enabled)?;
+        if !enabled {
+            // Old sessions must not come back if the client is enabled again.
+            for user in User::of_client(conn, id)? {
+                User::bump_session_version(conn, user.id)?;
+            }
+        }
         let action = if enabled {
             "client.enable"
         } else {
@@ -815,6 +821,10 @@ pub fn delete(conn: &mut DbConnection, actor: &Actor, id: ClientId) -> Result<St
             ));
         }
         ClientSearch::remove(conn, id)?;
+        // Unsent mail to its users goes too (the welcome mail holds a password).
+        for user in User::of_client(conn, id)? {
+            OutboxMail::drop_unsent_to(conn, &user.email)?;
+        }
         Client::delete(conn, id)?;
         audit::record(
             conn,

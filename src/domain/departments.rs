@@ -3,6 +3,8 @@
 
 use std::collections::BTreeSet;
 
+use chrono::NaiveDateTime;
+
 use crate::db::models::{Department, DepartmentFields, Employee, Grant};
 use crate::db::{self, DbConnection};
 use crate::domain::audit::{self, Changes, Target};
@@ -123,6 +125,57 @@ impl BusinessHours {
     }
 }
 
+/// Business time between two UTC instants, in minutes: only the parts of `[from, to)` that
+/// fall inside `hours`, read in the time zone `tz` (so a department in Moscow counts Moscow
+/// hours, across daylight-saving changes). Spans longer than a year count the first year.
+pub fn business_minutes(
+    hours: &BusinessHours,
+    tz: chrono_tz::Tz,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+) -> i64 {
+    use chrono::{Datelike, Duration, TimeZone, Utc};
+    if to <= from {
+        return 0;
+    }
+    let from = Utc.from_utc_datetime(&from);
+    let to = Utc.from_utc_datetime(&to);
+    // A local wall-clock time as an instant; in a spring-forward gap, the first valid one.
+    let instant = |date: chrono::NaiveDate, minutes: u16| {
+        let local =
+            date.and_hms_opt(0, 0, 0).unwrap_or_default() + Duration::minutes(minutes.into());
+        tz.from_local_datetime(&local)
+            .earliest()
+            .or_else(|| {
+                tz.from_local_datetime(&(local + Duration::hours(1)))
+                    .earliest()
+            })
+            .map(|t| t.with_timezone(&Utc))
+    };
+    let mut seconds = 0;
+    let mut date = from.with_timezone(&tz).date_naive();
+    let last = to.with_timezone(&tz).date_naive();
+    for _ in 0..=366 {
+        if date > last {
+            break;
+        }
+        if let Some((open, close)) = hours.days[date.weekday().num_days_from_monday() as usize]
+            && let (Some(open), Some(close)) = (instant(date, open), instant(date, close))
+        {
+            let start = open.max(from);
+            let end = close.min(to);
+            if end > start {
+                seconds += (end - start).num_seconds();
+            }
+        }
+        match date.succ_opt() {
+            Some(next) => date = next,
+            None => break,
+        }
+    }
+    seconds / 60
+}
+
 /// A checked department.
 #[derive(Debug, Clone)]
 pub struct DepartmentInput {
@@ -130,6 +183,8 @@ pub struct DepartmentInput {
     pub shown_in_support: bool,
     pub hours: BusinessHours,
     pub time_zone: chrono_tz::Tz,
+    /// Expected first response, in business hours.
+    pub response_hours: i32,
     pub member_ids: Vec<EmployeeId>,
 }
 
@@ -139,9 +194,22 @@ impl DepartmentInput {
         shown_in_support: bool,
         days: &[(bool, &str, &str); 7],
         time_zone: &str,
+        response_hours: &str,
         member_ids: &[String],
     ) -> Result<Self, FieldErrors> {
         let mut errors = FieldErrors::new();
+        let response_hours = response_hours
+            .trim()
+            .parse::<i32>()
+            .ok()
+            .filter(|h| (1..=720).contains(h))
+            .ok_or_else(|| {
+                errors.add(
+                    "response_hours",
+                    "A whole number of business hours, from 1 to 720.",
+                )
+            })
+            .ok();
         let time_zone = time_zone
             .trim()
             .parse::<chrono_tz::Tz>()
@@ -171,14 +239,19 @@ impl DepartmentInput {
         }
         members.sort();
         members.dedup();
-        match (name, hours, time_zone) {
-            (Some(name), Some(hours), Some(time_zone)) if errors.is_empty() => Ok(Self {
-                name,
-                shown_in_support,
-                hours,
-                time_zone,
-                member_ids: members,
-            }),
+        match (name, hours, time_zone, response_hours) {
+            (Some(name), Some(hours), Some(time_zone), Some(response_hours))
+                if errors.is_empty() =>
+            {
+                Ok(Self {
+                    name,
+                    shown_in_support,
+                    hours,
+                    time_zone,
+                    response_hours,
+                    member_ids: members,
+                })
+            }
             _ => Err(errors),
         }
     }
@@ -261,6 +334,7 @@ pub fn create(
             shown_in_support: input.shown_in_support,
             business_hours: &stored,
             time_zone: input.time_zone.name(),
+            response_hours: input.response_hours,
         };
         let department = Department::insert(conn, &fields, db::now()).map_err(name_taken)?;
         Department::set_members(conn, department.id, &input.member_ids)?;
@@ -310,6 +384,7 @@ pub fn update(
             shown_in_support: input.shown_in_support,
             business_hours: &stored,
             time_zone: input.time_zone.name(),
+            response_hours: input.response_hours,
         };
         let after = Department::update(conn, id, &fields).map_err(name_taken)?;
         Department::set_members(conn, id, &input.member_ids)?;
@@ -327,6 +402,11 @@ pub fn update(
                 input.hours.summary(),
             )
             .field("time zone", &before.time_zone, &after.time_zone)
+            .field(
+                "response hours",
+                before.response_hours,
+                after.response_hours,
+            )
             .field(
                 "members",
                 names(conn, &members_before)?,
@@ -490,6 +570,72 @@ mod tests {
         assert_eq!(hours.describe(0), "09:00–18:00");
         assert_eq!(hours.describe(2), "closed");
         assert_eq!(hours.days[3], Some((0, 1440)));
+    }
+
+    fn at(s: &str) -> NaiveDateTime {
+        NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap()
+    }
+
+    #[test]
+    fn waiting_counts_only_business_hours_in_the_departments_zone() {
+        let office = BusinessHours::from_stored(
+            "mon=09:00-18:00;tue=09:00-18:00;wed=09:00-18:00;thu=09:00-18:00;fri=09:00-18:00;sat=;sun=",
+        );
+        let utc = chrono_tz::UTC;
+        // Friday 17:00 to Monday 10:00: one hour on Friday, one on Monday.
+        assert_eq!(
+            business_minutes(&office, utc, at("2026-11-20 17:00"), at("2026-11-23 10:00")),
+            120
+        );
+        // Inside one day.
+        assert_eq!(
+            business_minutes(&office, utc, at("2026-11-24 09:30"), at("2026-11-24 09:45")),
+            15
+        );
+        // At night nothing counts.
+        assert_eq!(
+            business_minutes(&office, utc, at("2026-11-24 19:00"), at("2026-11-25 08:00")),
+            0
+        );
+        // Backwards or equal: nothing.
+        assert_eq!(
+            business_minutes(&office, utc, at("2026-11-25 10:00"), at("2026-11-24 10:00")),
+            0
+        );
+        // Moscow is UTC+3: 06:00 UTC is 09:00 there, so 06:00–08:00 UTC is two business hours.
+        let moscow: chrono_tz::Tz = "Europe/Moscow".parse().unwrap();
+        assert_eq!(
+            business_minutes(
+                &office,
+                moscow,
+                at("2026-11-24 06:00"),
+                at("2026-11-24 08:00")
+            ),
+            120
+        );
+        assert_eq!(
+            business_minutes(&office, utc, at("2026-11-24 06:00"), at("2026-11-24 08:00")),
+            0
+        );
+        // Around the clock, over a month end.
+        let always = BusinessHours::from_stored(
+            "mon=00:00-24:00;tue=00:00-24:00;wed=00:00-24:00;thu=00:00-24:00;fri=00:00-24:00;sat=00:00-24:00;sun=00:00-24:00",
+        );
+        assert_eq!(
+            business_minutes(&always, utc, at("2026-01-31 23:00"), at("2026-02-01 01:00")),
+            120
+        );
+        // Berlin changes to summer time on 2026-03-29: that Sunday has 23 hours.
+        let berlin: chrono_tz::Tz = "Europe/Berlin".parse().unwrap();
+        assert_eq!(
+            business_minutes(
+                &always,
+                berlin,
+                at("2026-03-28 23:00"),
+                at("2026-03-29 22:00")
+            ),
+            23 * 60
+        );
     }
 
     #[test]

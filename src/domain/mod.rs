@@ -25,6 +25,7 @@ pub mod permissions;
 pub mod providers;
 pub mod registration;
 pub mod text;
+pub mod tickets;
 
 pub use errors::{DomainError, FieldErrors};
 

@@ -82,6 +82,15 @@ registry! {
         StaffEdit STAFF_EDIT = "staff.edit" "Add and edit departments and employees",
         StaffPermissions STAFF_PERMISSIONS = "staff.permissions" "Grant permissions to departments and employees",
     }
+    support "Support" {
+        SupportView SUPPORT_VIEW = "support.view" "View the tickets of one's departments",
+        SupportAnswer SUPPORT_ANSWER = "support.answer" "Answer tickets and set their status",
+        SupportNotes SUPPORT_NOTES = "support.notes" "Add internal notes to tickets",
+        SupportAssign SUPPORT_ASSIGN = "support.assign" "Take tickets and assign them within the department",
+        SupportTransfer SUPPORT_TRANSFER = "support.transfer" "Transfer tickets to another department",
+        SupportCanned SUPPORT_CANNED = "support.canned" "Manage canned replies",
+        SupportAllDepartments SUPPORT_ALL_DEPARTMENTS = "support.all_departments" "See and handle the tickets of every department",
+    }
     audit "Audit log" {
         AuditView AUDIT_VIEW = "audit.view" "View the audit log",
     }
@@ -99,6 +108,12 @@ pub const IMPLIES: &[(Permission, Permission)] = &[
     (CURRENCIES_EDIT, CURRENCIES_VIEW),
     (STAFF_EDIT, STAFF_VIEW),
     (STAFF_PERMISSIONS, STAFF_VIEW),
+    (SUPPORT_ANSWER, SUPPORT_VIEW),
+    (SUPPORT_NOTES, SUPPORT_VIEW),
+    (SUPPORT_ASSIGN, SUPPORT_VIEW),
+    (SUPPORT_TRANSFER, SUPPORT_VIEW),
+    (SUPPORT_CANNED, SUPPORT_VIEW),
+    (SUPPORT_ALL_DEPARTMENTS, SUPPORT_VIEW),
 ];
 
 /// Every function of the registry.

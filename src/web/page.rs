@@ -204,6 +204,11 @@ fn menu(area: Area, path: &str, identity: Option<&Identity>) -> Vec<MenuItem> {
                 "/admin/employees",
                 admin(permissions::STAFF_VIEW),
             ),
+            (
+                "Tickets",
+                "/admin/tickets",
+                admin(permissions::SUPPORT_VIEW),
+            ),
             ("Audit log", "/admin/audit", admin(permissions::AUDIT_VIEW)),
         ],
         Area::Client => vec![
@@ -212,6 +217,11 @@ fn menu(area: Area, path: &str, identity: Option<&Identity>) -> Vec<MenuItem> {
                 "Payers",
                 "/client/payers",
                 client(client_permissions::PAYERS),
+            ),
+            (
+                "Support",
+                "/client/tickets",
+                client(client_permissions::SUPPORT),
             ),
             ("Messages", "/client/messages", true),
             ("Users", "/client/users", client(client_permissions::USERS)),

@@ -25,6 +25,10 @@ fn concrete(route: &AdminRoute, ids: &Ids) -> String {
         ids.client
     } else if path.starts_with("/admin/client-groups/") && path.contains("{id}") {
         ids.group
+    } else if path.starts_with("/admin/tickets/") {
+        ids.ticket
+    } else if path.starts_with("/admin/canned-replies/") {
+        ids.canned
     } else {
         assert!(
             !path.contains('{'),
@@ -47,6 +51,10 @@ struct Ids {
     client: i64,
     /// A group with that client in it, so it cannot be deleted either.
     group: i64,
+    /// A ticket of that client, in the Technical support department.
+    ticket: i64,
+    /// A canned reply; routes that delete one get a fresh one for each call.
+    canned: i64,
 }
 
 /// Allowed: a page (200), or a form's answer that is not a trip to the sign-in page.
@@ -125,6 +133,42 @@ async fn target_group(app: &TestApp, client: i64) -> i64 {
     group
 }
 
+/// A ticket of the client, addressed to Technical support.
+fn target_ticket(app: &TestApp, client: i64) -> i64 {
+    diesel::RunQueryDsl::execute(
+        diesel::sql_query(format!(
+            "INSERT INTO tickets (client_id, department_id, subject, status, client_unread, created_at, updated_at) \
+             SELECT {client}, id, 'Target ticket', 'waiting_provider', FALSE, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP \
+             FROM departments WHERE name = 'Technical support'"
+        )),
+        &mut app.conn(),
+    )
+    .unwrap();
+    id_of(app, "tickets", "subject", "Target ticket")
+}
+
+/// A canned reply for everyone, made directly.
+fn fresh_canned(app: &TestApp, n: usize) -> i64 {
+    let title = format!("Canned {n}");
+    diesel::RunQueryDsl::execute(
+        diesel::sql_query(format!(
+            "INSERT INTO canned_replies (title, body, created_at) VALUES ('{title}', 'Text', CURRENT_TIMESTAMP)"
+        )),
+        &mut app.conn(),
+    )
+    .unwrap();
+    id_of(app, "canned_replies", "title", &title)
+}
+
+/// The route's path for one call: routes that delete a canned reply get a fresh one.
+fn path_for_call(app: &TestApp, route: &AdminRoute, path: &str, n: usize) -> String {
+    if route.path == "/canned-replies/{id}/delete" {
+        format!("/admin/canned-replies/{}/delete", fresh_canned(app, n))
+    } else {
+        path.to_owned()
+    }
+}
+
 /// Every registry key except `key` and those that imply it.
 fn all_but(key: &str) -> Vec<&'static str> {
     permissions::all()
@@ -153,9 +197,13 @@ async fn every_admin_route_admits_only_who_it_declares() {
             .await,
         client: target_client(&app).await,
         group: 0,
+        ticket: 0,
+        canned: 0,
     };
     let ids = Ids {
         group: target_group(&app, ids.client).await,
+        ticket: target_ticket(&app, ids.client),
+        canned: fresh_canned(&app, 0),
         ..ids
     };
 
@@ -178,7 +226,13 @@ async fn every_admin_route_admits_only_who_it_declares() {
         let (status, _) = call(&client, "/client", route, &path).await;
         assert_eq!(status, StatusCode::FORBIDDEN, "client user {what}");
 
-        let (status, location) = call(&admin, "/admin", route, &path).await;
+        let (status, location) = call(
+            &admin,
+            "/admin",
+            route,
+            &path_for_call(&app, route, &path, n * 10 + 1),
+        )
+        .await;
         assert!(
             allowed(status, &location),
             "administrator {what}: {status} {location:?}"
@@ -207,11 +261,24 @@ async fn every_admin_route_admits_only_who_it_declares() {
             let with = app.browser();
             let email = format!("with{n}@example.com");
             let id = admin.create_employee(&app, "With", &email, &[]).await;
-            admin.grant("employees", id, &[key]).await;
+            // Tickets are seen through departments; this employee is in none, so it may see
+            // them all.
+            let with_keys: Vec<&str> = if key.starts_with("support.") {
+                vec![key, "support.all_departments"]
+            } else {
+                vec![key]
+            };
+            admin.grant("employees", id, &with_keys).await;
             with.sign_in_to_admin(&email, PASSWORD)
                 .await
                 .assert_redirect("/admin");
-            let (status, location) = call(&with, "/admin", route, &path).await;
+            let (status, location) = call(
+                &with,
+                "/admin",
+                route,
+                &path_for_call(&app, route, &path, n * 10 + 2),
+            )
+            .await;
             assert!(
                 allowed(status, &location),
                 "employee with {key}: {what}: {status} {location:?}"
@@ -225,7 +292,13 @@ async fn every_admin_route_admits_only_who_it_declares() {
                 .sign_in_to_admin(&email, PASSWORD)
                 .await
                 .assert_redirect("/admin");
-            let (status, location) = call(&plain, "/admin", route, &path).await;
+            let (status, location) = call(
+                &plain,
+                "/admin",
+                route,
+                &path_for_call(&app, route, &path, n * 10 + 3),
+            )
+            .await;
             assert!(
                 allowed(status, &location),
                 "employee {what}: {status} {location:?}"
@@ -334,6 +407,7 @@ async fn every_client_route_admits_only_who_it_declares() {
     )
     .unwrap();
     let message = id_of(&app, "messages", "subject", "Hello");
+    let ticket = target_ticket(&app, client);
 
     let employee = app.browser();
     employee.sign_in_as_admin().await;
@@ -359,6 +433,8 @@ async fn every_client_route_admits_only_who_it_declares() {
                 owner_user
             } else if path.starts_with("/client/messages/") {
                 message
+            } else if path.starts_with("/client/tickets/") {
+                ticket
             } else {
                 assert!(
                     !path.contains('{'),

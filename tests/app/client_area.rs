@@ -412,3 +412,181 @@ async fn the_owner_edits_contacts_and_a_user_changes_its_password() {
         .await
         .assert_redirect("/client");
 }
+
+#[actix_web::test]
+async fn a_user_manager_cannot_take_over_the_owner_or_stronger_users() {
+    let app = TestApp::spawn().await;
+    let owner = app.browser();
+    owner.register("ann@example.com", "Ann").await;
+    for (name, email, section) in [
+        ("Manager", "manager@example.com", "users"),
+        ("Payer clerk", "payers@example.com", "payers"),
+    ] {
+        owner
+            .submit(
+                "/client/users/new",
+                "/client/users",
+                &[
+                    ("name", name),
+                    ("email", email),
+                    ("password", PASSWORD),
+                    ("enabled", "on"),
+                    ("sections", section),
+                ],
+            )
+            .await
+            .assert_redirect("/client/users");
+    }
+    let manager = app.browser();
+    manager
+        .sign_in_as_client("manager@example.com", PASSWORD)
+        .await;
+    let owner_id = id_of(&app, "users", "email", "ann@example.com");
+    let path = format!("/client/users/{owner_id}");
+    let page = manager
+        .submit(
+            &path,
+            &path,
+            &[
+                ("name", "Ann"),
+                ("email", "mine@example.com"),
+                ("enabled", "on"),
+            ],
+        )
+        .await;
+    assert!(
+        page.field_error("email")
+            .contains("changed by your provider")
+    );
+    let page = manager
+        .submit(
+            &path,
+            &path,
+            &[
+                ("name", "Ann"),
+                ("email", "ann@example.com"),
+                ("password", "taken over now"),
+                ("enabled", "on"),
+            ],
+        )
+        .await;
+    assert!(page.field_error("password").contains("Only the owner"));
+    let clerk = id_of(&app, "users", "email", "payers@example.com");
+    let path = format!("/client/users/{clerk}");
+    let page = manager
+        .submit(
+            &path,
+            &path,
+            &[
+                ("name", "Payer clerk"),
+                ("email", "payers@example.com"),
+                ("password", "taken over now"),
+                ("enabled", "on"),
+                ("sections", "payers"),
+            ],
+        )
+        .await;
+    assert!(
+        page.text_of("#sections-error")
+            .contains("sections you do not have")
+    );
+    manager
+        .submit("/client/users", &format!("{path}/delete"), &[])
+        .await;
+    assert_eq!(app.count("users"), 3, "the stronger user was not deleted");
+    app.browser()
+        .sign_in_as_client("ann@example.com", PASSWORD)
+        .await
+        .assert_redirect("/client");
+    app.browser()
+        .sign_in_as_client("payers@example.com", PASSWORD)
+        .await
+        .assert_redirect("/client");
+    // The owner's own email is the provider's to change, even for the owner.
+    let path = format!("/client/users/{owner_id}");
+    let page = owner
+        .submit(
+            &path,
+            &path,
+            &[
+                ("name", "Ann"),
+                ("email", "ann.new@example.com"),
+                ("enabled", "on"),
+            ],
+        )
+        .await;
+    assert!(
+        page.field_error("email")
+            .contains("changed by your provider")
+    );
+}
+
+#[actix_web::test]
+async fn an_employee_working_as_the_client_cannot_create_sign_ins() {
+    let app = TestApp::spawn().await;
+    app.browser().register("ann@example.com", "Ann").await;
+    let client = client_id_by_email(&app, "ann@example.com");
+    let admin = app.browser();
+    admin.sign_in_as_admin().await;
+    let card = format!("/admin/clients/{client}");
+    admin
+        .submit(&card, &format!("{card}/impersonate"), &[])
+        .await
+        .assert_redirect("/client");
+    let page = admin
+        .submit(
+            "/client/users/new",
+            "/client/users",
+            &[
+                ("name", "Backdoor"),
+                ("email", "backdoor@example.com"),
+                ("password", PASSWORD),
+                ("enabled", "on"),
+                ("sections", "users"),
+            ],
+        )
+        .await;
+    assert!(page.field_error("email").contains("cannot create sign-ins"));
+    assert_eq!(app.count("users"), 1);
+}
+
+#[actix_web::test]
+async fn re_enabling_a_client_does_not_bring_old_sessions_back() {
+    let app = TestApp::spawn().await;
+    let ann = app.browser();
+    ann.register("ann@example.com", "Ann").await;
+    let client = client_id_by_email(&app, "ann@example.com");
+    let admin = app.browser();
+    admin.sign_in_as_admin().await;
+    let card = format!("/admin/clients/{client}");
+    let copy = ann.copy_of_session();
+    admin.submit(&card, &format!("{card}/disable"), &[]).await;
+    admin.submit(&card, &format!("{card}/enable"), &[]).await;
+    copy.get("/client")
+        .await
+        .assert_redirect("/login?next=%2Fclient");
+}
+
+#[actix_web::test]
+async fn bad_profile_input_writes_nothing() {
+    let app = TestApp::spawn().await;
+    let ann = app.browser();
+    ann.register("ann@example.com", "Ann").await;
+    let page = ann
+        .submit(
+            "/client/profile",
+            "/client/profile",
+            &[("user_name", "Ann Lee"), ("country", "Germany")],
+        )
+        .await;
+    assert_eq!(page.status.as_u16(), FORM_SHOWN_AGAIN.as_u16());
+    assert!(page.field_error("country").contains("two-letter"));
+    assert_eq!(
+        ann.get("/client/profile")
+            .await
+            .input_value("user_name")
+            .as_deref(),
+        Some("Ann"),
+        "the name was not saved"
+    );
+}

@@ -425,7 +425,11 @@ impl Browser {
     /// Creates a department with these members; returns its id.
     pub async fn create_department(&self, app: &TestApp, name: &str, members: &[i64]) -> i64 {
         let ids: Vec<String> = members.iter().map(ToString::to_string).collect();
-        let mut fields = vec![("name", name), ("time_zone", "UTC")];
+        let mut fields = vec![
+            ("name", name),
+            ("time_zone", "UTC"),
+            ("response_hours", "8"),
+        ];
         fields.extend(ids.iter().map(|id| ("member_ids", id.as_str())));
         let page = self
             .submit("/admin/departments/new", "/admin/departments", &fields)

@@ -17,3 +17,4 @@ mod organisation;
 mod registration;
 mod sign_in;
 mod start_up;
+mod support;

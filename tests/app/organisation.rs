@@ -514,6 +514,7 @@ async fn departments_keep_business_hours_and_refuse_wrong_ones() {
             &[
                 ("name", "Night shift"),
                 ("time_zone", "Europe/Moscow"),
+                ("response_hours", "4"),
                 ("hours_mon_open", "on"),
                 ("hours_mon_from", "22:00"),
                 ("hours_mon_to", "06:00"),
@@ -526,11 +527,17 @@ async fn departments_keep_business_hours_and_refuse_wrong_ones() {
         .submit(
             "/admin/departments/new",
             "/admin/departments",
-            &[("name", "Night shift"), ("time_zone", "Mars/Base")],
+            &[
+                ("name", "Night shift"),
+                ("time_zone", "Mars/Base"),
+                ("response_hours", "0"),
+            ],
         )
         .await;
     assert!(page.field_error("time_zone").contains("time zone"));
+    assert!(page.field_error("response_hours").contains("from 1 to 720"));
     assert_eq!(page.input_value("time_zone").as_deref(), Some("Mars/Base"));
+    assert!(page.field_error("response_hours").contains("from 1 to 720"));
     assert_eq!(app.count("departments"), 2);
 
     let page = admin
@@ -540,6 +547,7 @@ async fn departments_keep_business_hours_and_refuse_wrong_ones() {
             &[
                 ("name", "Billing"),
                 ("time_zone", "Europe/Moscow"),
+                ("response_hours", "4"),
                 ("shown_in_support", "on"),
                 ("hours_mon_open", "on"),
                 ("hours_mon_from", "08:30"),
@@ -627,6 +635,7 @@ async fn nobody_takes_over_an_account_with_more_rights() {
             &path,
             &[
                 ("name", "Auditors"),
+                ("response_hours", "8"),
                 ("time_zone", "UTC"),
                 ("member_ids", &junior),
             ],

@@ -20,6 +20,8 @@ pub struct Department {
     /// IANA zone the business hours are read in.
     pub time_zone: String,
     pub created_at: NaiveDateTime,
+    /// Expected first response, in business hours; a ticket waiting longer is overdue.
+    pub response_hours: i32,
 }
 
 #[derive(Debug, Insertable, AsChangeset)]
@@ -29,6 +31,7 @@ pub struct DepartmentFields<'a> {
     pub shown_in_support: bool,
     pub business_hours: &'a str,
     pub time_zone: &'a str,
+    pub response_hours: i32,
 }
 
 impl Department {

@@ -17,6 +17,7 @@ pub mod outbox;
 pub mod payer;
 pub mod provider;
 pub mod sign_in_throttle;
+pub mod ticket;
 pub mod user;
 
 pub use account::{Account, NewAccount};

@@ -38,6 +38,16 @@ impl OutboxMail {
             .map(|_| ())
     }
 
+    /// Forgets mail to `recipient` not sent yet (its addressee is gone).
+    pub fn drop_unsent_to(conn: &mut DbConnection, recipient: &str) -> QueryResult<usize> {
+        diesel::delete(
+            outbox::table
+                .filter(outbox::recipient.eq(recipient))
+                .filter(outbox::sent_at.is_null()),
+        )
+        .execute(conn)
+    }
+
     /// Mail to one recipient, newest first.
     pub fn to_recipient(conn: &mut DbConnection, recipient: &str) -> QueryResult<Vec<OutboxMail>> {
         outbox::table

@@ -185,7 +185,7 @@ pub async fn index(
 /// One CSV field: quoted when needed, and a leading = + - @ neutralised so a spreadsheet
 /// never runs it as a formula.
 fn csv_field(value: &str) -> String {
-    let value = if value.starts_with(['=', '+', '-', '@']) {
+    let value = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{value}")
     } else {
         value.to_owned()

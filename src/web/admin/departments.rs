@@ -24,6 +24,7 @@ pub struct DepartmentForm {
     pub name: String,
     pub shown_in_support: Option<String>,
     pub time_zone: String,
+    pub response_hours: String,
     pub member_ids: Vec<String>,
     pub hours_mon_open: Option<String>,
     pub hours_mon_from: String,
@@ -124,6 +125,7 @@ impl DepartmentForm {
             name: department.name.clone(),
             shown_in_support: department.shown_in_support.then(|| "on".into()),
             time_zone: department.time_zone.clone(),
+            response_hours: department.response_hours.to_string(),
             member_ids: members.iter().map(ToString::to_string).collect(),
             ..Default::default()
         };
@@ -183,6 +185,7 @@ impl DepartmentForm {
             self.shown_in_support.is_some(),
             &self.days(),
             &self.time_zone,
+            &self.response_hours,
             &self.member_ids,
         )
     }
@@ -258,6 +261,7 @@ pub async fn new(
 ) -> Result<HttpResponse, WebError> {
     let mut form = DepartmentForm {
         time_zone: "UTC".into(),
+        response_hours: "8".into(),
         ..Default::default()
     };
     form.set_hours(&BusinessHours::from_stored(

@@ -3,6 +3,7 @@
 //! employee, `Require<perm::X>` for a function of the registry).
 
 pub mod audit;
+pub mod canned_replies;
 pub mod client_groups;
 pub mod clients;
 pub mod companies;
@@ -14,6 +15,7 @@ pub mod permissions;
 pub mod profile;
 pub mod providers;
 pub mod sessions;
+pub mod tickets;
 
 use actix_web::middleware::from_fn;
 use actix_web::{Scope, web};
@@ -58,6 +60,16 @@ admin_routes! {
     post "/profile" => profile::update, any;
     post "/profile/password" => profile::change_password, any;
     get "/audit" => audit::index, AUDIT_VIEW;
+    get "/tickets" => tickets::index, SUPPORT_VIEW;
+    get "/tickets/{id}" => tickets::show, SUPPORT_VIEW;
+    post "/tickets/{id}/reply" => tickets::reply, SUPPORT_ANSWER;
+    post "/tickets/{id}/note" => tickets::note, SUPPORT_NOTES;
+    post "/tickets/{id}/assign" => tickets::assign, SUPPORT_ASSIGN;
+    post "/tickets/{id}/transfer" => tickets::transfer, SUPPORT_TRANSFER;
+    post "/tickets/{id}/status" => tickets::set_status, SUPPORT_ANSWER;
+    get "/canned-replies" => canned_replies::index, SUPPORT_CANNED;
+    post "/canned-replies" => canned_replies::create, SUPPORT_CANNED;
+    post "/canned-replies/{id}/delete" => canned_replies::delete, SUPPORT_CANNED;
     get "/clients" => clients::index, CLIENTS_VIEW;
     get "/clients.csv" => clients::export, CLIENTS_VIEW;
     get "/clients/new" => clients::new, CLIENTS_CREATE;

@@ -7,6 +7,7 @@ pub mod impersonation;
 pub mod messages;
 pub mod payers;
 pub mod profile;
+pub mod tickets;
 pub mod users;
 
 use actix_web::middleware::from_fn;
@@ -56,6 +57,12 @@ client_routes! {
     post "/payers/{id}" => payers::update, PAYERS;
     get "/payers/{id}/delete" => payers::confirm_delete, PAYERS;
     post "/payers/{id}/delete" => payers::delete, PAYERS;
+    get "/tickets" => tickets::index, SUPPORT;
+    get "/tickets/new" => tickets::new, SUPPORT;
+    post "/tickets" => tickets::create, SUPPORT;
+    get "/tickets/{id}" => tickets::show, SUPPORT;
+    post "/tickets/{id}/reply" => tickets::reply, SUPPORT;
+    post "/tickets/{id}/close" => tickets::close, SUPPORT;
     get "/messages" => messages::index, any;
     get "/messages/{id}" => messages::show, any;
     get "/users" => users::index, USERS;

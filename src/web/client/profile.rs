@@ -102,18 +102,15 @@ pub async fn update(
     let typed = form.clone();
     let outcome = state
         .attempt(move |conn| {
-            client_profile::change_own_name(conn, &actor, &typed.user_name)?;
-            if client_profile::may_edit_contacts(conn, &actor)? {
-                client_profile::update_contacts(
-                    conn,
-                    &actor,
-                    &typed.contact_person,
-                    &typed.phone,
-                    &typed.country,
-                    &typed.language,
-                )?;
-            }
-            Ok(())
+            client_profile::update_profile(
+                conn,
+                &actor,
+                &typed.user_name,
+                &typed.contact_person,
+                &typed.phone,
+                &typed.country,
+                &typed.language,
+            )
         })
         .await?;
     match outcome {
