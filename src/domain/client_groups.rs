@@ -98,6 +98,12 @@ pub fn list(
         .collect())
 }
 
+/// Every group, without counting members (filters and forms).
+pub fn names(conn: &mut DbConnection, actor: &Actor) -> Result<Vec<ClientGroup>, DomainError> {
+    require(actor, permissions::CLIENTS_VIEW)?;
+    Ok(ClientGroup::all(conn)?)
+}
+
 pub struct GroupDetails {
     pub group: ClientGroup,
     pub members: Vec<(ClientId, String)>,

@@ -204,6 +204,14 @@ pub fn list(
             },
         };
         balance_provider = Some(provider);
+        if filter.provider.is_none() {
+            let name = Provider::find(conn, provider)?
+                .map(|p| p.name)
+                .unwrap_or_default();
+            notice.get_or_insert(format!(
+                "Sorted by balance at {name}, showing the clients connected to it; choose another provider to sort by its balances."
+            ));
+        }
         let mut query = clients::table
             .inner_join(accounts::table)
             .filter(accounts::provider_id.eq(provider))
@@ -226,7 +234,7 @@ pub fn list(
         if let Some(after) = &filter.after
             && let Ok(balance) = after.key.parse::<i64>()
         {
-            query = query.filter(
+            query = query.filter(accounts::balance.le(balance)).filter(
                 accounts::balance
                     .lt(balance)
                     .or(accounts::balance.eq(balance).and(clients::id.lt(after.id))),
@@ -246,14 +254,16 @@ pub fn list(
             query = query.filter(clients::id.eq_any(ids.clone()));
         }
         query = match (filter.sort, &filter.after) {
-            (Sort::Name, Some(after)) => query.filter(
+            // The outer bound on the sort column lets the (name, id) index start at the
+            // cursor instead of the front; the OR alone is no range to an index.
+            (Sort::Name, Some(after)) => query.filter(clients::name.ge(after.key.clone())).filter(
                 clients::name.gt(after.key.clone()).or(clients::name
                     .eq(after.key.clone())
                     .and(clients::id.gt(after.id))),
             ),
             (Sort::Registered, Some(after)) => {
                 match NaiveDateTime::parse_from_str(&after.key, "%Y-%m-%dT%H:%M:%S%.f") {
-                    Ok(at) => query.filter(
+                    Ok(at) => query.filter(clients::created_at.le(at)).filter(
                         clients::created_at
                             .lt(at)
                             .or(clients::created_at.eq(at).and(clients::id.lt(after.id))),

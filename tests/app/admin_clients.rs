@@ -411,3 +411,48 @@ async fn the_csv_export_has_every_filtered_client() {
     let filtered = admin.get("/admin/clients.csv?q=bob%40example").await;
     assert_eq!(filtered.body.lines().count(), 2);
 }
+
+#[actix_web::test]
+async fn equal_names_and_dates_page_by_id_without_repeats() {
+    let app = TestApp::spawn().await;
+    let admin = app.browser();
+    admin.sign_in_as_admin().await;
+    let provider = id_of(&app, "providers", "name", "Main provider").to_string();
+    for n in 0..5 {
+        admin
+            .submit(
+                "/admin/clients/new",
+                "/admin/clients",
+                &[
+                    ("email", &format!("same{n}@example.com")),
+                    ("name", "Same Name"),
+                    ("kind", "person"),
+                    ("provider_ids", &provider),
+                    ("password", PASSWORD),
+                ],
+            )
+            .await;
+    }
+    // The same registration time for all, to exercise the tie-breaker there too.
+    diesel::sql_query("UPDATE clients SET created_at = '2026-01-01 00:00:00'")
+        .execute(&mut app.conn())
+        .unwrap();
+    for sort in ["name", "registered", "balance"] {
+        let mut seen = Vec::new();
+        let mut next = Some(format!("/admin/clients?sort={sort}&per=2"));
+        while let Some(path) = next {
+            let page = admin.get(&path).await;
+            seen.extend(page.texts("#clients tbody tr td:nth-child(2)"));
+            next = page
+                .html()
+                .select(&scraper::Selector::parse("#next-page").unwrap())
+                .next()
+                .and_then(|a| a.value().attr("href").map(str::to_owned));
+        }
+        let mut ids = seen.clone();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), 5, "{sort}: every client once, got {seen:?}");
+        assert_eq!(seen.len(), 5, "{sort}: no repeats, got {seen:?}");
+    }
+}

@@ -130,7 +130,7 @@ pub struct ClientsPage {
     pub query: ListQuery,
     pub page: ClientListPage,
     pub providers: Vec<ProviderChoice>,
-    pub groups: Vec<(crate::db::models::client_group::ClientGroup, i64)>,
+    pub groups: Vec<crate::db::models::client_group::ClientGroup>,
 }
 
 impl ClientsPage {
@@ -169,7 +169,7 @@ pub async fn index(
         .db(move |conn| {
             let page = clients::list(conn, &actor, &filter, per_page)?;
             let providers = providers::choices_for_clients(conn, &actor)?;
-            let groups = crate::domain::client_groups::list(conn, &actor)?;
+            let groups = crate::domain::client_groups::names(conn, &actor)?;
             Ok::<_, crate::domain::DomainError>((page, providers, groups))
         })
         .await?;
