@@ -432,23 +432,53 @@ pub fn set_grants(
     id: DepartmentId,
     keys: &[String],
 ) -> Result<(), DomainError> {
+    replace_grants(conn, actor, GrantHolder::Department(id), keys)
+}
+
+/// Who grants are given to.
+#[derive(Debug, Clone, Copy)]
+pub enum GrantHolder {
+    Department(DepartmentId),
+    Employee(EmployeeId),
+}
+
+/// Replaces the grants of a department or an employee with `keys`: only registry keys,
+/// and only changes of permissions the actor holds itself; audited with what was granted
+/// and revoked.
+pub fn replace_grants(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    holder: GrantHolder,
+    keys: &[String],
+) -> Result<(), DomainError> {
     require(actor, permissions::STAFF_PERMISSIONS)?;
     let keys = registry_keys(keys)?;
     db::write_transaction(conn, |conn| {
         db::lock(conn, db::LockKey::StaffChanges)?;
-        Department::find(conn, id)?.ok_or(DomainError::NotFound)?;
-        let before = Grant::of_department(conn, id)?;
+        let before = match holder {
+            GrantHolder::Department(id) => {
+                Department::find(conn, id)?.ok_or(DomainError::NotFound)?;
+                Grant::of_department(conn, id)?
+            }
+            GrantHolder::Employee(id) => {
+                Employee::find(conn, id)?.ok_or(DomainError::NotFound)?;
+                Grant::of_employee(conn, id)?
+            }
+        };
         ensure_can_hand_out(actor, &changed_keys(&before, &keys))?;
-        Grant::set_for_department(conn, id, &keys)?;
+        let (action, target) = match holder {
+            GrantHolder::Department(id) => {
+                Grant::set_for_department(conn, id, &keys)?;
+                ("department.set_permissions", Target::new("department", id))
+            }
+            GrantHolder::Employee(id) => {
+                Grant::set_for_employee(conn, id, &keys)?;
+                ("employee.set_permissions", Target::new("employee", id))
+            }
+        };
         let summary = grant_changes(&before, &keys);
         if !summary.is_empty() {
-            audit::record(
-                conn,
-                actor,
-                "department.set_permissions",
-                Target::new("department", id),
-                &summary,
-            )?;
+            audit::record(conn, actor, action, target, &summary)?;
         }
         Ok(())
     })

@@ -366,26 +366,7 @@ pub fn set_grants(
     id: EmployeeId,
     keys: &[String],
 ) -> Result<(), DomainError> {
-    require(actor, permissions::STAFF_PERMISSIONS)?;
-    let keys = departments::registry_keys(keys)?;
-    db::write_transaction(conn, |conn| {
-        db::lock(conn, db::LockKey::StaffChanges)?;
-        Employee::find(conn, id)?.ok_or(DomainError::NotFound)?;
-        let before = Grant::of_employee(conn, id)?;
-        departments::ensure_can_hand_out(actor, &departments::changed_keys(&before, &keys))?;
-        Grant::set_for_employee(conn, id, &keys)?;
-        let summary = departments::grant_changes(&before, &keys);
-        if !summary.is_empty() {
-            audit::record(
-                conn,
-                actor,
-                "employee.set_permissions",
-                Target::new("employee", id),
-                &summary,
-            )?;
-        }
-        Ok(())
-    })
+    departments::replace_grants(conn, actor, departments::GrantHolder::Employee(id), keys)
 }
 
 /// The rules of staff changes: only administrators make or edit administrators; nobody
