@@ -71,6 +71,8 @@ id_type!(
     ExchangeRateId,
     MessageId,
     OutboxId,
+    PaymentId,
+    LedgerEntryId,
     EmployeeId,
     PayerId,
     ProviderId,

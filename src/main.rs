@@ -25,6 +25,9 @@ enum Command {
     Serve,
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Check that every account's balance equals the sum of its ledger entries; exit 1
+    /// listing those that do not.
+    CheckLedger,
     /// Add an administrator. Without --password, the password is read from standard input.
     CreateAdmin {
         #[arg(long)]
@@ -48,6 +51,7 @@ fn main() -> ExitCode {
             Command::Migrate => {
                 server::open_database(&config).map(|_| println!("migrations are up to date"))
             }
+            Command::CheckLedger => check_ledger(&config),
             Command::CreateAdmin { email, password } => create_admin(&config, &email, password),
         });
     match result {
@@ -57,6 +61,27 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+fn check_ledger(config: &Config) -> Result<(), String> {
+    let pool = server::open_database(config)?;
+    let mut conn = pool.get().map_err(|e| format!("cannot connect: {e}"))?;
+    let mismatches =
+        billpanel::domain::payments::check_ledger(&mut conn).map_err(|e| e.to_string())?;
+    if mismatches.is_empty() {
+        println!("ledger ok: every balance equals the sum of its entries");
+        return Ok(());
+    }
+    for m in &mismatches {
+        println!(
+            "account {}: balance {} but entries sum to {}",
+            m.account_id, m.balance, m.entries
+        );
+    }
+    Err(format!(
+        "{} account(s) disagree with the ledger",
+        mismatches.len()
+    ))
 }
 
 fn create_admin(config: &Config, email: &str, password: Option<String>) -> Result<(), String> {

@@ -179,6 +179,36 @@ diesel::table! {
 }
 
 diesel::table! {
+    payments (id) {
+        id -> BigInt,
+        client_id -> BigInt,
+        account_id -> BigInt,
+        payer_id -> BigInt,
+        method -> Text,
+        amount -> BigInt,
+        status -> Text,
+        comment -> Text,
+        idempotency_key -> Nullable<Text>,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        paid_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    ledger_entries (id) {
+        id -> BigInt,
+        account_id -> BigInt,
+        amount -> BigInt,
+        kind -> Text,
+        payment_id -> Nullable<BigInt>,
+        comment -> Text,
+        employee_id -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     payers (id) {
         id -> BigInt,
         client_id -> BigInt,
@@ -292,6 +322,10 @@ diesel::joinable!(department_members -> employees (employee_id));
 diesel::joinable!(employee_grants -> employees (employee_id));
 diesel::joinable!(payers -> clients (client_id));
 diesel::joinable!(messages -> clients (client_id));
+diesel::joinable!(payments -> clients (client_id));
+diesel::joinable!(payments -> accounts (account_id));
+diesel::joinable!(payments -> payers (payer_id));
+diesel::joinable!(ledger_entries -> accounts (account_id));
 diesel::joinable!(tickets -> clients (client_id));
 diesel::joinable!(tickets -> departments (department_id));
 diesel::joinable!(ticket_messages -> tickets (ticket_id));
@@ -315,9 +349,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     employee_grants,
     employees,
     exchange_rates,
+    ledger_entries,
     messages,
     outbox,
     payers,
+    payments,
     providers,
     sign_in_throttles,
     tickets,

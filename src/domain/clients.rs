@@ -824,7 +824,7 @@ pub fn delete(conn: &mut DbConnection, actor: &Actor, id: ClientId) -> Result<St
     require(actor, permissions::CLIENTS_DELETE)?;
     db::write_transaction(conn, |conn| {
         let client = Client::find(conn, id)?.ok_or(DomainError::NotFound)?;
-        if Account::any_nonzero_of_client(conn, id)? {
+        if crate::domain::payments::client_has_history(conn, id)? {
             return Err(DomainError::invalid(
                 "delete",
                 "This client has money or debt on an account, so it has financial history: disable it instead.",
@@ -856,6 +856,8 @@ pub struct ClientCard {
     pub accounts: Vec<AccountSummary>,
     pub users: Vec<User>,
     pub payers: Vec<crate::db::models::Payer>,
+    /// The client's payments, for employees who may see payments.
+    pub payments: Vec<crate::db::models::payment::PaymentRow>,
     /// The groups the client is in, and all groups (to add it to one).
     pub groups: Vec<crate::db::models::client_group::ClientGroup>,
     pub all_groups: Vec<crate::db::models::client_group::ClientGroup>,
@@ -903,6 +905,11 @@ pub fn card(
         accounts: Account::summaries_of_client(conn, id)?,
         messages: Message::of_client(conn, id, 50)?,
         payers: crate::db::models::Payer::of_client(conn, id)?,
+        payments: if require(actor, permissions::PAYMENTS_VIEW).is_ok() {
+            crate::db::models::payment::Payment::rows(conn, Some(id), None, 50)?
+        } else {
+            Vec::new()
+        },
         groups: crate::db::models::client_group::ClientGroup::groups_of(conn, id)?,
         all_groups: crate::db::models::client_group::ClientGroup::all(conn)?,
         provider_ids: Account::provider_ids_of(conn, id)?,

@@ -45,6 +45,8 @@ pub struct ClientDashboard {
     pub client: Client,
     pub accounts: Vec<AccountSummary>,
     pub unread_messages: i64,
+    /// The latest payments, for users with the finance section.
+    pub payments: Vec<crate::db::models::payment::PaymentRow>,
 }
 
 /// The client's own dashboard; a user of another client gets `NotFound`.
@@ -60,6 +62,14 @@ pub fn client_dashboard(
     Ok(ClientDashboard {
         accounts: Account::summaries_of_client(conn, client.id)?,
         unread_messages: crate::db::models::Message::count_unread(conn, client.id)?,
+        payments: match crate::domain::client_permissions::require(
+            conn,
+            actor,
+            crate::domain::client_permissions::FINANCE,
+        ) {
+            Ok(_) => crate::domain::payments::latest_of_client(conn, client.id, 5)?,
+            Err(_) => Vec::new(),
+        },
         client,
     })
 }

@@ -21,6 +21,7 @@ pub mod inbox;
 pub mod money;
 pub mod password;
 pub mod payers;
+pub mod payments;
 pub mod permissions;
 pub mod providers;
 pub mod registration;

@@ -32,6 +32,51 @@ impl Money {
     }
 }
 
+/// Largest amount a form accepts, in whole units (a typo guard, not a business limit).
+pub const MAX_UNITS: i64 = 1_000_000_000;
+
+/// Reads an amount typed by a person into minor units of a currency with `exponent`
+/// digits: "1500", "1500.5", "1 500,50". Refused: signs, exponents ("1e3"), zero, more
+/// digits than the currency has ("10.005" for RUB), and absurd sizes.
+pub fn parse_amount(raw: &str, exponent: i32) -> Result<i64, String> {
+    let text: String = raw
+        .trim()
+        .chars()
+        .filter(|c| *c != ' ' && *c != '\u{a0}')
+        .collect::<String>()
+        .replace(',', ".");
+    let plain = !text.is_empty()
+        && text.chars().all(|c| c.is_ascii_digit() || c == '.')
+        && text.matches('.').count() <= 1
+        && !text.starts_with('.')
+        && !text.ends_with('.');
+    if !plain {
+        return Err("Enter the amount as a number, like 1500 or 1500.50.".into());
+    }
+    let value: Decimal = text
+        .parse()
+        .map_err(|_| "Enter the amount as a number, like 1500 or 1500.50.".to_owned())?;
+    let exponent = exponent.clamp(0, 4) as u32;
+    if value.scale() > exponent {
+        return Err(match exponent {
+            0 => "This currency has no fractions; enter a whole amount.".into(),
+            e => format!("Use at most {e} digits after the decimal point."),
+        });
+    }
+    if value.is_zero() {
+        return Err("The amount must be greater than zero.".into());
+    }
+    if value > Decimal::from(MAX_UNITS) {
+        return Err("That amount is too large; check it.".into());
+    }
+    let minor = value * Decimal::from(10_i64.pow(exponent));
+    minor
+        .trunc()
+        .to_string()
+        .parse::<i64>()
+        .map_err(|_| "That amount is too large; check it.".into())
+}
+
 /// The project's one rounding rule: half away from zero, to `exponent` digits.
 pub fn round(amount: Decimal, exponent: u32) -> Decimal {
     amount.round_dp_with_strategy(exponent, RoundingStrategy::MidpointAwayFromZero)
@@ -74,6 +119,32 @@ mod tests {
         );
         assert_eq!(Money::from_minor(-5, 2, "USD").to_string(), "−0.05 USD");
         assert_eq!(Money::from_minor(1000, 0, "JPY").to_string(), "1,000 JPY");
+    }
+
+    #[test]
+    fn parses_amounts_in_the_currencys_precision() {
+        assert_eq!(parse_amount("1500", 2).unwrap(), 150_000);
+        assert_eq!(parse_amount("1500.5", 2).unwrap(), 150_050);
+        assert_eq!(parse_amount(" 1 500,50 ", 2).unwrap(), 150_050);
+        assert_eq!(parse_amount("0.01", 2).unwrap(), 1);
+        assert_eq!(parse_amount("1000", 0).unwrap(), 1000);
+        for bad in [
+            "10.005",
+            "1e3",
+            "-5",
+            "+5",
+            "0",
+            "0.00",
+            "",
+            "abc",
+            "1.2.3",
+            ".5",
+            "5.",
+            "99999999999",
+        ] {
+            assert!(parse_amount(bad, 2).is_err(), "{bad:?} was accepted");
+        }
+        assert!(parse_amount("10.5", 0).is_err());
     }
 
     #[test]

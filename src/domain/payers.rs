@@ -283,10 +283,9 @@ pub fn update(
     })
 }
 
-/// Whether money has moved in the payer's name. Payments arrive with the billing release;
-/// until then no payer has any.
-pub fn has_financial_history(_conn: &mut DbConnection, _id: PayerId) -> Result<bool, DomainError> {
-    Ok(false)
+/// Whether money has moved in the payer's name.
+pub fn has_financial_history(conn: &mut DbConnection, id: PayerId) -> Result<bool, DomainError> {
+    crate::domain::payments::payer_has_history(conn, id)
 }
 
 pub fn delete(conn: &mut DbConnection, actor: &Actor, id: PayerId) -> Result<Payer, DomainError> {

@@ -76,6 +76,8 @@ registry! {
     finance "Finance" {
         CurrenciesView CURRENCIES_VIEW = "finance.currencies_view" "View currencies and exchange rates",
         CurrenciesEdit CURRENCIES_EDIT = "finance.currencies_edit" "Add and edit currencies and exchange rates",
+        PaymentsView PAYMENTS_VIEW = "finance.payments_view" "View payments and balances' history",
+        PaymentsAdd PAYMENTS_ADD = "finance.payments_add" "Record payments received",
     }
     staff "Staff" {
         StaffView STAFF_VIEW = "staff.view" "View departments and employees",
@@ -106,6 +108,9 @@ pub const IMPLIES: &[(Permission, Permission)] = &[
     (CLIENTS_GROUPS, CLIENTS_VIEW),
     (SETTINGS_EDIT, SETTINGS_VIEW),
     (CURRENCIES_EDIT, CURRENCIES_VIEW),
+    (PAYMENTS_ADD, PAYMENTS_VIEW),
+    // Payments are found and recorded on the client's card.
+    (PAYMENTS_VIEW, CLIENTS_VIEW),
     (STAFF_EDIT, STAFF_VIEW),
     (STAFF_PERMISSIONS, STAFF_VIEW),
     (SUPPORT_ANSWER, SUPPORT_VIEW),
@@ -145,9 +150,16 @@ impl Rights {
     pub fn from_keys<'a>(superuser: bool, keys: impl IntoIterator<Item = &'a str>) -> Self {
         let mut granted: BTreeSet<&'static str> =
             keys.into_iter().filter_map(by_key).map(|p| p.key).collect();
-        for (with, comes) in IMPLIES {
-            if granted.contains(with.key) {
-                granted.insert(comes.key);
+        // Implications chain (recording payments → seeing payments → seeing clients).
+        loop {
+            let before = granted.len();
+            for (with, comes) in IMPLIES {
+                if granted.contains(with.key) {
+                    granted.insert(comes.key);
+                }
+            }
+            if granted.len() == before {
+                break;
             }
         }
         Self { superuser, granted }
@@ -210,6 +222,8 @@ mod tests {
         assert!(some.has(STAFF_VIEW));
         assert!(!some.has(STAFF_EDIT));
         assert!(!some.has_key("no.such.permission"));
+        let cashier = Rights::from_keys(false, ["finance.payments_add"]);
+        assert!(cashier.has(CLIENTS_VIEW), "implications chain");
         let editor = Rights::from_keys(false, ["staff.edit"]);
         assert!(editor.has(STAFF_VIEW), "editing implies viewing");
         assert!(!editor.has(STAFF_PERMISSIONS));

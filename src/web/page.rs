@@ -205,6 +205,11 @@ fn menu(area: Area, path: &str, identity: Option<&Identity>) -> Vec<MenuItem> {
                 admin(permissions::STAFF_VIEW),
             ),
             (
+                "Payments",
+                "/admin/payments",
+                admin(permissions::PAYMENTS_VIEW),
+            ),
+            (
                 "Tickets",
                 "/admin/tickets",
                 admin(permissions::SUPPORT_VIEW),
@@ -217,6 +222,11 @@ fn menu(area: Area, path: &str, identity: Option<&Identity>) -> Vec<MenuItem> {
                 "Payers",
                 "/client/payers",
                 client(client_permissions::PAYERS),
+            ),
+            (
+                "Payments",
+                "/client/payments",
+                client(client_permissions::FINANCE),
             ),
             (
                 "Support",

@@ -101,3 +101,36 @@ fn migrate_then_create_admin_with_the_password_on_standard_input() {
     assert!(!short.status.success());
     assert!(String::from_utf8_lossy(&short.stderr).contains("at least 10"));
 }
+
+#[test]
+fn check_ledger_exits_with_failure_when_a_balance_disagrees() {
+    use diesel::RunQueryDsl;
+    let database = TestDatabase::new();
+    let work = tempfile::tempdir().unwrap();
+    let clean = billpanel(&database, work.path(), &["check-ledger"])
+        .output()
+        .unwrap();
+    assert!(
+        clean.status.success(),
+        "{}",
+        String::from_utf8_lossy(&clean.stderr)
+    );
+    assert!(String::from_utf8_lossy(&clean.stdout).contains("ledger ok"));
+
+    let pool = db::connect(&database.url, 1).unwrap();
+    let mut conn = pool.get().unwrap();
+    diesel::sql_query("INSERT INTO clients (name, created_at) VALUES ('X', CURRENT_TIMESTAMP)")
+        .execute(&mut conn)
+        .unwrap();
+    diesel::sql_query(
+        "INSERT INTO accounts (client_id, provider_id, balance, created_at) \
+         SELECT c.id, p.id, 5, CURRENT_TIMESTAMP FROM clients c, providers p",
+    )
+    .execute(&mut conn)
+    .unwrap();
+    let broken = billpanel(&database, work.path(), &["check-ledger"])
+        .output()
+        .unwrap();
+    assert!(!broken.status.success());
+    assert!(String::from_utf8_lossy(&broken.stdout).contains("balance 5 but entries sum to 0"));
+}

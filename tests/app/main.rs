@@ -14,6 +14,7 @@ mod csrf;
 mod health;
 mod impersonation;
 mod organisation;
+mod payments;
 mod registration;
 mod sign_in;
 mod start_up;

@@ -506,6 +506,8 @@ pub struct MessageForm {
 pub struct ClientCardPage {
     pub ctx: PageContext,
     pub card: ClientCard,
+    /// The form to record a payment, with a fresh idempotency key.
+    pub payment: crate::web::admin::payments::RecordForm,
     pub tab: String,
     pub tabs: &'static [(&'static str, &'static str)],
     pub message: MessageForm,
@@ -515,6 +517,10 @@ pub struct ClientCardPage {
 impl ClientCardPage {
     pub fn money(&self, minor: &i64, exponent: &i32, currency: &str) -> Money {
         Money::from_minor(*minor, *exponent, currency)
+    }
+
+    pub fn payment_money(&self, row: &crate::db::models::payment::PaymentRow) -> Money {
+        Money::from_minor(row.amount, row.currency_exponent, &row.currency_code)
     }
 
     pub fn kind_label(&self) -> &'static str {
@@ -534,6 +540,41 @@ async fn card_page(
     message: MessageForm,
     errors: FieldErrors,
 ) -> Result<HttpResponse, WebError> {
+    let payment = crate::web::admin::payments::RecordForm {
+        idempotency_key: crate::config::random_hex(16),
+        ..Default::default()
+    };
+    card_page_with(state, staff, ctx, id, (tab, message, payment), errors).await
+}
+
+/// The card again on its payments tab, with what was typed and the messages.
+pub async fn payment_form_again(
+    state: &AppState,
+    staff: &Staff,
+    ctx: PageContext,
+    id: ClientId,
+    form: crate::web::admin::payments::RecordForm,
+    errors: FieldErrors,
+) -> Result<HttpResponse, WebError> {
+    card_page_with(
+        state,
+        staff,
+        ctx,
+        id,
+        ("payments".into(), MessageForm::default(), form),
+        errors,
+    )
+    .await
+}
+
+async fn card_page_with(
+    state: &AppState,
+    staff: &Staff,
+    ctx: PageContext,
+    id: ClientId,
+    (tab, message, payment): (String, MessageForm, crate::web::admin::payments::RecordForm),
+    errors: FieldErrors,
+) -> Result<HttpResponse, WebError> {
     let actor = staff.actor.clone();
     let card = state
         .db(move |conn| clients::card(conn, &actor, id))
@@ -548,6 +589,7 @@ async fn card_page(
         &ClientCardPage {
             ctx,
             card,
+            payment,
             tab,
             tabs: TABS,
             message,

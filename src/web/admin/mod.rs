@@ -11,6 +11,7 @@ pub mod currencies;
 pub mod dashboard;
 pub mod departments;
 pub mod employees;
+pub mod payments;
 pub mod permissions;
 pub mod profile;
 pub mod providers;
@@ -83,6 +84,8 @@ admin_routes! {
     post "/clients/{id}/delete" => clients::delete, CLIENTS_DELETE;
     post "/clients/{id}/messages" => clients::send_message, CLIENTS_MESSAGE;
     post "/clients/{id}/impersonate" => clients::impersonate, CLIENTS_IMPERSONATE;
+    post "/clients/{id}/payments" => payments::record, PAYMENTS_ADD;
+    get "/payments" => payments::index, PAYMENTS_VIEW;
     get "/client-groups" => client_groups::index, CLIENTS_VIEW;
     get "/client-groups/new" => client_groups::new, CLIENTS_GROUPS;
     post "/client-groups" => client_groups::create, CLIENTS_GROUPS;

@@ -18,6 +18,10 @@ pub struct DashboardPage {
 }
 
 impl DashboardPage {
+    pub fn payment_money(&self, row: &crate::db::models::payment::PaymentRow) -> Money {
+        Money::from_minor(row.amount, row.currency_exponent, &row.currency_code)
+    }
+
     pub fn money(&self, minor: &i64, exponent: &i32, currency: &str) -> Money {
         Money::from_minor(*minor, *exponent, currency)
     }

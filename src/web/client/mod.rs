@@ -6,6 +6,7 @@ pub mod dashboard;
 pub mod impersonation;
 pub mod messages;
 pub mod payers;
+pub mod payments;
 pub mod profile;
 pub mod tickets;
 pub mod users;
@@ -63,6 +64,7 @@ client_routes! {
     get "/tickets/{id}" => tickets::show, SUPPORT;
     post "/tickets/{id}/reply" => tickets::reply, SUPPORT;
     post "/tickets/{id}/close" => tickets::close, SUPPORT;
+    get "/payments" => payments::index, FINANCE;
     get "/messages" => messages::index, any;
     get "/messages/{id}" => messages::show, any;
     get "/users" => users::index, USERS;
