@@ -172,6 +172,19 @@ impl PayerInput {
         if organisation && country.is_empty() {
             errors.add("country", "Choose the country the payer is registered in.");
         }
+        // Fields the kind does not use are not kept (nor searched) after a change of kind.
+        let (legal_address, contact_person) = if organisation {
+            (legal_address, contact_person)
+        } else {
+            (String::new(), String::new())
+        };
+        let (registration_number, bank_details) = if kind == "legal_entity" {
+            (registration_number, bank_details)
+        } else {
+            (String::new(), String::new())
+        };
+        // The form has no tax id for individuals: a value sent from a hidden field is stale.
+        let tax_id = if organisation { tax_id } else { String::new() };
         if errors.is_empty() {
             Ok(Self {
                 kind,
@@ -269,7 +282,18 @@ pub fn update(
                 &before.postal_address,
                 &after.postal_address,
             )
-            .field("bank details", &before.bank_details, &after.bank_details);
+            .field("bank details", &before.bank_details, &after.bank_details)
+            .field("country", &before.country, &after.country)
+            .field(
+                "contact person",
+                &before.contact_person,
+                &after.contact_person,
+            )
+            .field(
+                "registration number",
+                &before.registration_number,
+                &after.registration_number,
+            );
         if !changes.is_empty() {
             audit::record(
                 conn,

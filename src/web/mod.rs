@@ -84,6 +84,24 @@ impl AppState {
         }
     }
 
+    /// Like `attempt`, for operations that hash a password (new users and employees): they
+    /// wait their turn with the sign-ins.
+    pub async fn attempt_with_password_work<T, F>(
+        &self,
+        f: F,
+    ) -> Result<forms::Outcome<T>, WebError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, crate::domain::DomainError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let _permit = self
+            .password_work
+            .acquire()
+            .await
+            .map_err(|e| WebError::Internal(format!("password work closed: {e}")))?;
+        self.attempt(f).await
+    }
+
     /// Like `db`, for work that hashes or verifies a password.
     pub async fn db_with_password_work<T, E, F>(&self, f: F) -> Result<T, WebError>
     where

@@ -205,6 +205,15 @@ async fn every_admin_route_admits_only_who_it_declares() {
     let client = app.browser();
     client.register("client@example.com", "Client").await;
     let anonymous = app.browser();
+    // An administrator working as a client: no admin page opens for it meanwhile.
+    let visiting = app.browser();
+    visiting.sign_in_as_admin().await;
+    let own_client = crate::helpers::client_id_by_email(&app, "client@example.com");
+    let own_card = format!("/admin/clients/{own_client}");
+    visiting
+        .submit(&own_card, &format!("{own_card}/impersonate"), &[])
+        .await
+        .assert_redirect("/client");
 
     let mut checked = 0;
     for (n, route) in ROUTES.iter().enumerate() {
@@ -220,6 +229,13 @@ async fn every_admin_route_admits_only_who_it_declares() {
 
         let (status, _) = call(&client, "/client", route, &path).await;
         assert_eq!(status, StatusCode::FORBIDDEN, "client user {what}");
+
+        let (status, location) = call(&visiting, "/client", route, &path).await;
+        assert_eq!(
+            (status, location.as_deref()),
+            (StatusCode::SEE_OTHER, Some("/client/impersonation")),
+            "administrator working as a client {what}"
+        );
 
         let (status, location) = call(
             &admin,

@@ -49,6 +49,8 @@ async fn a_client_adds_edits_and_deletes_payers() {
         &[
             ("kind", "individual"),
             ("name", "Ann Lee"),
+            ("tax_id", "7707083893"),
+            ("bank_details", "stale, from a hidden field"),
             ("email", "ann@example.com"),
             ("phone", "+49 30 1"),
             ("postal_address", "Berlin"),
@@ -56,11 +58,20 @@ async fn a_client_adds_edits_and_deletes_payers() {
     )
     .await
     .assert_redirect("/client/payers");
+    let list = ann.get("/client/payers").await.text_of("#payers");
+    assert!(list.contains("Ann Lee"));
     assert!(
-        ann.get("/client/payers")
+        !list.contains("7707083893"),
+        "an individual keeps no company tax id"
+    );
+    let admin = app.browser();
+    admin.sign_in_as_admin().await;
+    assert!(
+        admin
+            .get("/admin/clients?q=7707083893")
             .await
-            .text_of("#payers")
-            .contains("Ann Lee")
+            .exists("#no-clients"),
+        "nor is found by it"
     );
 
     ann.submit(&format!("{path}/delete"), &format!("{path}/delete"), &[])

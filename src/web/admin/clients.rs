@@ -457,7 +457,7 @@ pub async fn create(
         Ok(input) => {
             let actor = staff.actor.clone();
             state
-                .attempt(move |conn| clients::create(conn, &actor, &input))
+                .attempt_with_password_work(move |conn| clients::create(conn, &actor, &input))
                 .await?
         }
         Err(errors) => Outcome::Invalid(errors),

@@ -141,7 +141,7 @@ pub async fn create(
         Ok(input) => {
             let actor = staff.actor.clone();
             state
-                .attempt(move |conn| employees::create(conn, &actor, &input))
+                .attempt_with_password_work(move |conn| employees::create(conn, &actor, &input))
                 .await?
         }
         Err(errors) => Outcome::Invalid(errors),
@@ -188,7 +188,7 @@ pub async fn update(
         Ok(input) => {
             let actor = staff.actor.clone();
             state
-                .attempt(move |conn| employees::update(conn, &actor, id, &input))
+                .attempt_with_password_work(move |conn| employees::update(conn, &actor, id, &input))
                 .await?
         }
         Err(errors) => Outcome::Invalid(errors),

@@ -119,7 +119,7 @@ pub async fn create(
         Ok(input) => {
             let actor = user.actor.clone();
             state
-                .attempt(move |conn| client_users::create(conn, &actor, &input))
+                .attempt_with_password_work(move |conn| client_users::create(conn, &actor, &input))
                 .await?
         }
         Err(errors) => Outcome::Invalid(errors),
@@ -172,7 +172,9 @@ pub async fn update(
         Ok(input) => {
             let actor = user.actor.clone();
             state
-                .attempt(move |conn| client_users::update(conn, &actor, id, &input))
+                .attempt_with_password_work(move |conn| {
+                    client_users::update(conn, &actor, id, &input)
+                })
                 .await?
         }
         Err(errors) => Outcome::Invalid(errors),
