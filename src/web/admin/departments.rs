@@ -357,7 +357,7 @@ async fn permissions_page(
     let details = state
         .db(move |conn| departments::get(conn, &actor, id))
         .await?;
-    let mut page = PermissionsPage::new(
+    let page = PermissionsPage::new(
         ctx,
         format!(
             "Department “{}”: every member gets these permissions.",
@@ -368,14 +368,7 @@ async fn permissions_page(
         details.department.name.clone(),
         format!("/admin/departments/{id}/permissions"),
     );
-    match typed {
-        Some((granted, errors)) => {
-            page.granted = granted;
-            page.errors = errors;
-        }
-        None => page.granted = details.grants,
-    }
-    page::render_with(page::FORM_SHOWN_AGAIN, &page)
+    page.show(details.grants, typed)
 }
 
 pub async fn permissions(

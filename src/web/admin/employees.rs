@@ -237,14 +237,7 @@ async fn permissions_page(
     );
     page.inherited = details.department_grants;
     page.superuser = details.employee.is_superuser;
-    match typed {
-        Some((granted, errors)) => {
-            page.granted = granted;
-            page.errors = errors;
-        }
-        None => page.granted = details.own_grants,
-    }
-    page::render_with(page::FORM_SHOWN_AGAIN, &page)
+    page.show(details.own_grants, typed)
 }
 
 pub async fn permissions(

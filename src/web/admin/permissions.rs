@@ -62,6 +62,22 @@ impl PermissionsPage {
         }
     }
 
+    /// Shows what was just typed (with its messages), or else what is stored, and renders.
+    pub fn show(
+        mut self,
+        stored: Vec<String>,
+        typed: Option<(Vec<String>, FieldErrors)>,
+    ) -> Result<actix_web::HttpResponse, crate::web::WebError> {
+        match typed {
+            Some((granted, errors)) => {
+                self.granted = granted;
+                self.errors = errors;
+            }
+            None => self.granted = stored,
+        }
+        crate::web::page::render_with(crate::web::page::FORM_SHOWN_AGAIN, &self)
+    }
+
     pub fn is_granted(&self, key: &str) -> bool {
         self.granted.iter().any(|k| k == key)
     }
