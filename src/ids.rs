@@ -72,6 +72,8 @@ id_type!(
     MessageId,
     OutboxId,
     PaymentId,
+    ProductTypeId,
+    TariffId,
     LedgerEntryId,
     EmployeeId,
     PayerId,

@@ -209,6 +209,39 @@ diesel::table! {
 }
 
 diesel::table! {
+    product_types (id) {
+        id -> BigInt,
+        name -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    tariffs (id) {
+        id -> BigInt,
+        provider_id -> BigInt,
+        product_type_id -> BigInt,
+        name -> Text,
+        description -> Text,
+        price_1 -> Nullable<BigInt>,
+        price_3 -> Nullable<BigInt>,
+        price_6 -> Nullable<BigInt>,
+        price_12 -> Nullable<BigInt>,
+        setup_fee -> BigInt,
+        orderable -> Bool,
+        per_client_limit -> Nullable<Integer>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    tariff_hidden_groups (tariff_id, client_group_id) {
+        tariff_id -> BigInt,
+        client_group_id -> BigInt,
+    }
+}
+
+diesel::table! {
     payers (id) {
         id -> BigInt,
         client_id -> BigInt,
@@ -326,6 +359,9 @@ diesel::joinable!(payments -> clients (client_id));
 diesel::joinable!(payments -> accounts (account_id));
 diesel::joinable!(payments -> payers (payer_id));
 diesel::joinable!(ledger_entries -> accounts (account_id));
+diesel::joinable!(tariffs -> providers (provider_id));
+diesel::joinable!(tariffs -> product_types (product_type_id));
+diesel::joinable!(tariff_hidden_groups -> tariffs (tariff_id));
 diesel::joinable!(tickets -> clients (client_id));
 diesel::joinable!(tickets -> departments (department_id));
 diesel::joinable!(ticket_messages -> tickets (ticket_id));
@@ -354,8 +390,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     outbox,
     payers,
     payments,
+    product_types,
     providers,
     sign_in_throttles,
+    tariffs,
+    tariff_hidden_groups,
     tickets,
     ticket_messages,
     canned_replies,

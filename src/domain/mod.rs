@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod auth;
 pub mod bootstrap;
+pub mod catalog;
 pub mod client_groups;
 pub mod client_permissions;
 pub mod client_profile;

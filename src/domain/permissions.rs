@@ -69,6 +69,10 @@ registry! {
         ClientsMessage CLIENTS_MESSAGE = "clients.message" "Send messages to clients",
         ClientsGroups CLIENTS_GROUPS = "clients.groups" "Manage client groups and their members",
     }
+    catalog "Catalog" {
+        CatalogView CATALOG_VIEW = "catalog.view" "View product types and tariffs",
+        CatalogEdit CATALOG_EDIT = "catalog.edit" "Add and edit product types and tariffs",
+    }
     settings "Providers and companies" {
         SettingsView SETTINGS_VIEW = "settings.view" "View providers and companies",
         SettingsEdit SETTINGS_EDIT = "settings.edit" "Add and edit providers and companies",
@@ -107,6 +111,7 @@ pub const IMPLIES: &[(Permission, Permission)] = &[
     (CLIENTS_MESSAGE, CLIENTS_VIEW),
     (CLIENTS_GROUPS, CLIENTS_VIEW),
     (SETTINGS_EDIT, SETTINGS_VIEW),
+    (CATALOG_EDIT, CATALOG_VIEW),
     (CURRENCIES_EDIT, CURRENCIES_VIEW),
     (PAYMENTS_ADD, PAYMENTS_VIEW),
     // Payments are found and recorded on the client's card.

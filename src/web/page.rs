@@ -205,6 +205,11 @@ fn menu(area: Area, path: &str, identity: Option<&Identity>) -> Vec<MenuItem> {
                 admin(permissions::STAFF_VIEW),
             ),
             (
+                "Catalog",
+                "/admin/catalog",
+                admin(permissions::CATALOG_VIEW),
+            ),
+            (
                 "Payments",
                 "/admin/payments",
                 admin(permissions::PAYMENTS_VIEW),

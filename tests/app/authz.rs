@@ -29,6 +29,8 @@ fn concrete(route: &AdminRoute, ids: &Ids) -> String {
         ids.ticket
     } else if path.starts_with("/admin/canned-replies/") {
         ids.canned
+    } else if path.starts_with("/admin/catalog/tariffs/") && path.contains("{id}") {
+        ids.tariff
     } else {
         assert!(
             !path.contains('{'),
@@ -55,6 +57,8 @@ struct Ids {
     ticket: i64,
     /// A canned reply; routes that delete one get a fresh one for each call.
     canned: i64,
+    /// A tariff of the main provider.
+    tariff: i64,
 }
 
 /// Allowed: a page (200), or a form's answer that is not a trip to the sign-in page.
@@ -147,6 +151,26 @@ fn target_ticket(app: &TestApp, client: i64) -> i64 {
     id_of(app, "tickets", "subject", "Target ticket")
 }
 
+/// A tariff of the main provider, made directly.
+fn target_tariff(app: &TestApp) -> i64 {
+    diesel::RunQueryDsl::execute(
+        diesel::sql_query(
+            "INSERT INTO product_types (name, created_at) VALUES ('Hosting', CURRENT_TIMESTAMP)",
+        ),
+        &mut app.conn(),
+    )
+    .unwrap();
+    diesel::RunQueryDsl::execute(
+        diesel::sql_query(
+            "INSERT INTO tariffs (provider_id, product_type_id, name, price_1, setup_fee, orderable, created_at) \
+             SELECT p.id, t.id, 'Target tariff', 100, 0, TRUE, CURRENT_TIMESTAMP FROM providers p, product_types t",
+        ),
+        &mut app.conn(),
+    )
+    .unwrap();
+    id_of(app, "tariffs", "name", "Target tariff")
+}
+
 /// A canned reply for everyone, made directly.
 fn fresh_canned(app: &TestApp, n: usize) -> i64 {
     let title = format!("Canned {n}");
@@ -194,6 +218,7 @@ async fn every_admin_route_admits_only_who_it_declares() {
         group: 0,
         ticket: 0,
         canned: 0,
+        tariff: target_tariff(&app),
     };
     let ids = Ids {
         group: target_group(&app, ids.client).await,

@@ -12,7 +12,13 @@ fn migrations_apply_on_an_empty_database_then_nothing_is_pending() {
     let pool = db::connect(&database.url, 2).unwrap();
     let mut conn = pool.get().unwrap();
     let applied = db::run_migrations(&mut conn).unwrap();
-    assert_eq!(applied.len(), 9, "{:?} on {:?}", applied, database.engine());
+    assert_eq!(
+        applied.len(),
+        10,
+        "{:?} on {:?}",
+        applied,
+        database.engine()
+    );
     assert!(db::run_migrations(&mut conn).unwrap().is_empty());
     // The defaults of a fresh installation.
     assert_eq!(count_rows(&mut conn, "currencies"), 3);

@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod audit_event;
+pub mod catalog;
 pub mod client;
 pub mod client_group;
 pub mod client_search;

@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod canned_replies;
+pub mod catalog;
 pub mod client_groups;
 pub mod clients;
 pub mod companies;
@@ -86,6 +87,12 @@ admin_routes! {
     post "/clients/{id}/impersonate" => clients::impersonate, CLIENTS_IMPERSONATE;
     post "/clients/{id}/payments" => payments::record, PAYMENTS_ADD;
     get "/payments" => payments::index, PAYMENTS_VIEW;
+    get "/catalog" => catalog::index, CATALOG_VIEW;
+    post "/catalog/types" => catalog::create_type, CATALOG_EDIT;
+    get "/catalog/tariffs/new" => catalog::new_tariff, CATALOG_EDIT;
+    post "/catalog/tariffs" => catalog::create_tariff, CATALOG_EDIT;
+    get "/catalog/tariffs/{id}" => catalog::edit_tariff, CATALOG_VIEW;
+    post "/catalog/tariffs/{id}" => catalog::update_tariff, CATALOG_EDIT;
     get "/client-groups" => client_groups::index, CLIENTS_VIEW;
     get "/client-groups/new" => client_groups::new, CLIENTS_GROUPS;
     post "/client-groups" => client_groups::create, CLIENTS_GROUPS;
