@@ -905,10 +905,10 @@ pub fn card(
         accounts: Account::summaries_of_client(conn, id)?,
         messages: Message::of_client(conn, id, 50)?,
         payers: crate::db::models::Payer::of_client(conn, id)?,
-        payments: if require(actor, permissions::PAYMENTS_VIEW).is_ok() {
-            crate::db::models::payment::Payment::rows(conn, Some(id), None, 50)?
-        } else {
-            Vec::new()
+        payments: match crate::domain::payments::list_of_client(conn, actor, id) {
+            Ok(rows) => rows,
+            Err(DomainError::Forbidden) => Vec::new(),
+            Err(e) => return Err(e),
         },
         groups: crate::db::models::client_group::ClientGroup::groups_of(conn, id)?,
         all_groups: crate::db::models::client_group::ClientGroup::all(conn)?,

@@ -25,3 +25,17 @@ pub fn read(conn: &mut DbConnection, actor: &Actor, id: MessageId) -> Result<Mes
     }
     Ok(message)
 }
+
+/// What is new for a client: unread messages, and tickets with a staff reply not seen yet.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct News {
+    pub unread_messages: i64,
+    pub unseen_replies: i64,
+}
+
+pub fn news(conn: &mut DbConnection, client_id: crate::ids::ClientId) -> Result<News, DomainError> {
+    Ok(News {
+        unread_messages: Message::count_unread(conn, client_id)?,
+        unseen_replies: crate::domain::tickets::unread_for_client(conn, client_id)?,
+    })
+}

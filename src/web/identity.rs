@@ -114,6 +114,16 @@ impl Identity {
         }
     }
 
+    /// The client whose area this is: the user's, or the one an employee works as.
+    pub fn client_id(&self) -> Option<crate::ids::ClientId> {
+        match self {
+            Identity::ClientUser { client, .. } | Identity::Impersonating { client, .. } => {
+                Some(client.id)
+            }
+            Identity::Employee { .. } => None,
+        }
+    }
+
     /// The employee's rights; none for a client user.
     pub fn rights(&self) -> Option<&Rights> {
         match self {

@@ -66,6 +66,8 @@ pub struct MenuItem {
     pub label: &'static str,
     pub href: &'static str,
     pub active: bool,
+    /// Something new there (unread messages, unseen staff replies); 0 shows nothing.
+    pub badge: i64,
 }
 
 #[derive(Debug, Clone)]
@@ -91,10 +93,32 @@ impl PageContext {
                 _ => None,
             }
         });
+        let mut menu = area
+            .map(|a| menu(a, req.path(), identity.as_ref()))
+            .unwrap_or_default();
+        if let (Some(Area::Client), Some(client_id)) =
+            (area, identity.as_ref().and_then(Identity::client_id))
+            && let Some(state) = req.app_data::<actix_web::web::Data<crate::web::AppState>>()
+        {
+            // One trip to the database for both counts; a failure only hides the markers.
+            match state
+                .db(move |conn| crate::domain::inbox::news(conn, client_id))
+                .await
+            {
+                Ok(news) => {
+                    for item in &mut menu {
+                        item.badge = match item.href {
+                            "/client/messages" => news.unread_messages,
+                            "/client/tickets" => news.unseen_replies,
+                            _ => 0,
+                        };
+                    }
+                }
+                Err(e) => tracing::warn!("cannot count what is new for the menu: {e}"),
+            }
+        }
         PageContext {
-            menu: area
-                .map(|a| menu(a, req.path(), identity.as_ref()))
-                .unwrap_or_default(),
+            menu,
             identity,
             area,
             csrf_token: csrf::token(&session),
@@ -250,6 +274,7 @@ fn menu(area: Area, path: &str, identity: Option<&Identity>) -> Vec<MenuItem> {
         .map(|(i, &(label, href, _))| MenuItem {
             label,
             href,
+            badge: 0,
             // The first item is the area's home: active only there, not on every page below.
             active: path == href
                 || path.strip_prefix(href) == Some("/")

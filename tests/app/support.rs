@@ -385,3 +385,40 @@ async fn bad_tickets_are_refused_and_write_nothing() {
             .contains("Back office")
     );
 }
+
+#[actix_web::test]
+async fn the_client_menu_marks_unseen_replies_and_unread_messages() {
+    let app = TestApp::spawn().await;
+    let ann = app.browser();
+    ann.register("ann@example.com", "Ann").await;
+    let ticket = open_ticket(&ann, &app, "Technical support", "Question", "Hello?").await;
+    assert!(
+        !ann.get("/client")
+            .await
+            .exists("#bp-client-menu .menu-badge"),
+        "nothing new yet"
+    );
+
+    let admin = app.browser();
+    admin.sign_in_as_admin().await;
+    let page = format!("/admin/tickets/{ticket}");
+    admin
+        .submit(&page, &format!("{page}/reply"), &[("body", "Hi Ann")])
+        .await
+        .assert_redirect(&page);
+    let client = crate::helpers::client_id_by_email(&app, "ann@example.com");
+    admin
+        .submit(
+            &format!("/admin/clients/{client}?tab=messages"),
+            &format!("/admin/clients/{client}/messages"),
+            &[("subject", "News"), ("body", "Text")],
+        )
+        .await;
+
+    let menu = ann.get("/client").await.texts("#bp-client-menu a");
+    assert!(menu.iter().any(|item| item == "Support 1"), "{menu:?}");
+    assert!(menu.iter().any(|item| item == "Messages 1"), "{menu:?}");
+    ann.get(&format!("/client/tickets/{ticket}")).await;
+    let menu = ann.get("/client").await.texts("#bp-client-menu a");
+    assert!(menu.iter().any(|item| item == "Support"), "seen: {menu:?}");
+}
