@@ -234,9 +234,8 @@ async fn every_admin_route_admits_only_who_it_declares() {
     let visiting = app.browser();
     visiting.sign_in_as_admin().await;
     let own_client = crate::helpers::client_id_by_email(&app, "client@example.com");
-    let own_card = format!("/admin/clients/{own_client}");
     visiting
-        .submit(&own_card, &format!("{own_card}/impersonate"), &[])
+        .log_in_as_client(own_client)
         .await
         .assert_redirect("/client");
 
@@ -450,9 +449,8 @@ async fn every_client_route_admits_only_who_it_declares() {
     let anonymous = app.browser();
     let visitor = app.browser();
     visitor.sign_in_as_admin().await;
-    let card = format!("/admin/clients/{client}");
     visitor
-        .submit(&card, &format!("{card}/impersonate"), &[])
+        .log_in_as_client(client)
         .await
         .assert_redirect("/client");
 
@@ -538,7 +536,7 @@ async fn every_client_route_admits_only_who_it_declares() {
         }
         if route.path == "/impersonation/stop" {
             visitor
-                .submit(&card, &format!("{card}/impersonate"), &[])
+                .log_in_as_client(client)
                 .await
                 .assert_redirect("/client");
         }

@@ -284,9 +284,8 @@ async fn working_as_a_client_is_audited_with_both_names_and_cannot_touch_sign_in
     let client = client_id_by_email(&app, "ann@example.com");
     let admin = app.browser();
     admin.sign_in_as_admin().await;
-    let card = format!("/admin/clients/{client}");
     admin
-        .submit(&card, &format!("{card}/impersonate"), &[])
+        .log_in_as_client(client)
         .await
         .assert_redirect("/client");
 
@@ -528,9 +527,8 @@ async fn an_employee_working_as_the_client_cannot_create_sign_ins() {
     let client = client_id_by_email(&app, "ann@example.com");
     let admin = app.browser();
     admin.sign_in_as_admin().await;
-    let card = format!("/admin/clients/{client}");
     admin
-        .submit(&card, &format!("{card}/impersonate"), &[])
+        .log_in_as_client(client)
         .await
         .assert_redirect("/client");
     let page = admin

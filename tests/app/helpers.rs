@@ -351,6 +351,14 @@ impl Browser {
         .await
     }
 
+    /// "Log in as client" with the button on the client's card; on success the browser then
+    /// works in the client area.
+    pub async fn log_in_as_client(&self, client: i64) -> Page {
+        let card = format!("/admin/clients/{client}");
+        self.submit(&card, &format!("{card}/impersonate"), &[])
+            .await
+    }
+
     /// Signs out with the button in the client area.
     pub async fn sign_out_of_client(&self) -> Page {
         self.submit("/client", "/logout", &[]).await

@@ -33,9 +33,7 @@ async fn an_employee_without_the_permission_cannot_log_in_as_a_client() {
         !browser.get(&card).await.body.contains("Log in as client"),
         "no button"
     );
-    let page = browser
-        .submit(&card, &format!("{card}/impersonate"), &[])
-        .await;
+    let page = browser.log_in_as_client(client).await;
     assert_eq!(page.status, StatusCode::FORBIDDEN);
     assert_eq!(browser.get("/client").await.status, StatusCode::FORBIDDEN);
     assert_eq!(started(&app), 0, "nothing audited as started");
@@ -50,7 +48,7 @@ async fn the_administrator_works_as_the_client_and_returns_to_its_card() {
     admin.sign_in_as_admin().await;
     let card = format!("/admin/clients/{client}");
     admin
-        .submit(&card, &format!("{card}/impersonate"), &[])
+        .log_in_as_client(client)
         .await
         .assert_redirect("/client");
 
@@ -128,7 +126,7 @@ async fn working_as_a_client_ends_after_the_time_limit() {
     admin.sign_in_as_admin().await;
     let card = format!("/admin/clients/{client}");
     admin
-        .submit(&card, &format!("{card}/impersonate"), &[])
+        .log_in_as_client(client)
         .await
         .assert_redirect("/client");
     std::thread::sleep(std::time::Duration::from_millis(1100));
@@ -153,10 +151,7 @@ async fn signing_out_while_working_as_a_client_signs_the_employee_out() {
     let client = client_id_by_email(&app, "ann@example.com");
     let admin = app.browser();
     admin.sign_in_as_admin().await;
-    let card = format!("/admin/clients/{client}");
-    admin
-        .submit(&card, &format!("{card}/impersonate"), &[])
-        .await;
+    admin.log_in_as_client(client).await;
     admin
         .submit("/client", "/logout", &[])
         .await
@@ -180,7 +175,7 @@ async fn a_disabled_client_cannot_be_entered_and_disabling_ends_the_visit() {
     admin.sign_in_as_admin().await;
     let card = format!("/admin/clients/{client}");
     admin
-        .submit(&card, &format!("{card}/impersonate"), &[])
+        .log_in_as_client(client)
         .await
         .assert_redirect("/client");
 
@@ -193,9 +188,7 @@ async fn a_disabled_client_cannot_be_entered_and_disabling_ends_the_visit() {
         .assert_redirect(&card);
     admin.get("/client").await.assert_redirect(&card);
 
-    let page = admin
-        .submit(&card, &format!("{card}/impersonate"), &[])
-        .await;
+    let page = admin.log_in_as_client(client).await;
     page.assert_redirect(&card);
     assert!(
         admin
