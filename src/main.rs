@@ -28,6 +28,14 @@ enum Command {
     /// Check that every account's balance equals the sum of its ledger entries; exit 1
     /// listing those that do not.
     CheckLedger,
+    /// Renew, suspend and delete services that are due, and send low-balance notices; print
+    /// what was done. `serve` runs this every hour by itself.
+    BillingRun {
+        /// Run as of this moment instead of now: a date (YYYY-MM-DD, meaning the end of that
+        /// day, UTC) or a UTC time (YYYY-MM-DDTHH:MM:SS).
+        #[arg(long)]
+        at: Option<String>,
+    },
     /// Add an administrator. Without --password, the password is read from standard input.
     CreateAdmin {
         #[arg(long)]
@@ -52,6 +60,7 @@ fn main() -> ExitCode {
                 server::open_database(&config).map(|_| println!("migrations are up to date"))
             }
             Command::CheckLedger => check_ledger(&config),
+            Command::BillingRun { at } => billing_run(&config, at.as_deref()),
             Command::CreateAdmin { email, password } => create_admin(&config, &email, password),
         });
     match result {
@@ -82,6 +91,44 @@ fn check_ledger(config: &Config) -> Result<(), String> {
         "{} account(s) disagree with the ledger",
         mismatches.len()
     ))
+}
+
+fn billing_run(config: &Config, at: Option<&str>) -> Result<(), String> {
+    use std::io::{IsTerminal, Write};
+    let at = match at {
+        None => billpanel::db::now(),
+        Some(text) => billpanel::domain::billing_run::parse_at(text)?,
+    };
+    let pool = server::open_database(config)?;
+    let mut conn = pool.get().map_err(|e| format!("cannot connect: {e}"))?;
+    let terminal = std::io::stderr().is_terminal();
+    let mut shown = false;
+    let mut progress = |step: &str, done: u64, total: u64| {
+        if terminal && total >= 1000 {
+            eprint!("\r{step}: {done} of {total} services");
+            let _ = std::io::stderr().flush();
+            shown = true;
+        }
+    };
+    let report = billpanel::domain::billing_run::run(&mut conn, at, &mut progress);
+    if shown {
+        eprintln!();
+    }
+    println!(
+        "billing run as of {} UTC: {report}",
+        at.format("%Y-%m-%d %H:%M:%S")
+    );
+    for error in &report.errors {
+        println!("error: {error}");
+    }
+    if report.errors.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{} error(s) in the billing run",
+            report.errors.len()
+        ))
+    }
 }
 
 fn create_admin(config: &Config, email: &str, password: Option<String>) -> Result<(), String> {

@@ -56,6 +56,7 @@ pub async fn serve(config: Config) -> Result<(), String> {
         spawn_checkpointer(pool.clone());
     }
     spawn_housekeeping(pool.clone());
+    spawn_billing(pool.clone());
     let bind = config.bind.clone();
     let state = AppState::new(pool, config);
     let server = HttpServer::new(move || web::app(state.clone()))
@@ -85,6 +86,37 @@ fn spawn_checkpointer(pool: DbPool) {
         });
     if let Err(e) = spawned {
         tracing::warn!("cannot start the WAL checkpoint thread: {e}");
+    }
+}
+
+/// Runs the billing run a minute after start and then every hour; each run finds what is
+/// due by itself, so a missed hour is caught up by the next.
+fn spawn_billing(pool: DbPool) {
+    let spawned = std::thread::Builder::new()
+        .name("billing-run".into())
+        .spawn(move || {
+            std::thread::sleep(Duration::from_secs(60));
+            loop {
+                match pool.get() {
+                    Ok(mut conn) => {
+                        let report = crate::domain::billing_run::run(
+                            &mut conn,
+                            db::now(),
+                            &mut |_, _, _| {},
+                        );
+                        if report.errors.is_empty() {
+                            tracing::info!("billing run: {report}");
+                        } else {
+                            tracing::error!("billing run: {report}: {:?}", report.errors);
+                        }
+                    }
+                    Err(e) => tracing::warn!("the billing run has no database connection: {e}"),
+                }
+                std::thread::sleep(crate::domain::billing_run::INTERVAL);
+            }
+        });
+    if let Err(e) = spawned {
+        tracing::warn!("cannot start the billing run thread: {e}");
     }
 }
 

@@ -42,6 +42,7 @@ diesel::table! {
         description -> Text,
         discount_bp -> Integer,
         created_at -> Timestamp,
+        clients_may_suspend -> Bool,
     }
 }
 
@@ -205,6 +206,65 @@ diesel::table! {
         comment -> Text,
         employee_id -> Nullable<BigInt>,
         created_at -> Timestamp,
+        expense_id -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    services (id) {
+        id -> BigInt,
+        client_id -> BigInt,
+        account_id -> BigInt,
+        tariff_id -> BigInt,
+        period_months -> Integer,
+        price -> BigInt,
+        order_cost -> BigInt,
+        status -> Text,
+        auto_renew -> Bool,
+        anchor_at -> Nullable<Timestamp>,
+        paid_months -> Integer,
+        paid_until -> Nullable<Timestamp>,
+        suspended_at -> Nullable<Timestamp>,
+        deleted_at -> Nullable<Timestamp>,
+        order_key -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    service_events (id) {
+        id -> BigInt,
+        service_id -> BigInt,
+        event -> Text,
+        status -> Text,
+        detail -> Text,
+        actor -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    expenses (id) {
+        id -> BigInt,
+        client_id -> BigInt,
+        account_id -> BigInt,
+        service_id -> Nullable<BigInt>,
+        kind -> Text,
+        amount -> BigInt,
+        period_start -> Nullable<Timestamp>,
+        period_end -> Nullable<Timestamp>,
+        comment -> Text,
+        employee_id -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    service_notices (service_id, paid_until, days_before) {
+        service_id -> BigInt,
+        paid_until -> Timestamp,
+        days_before -> Integer,
+        created_at -> Timestamp,
     }
 }
 
@@ -269,6 +329,7 @@ diesel::table! {
         site_url -> Text,
         time_zone -> Text,
         created_at -> Timestamp,
+        deletion_days -> Integer,
     }
 }
 
@@ -294,6 +355,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         closed_at -> Nullable<Timestamp>,
+        service_id -> Nullable<BigInt>,
     }
 }
 
@@ -362,6 +424,12 @@ diesel::joinable!(ledger_entries -> accounts (account_id));
 diesel::joinable!(tariffs -> providers (provider_id));
 diesel::joinable!(tariffs -> product_types (product_type_id));
 diesel::joinable!(tariff_hidden_groups -> tariffs (tariff_id));
+diesel::joinable!(services -> clients (client_id));
+diesel::joinable!(services -> accounts (account_id));
+diesel::joinable!(services -> tariffs (tariff_id));
+diesel::joinable!(service_events -> services (service_id));
+diesel::joinable!(expenses -> services (service_id));
+diesel::joinable!(expenses -> accounts (account_id));
 diesel::joinable!(tickets -> clients (client_id));
 diesel::joinable!(tickets -> departments (department_id));
 diesel::joinable!(ticket_messages -> tickets (ticket_id));
@@ -393,6 +461,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     product_types,
     providers,
     sign_in_throttles,
+    services,
+    service_events,
+    service_notices,
+    expenses,
     tariffs,
     tariff_hidden_groups,
     tickets,

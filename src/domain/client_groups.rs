@@ -46,10 +46,16 @@ pub struct GroupInput {
     pub name: String,
     pub description: String,
     pub discount_bp: i32,
+    pub clients_may_suspend: bool,
 }
 
 impl GroupInput {
-    pub fn parse(name: &str, description: &str, discount: &str) -> Result<Self, FieldErrors> {
+    pub fn parse(
+        name: &str,
+        description: &str,
+        discount: &str,
+        clients_may_suspend: bool,
+    ) -> Result<Self, FieldErrors> {
         let mut errors = FieldErrors::new();
         let name = text::required(name, 100, "Enter the group's name.")
             .map_err(|m| errors.add("name", m))
@@ -65,6 +71,7 @@ impl GroupInput {
                 name,
                 description,
                 discount_bp,
+                clients_may_suspend,
             }),
             _ => Err(errors),
         }
@@ -75,6 +82,7 @@ impl GroupInput {
             name: &self.name,
             description: &self.description,
             discount_bp: self.discount_bp,
+            clients_may_suspend: self.clients_may_suspend,
         }
     }
 }
@@ -149,7 +157,8 @@ pub fn create(
         let mut changes = Changes::new();
         changes
             .set("name", &group.name)
-            .set("discount %", format_discount(group.discount_bp));
+            .set("discount %", format_discount(group.discount_bp))
+            .set("clients may suspend", group.clients_may_suspend);
         audit::record(
             conn,
             actor,
@@ -190,6 +199,11 @@ pub fn update(
                 "discount %",
                 format_discount(before.discount_bp),
                 format_discount(after.discount_bp),
+            )
+            .field(
+                "clients may suspend",
+                before.clients_may_suspend,
+                after.clients_may_suspend,
             );
         if !changes.is_empty() {
             audit::record(

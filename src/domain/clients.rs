@@ -6,11 +6,12 @@ use diesel::prelude::*;
 
 use crate::db::models::account::AccountSummary;
 use crate::db::models::client_search::{ClientSearch, MIN_QUERY_CHARS};
+use crate::db::models::service::{self, Service};
 use crate::db::models::{
     Account, AuditEvent, Client, ClientChanges, Employee, Message, NewAccount, NewClient,
     NewMessage, NewOutboxMail, NewUser, OutboxMail, Provider, User,
 };
-use crate::db::schema::{accounts, client_group_members, clients, payers, users};
+use crate::db::schema::{accounts, client_group_members, clients, payers, services, users};
 use crate::db::{self, DbConnection, MultiBackend};
 use crate::domain::audit::{self, Changes, Target};
 use crate::domain::email::Email;
@@ -40,10 +41,23 @@ impl ClientState {
     }
 }
 
-/// The state of a client. Services arrive with the billing release; until then no client
-/// has an active service, so every client is Not active.
-pub fn state_of(_conn: &mut DbConnection, _client: ClientId) -> QueryResult<ClientState> {
-    Ok(ClientState::NotActive)
+/// The state of a client: Active while it has an active service.
+pub fn state_of(conn: &mut DbConnection, client: ClientId) -> QueryResult<ClientState> {
+    Ok(if Service::has_active(conn, client)? {
+        ClientState::Active
+    } else {
+        ClientState::NotActive
+    })
+}
+
+/// Clients with an active service, as a subquery for the list's state filter.
+fn active_client_ids() -> diesel::dsl::Select<
+    diesel::dsl::Filter<services::table, diesel::dsl::Eq<services::status, &'static str>>,
+    services::client_id,
+> {
+    services::table
+        .filter(services::status.eq(service::ACTIVE))
+        .select(services::client_id)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -136,7 +150,13 @@ fn with_conditions(mut query: BoxedClients, filter: &ClientFilter) -> BoxedClien
             ),
         );
     }
-    query
+    match filter.state {
+        Some(ClientState::Active) => query.filter(clients::id.eq_any(active_client_ids())),
+        Some(ClientState::NotActive) => {
+            query.filter(diesel::dsl::not(clients::id.eq_any(active_client_ids())))
+        }
+        None => query,
+    }
 }
 
 /// One page of the client list: search, filters, sort and keyset. Every step is served by
@@ -177,16 +197,6 @@ pub fn list(
             search_ids = Some(ids);
         }
     }
-    if filter.state == Some(ClientState::Active) {
-        // No client is Active before services exist (see `state_of`).
-        return Ok(ClientListPage {
-            rows: Vec::new(),
-            next: None,
-            notice,
-            balance_provider: None,
-        });
-    }
-
     let mut balance_provider = None;
     let clients_found: Vec<(Client, Option<i64>)> = if filter.sort == Sort::Balance {
         let provider = match filter.provider {
@@ -221,6 +231,15 @@ pub fn list(
         }
         if let Some(enabled) = filter.enabled {
             query = query.filter(clients::enabled.eq(enabled));
+        }
+        match filter.state {
+            Some(ClientState::Active) => {
+                query = query.filter(clients::id.eq_any(active_client_ids()))
+            }
+            Some(ClientState::NotActive) => {
+                query = query.filter(diesel::dsl::not(clients::id.eq_any(active_client_ids())))
+            }
+            None => {}
         }
         if let Some(group) = filter.group {
             query = query.filter(
@@ -316,9 +335,14 @@ fn rows_for(conn: &mut DbConnection, clients: Vec<Client>) -> Result<Vec<ClientR
     let ids: Vec<ClientId> = clients.iter().map(|c| c.id).collect();
     let emails = User::owner_emails(conn, &ids)?;
     let accounts = Account::summaries_of_clients(conn, &ids)?;
+    let active = Service::clients_with_active(conn, &ids)?;
     let mut rows = Vec::with_capacity(clients.len());
     for client in clients {
-        let state = state_of(conn, client.id)?;
+        let state = if active.contains(&client.id) {
+            ClientState::Active
+        } else {
+            ClientState::NotActive
+        };
         rows.push(ClientRow {
             email: emails
                 .iter()
@@ -858,6 +882,9 @@ pub struct ClientCard {
     pub payers: Vec<crate::db::models::Payer>,
     /// The client's payments, for employees who may see payments.
     pub payments: Vec<crate::db::models::payment::PaymentRow>,
+    /// The client's services and expenses, for employees who may see them.
+    pub services: Vec<crate::db::models::service::ServiceRow>,
+    pub expenses: Vec<crate::db::models::expense::ExpenseRow>,
     /// The groups the client is in, and all groups (to add it to one).
     pub groups: Vec<crate::db::models::client_group::ClientGroup>,
     pub all_groups: Vec<crate::db::models::client_group::ClientGroup>,
@@ -910,6 +937,22 @@ pub fn card(
             Err(DomainError::Forbidden) => Vec::new(),
             Err(e) => return Err(e),
         },
+        services: allowed(crate::domain::services::list(
+            conn,
+            actor,
+            &crate::db::models::service::ServiceFilter {
+                client: Some(id),
+                ..Default::default()
+            },
+        ))?,
+        expenses: allowed(crate::domain::services::expenses(
+            conn,
+            actor,
+            &crate::db::models::expense::ExpenseFilter {
+                client: Some(id),
+                ..Default::default()
+            },
+        ))?,
         groups: crate::db::models::client_group::ClientGroup::groups_of(conn, id)?,
         all_groups: crate::db::models::client_group::ClientGroup::all(conn)?,
         provider_ids: Account::provider_ids_of(conn, id)?,
@@ -917,6 +960,14 @@ pub fn card(
         users,
         client,
     })
+}
+
+/// What the actor may read of a card's tab; an empty list when it may not.
+fn allowed<T>(read: Result<Vec<T>, DomainError>) -> Result<Vec<T>, DomainError> {
+    match read {
+        Err(DomainError::Forbidden) => Ok(Vec::new()),
+        other => other,
+    }
 }
 
 /// Longest message accepted.

@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod billing_run;
 pub mod bootstrap;
 pub mod catalog;
 pub mod client_groups;
@@ -23,9 +24,11 @@ pub mod money;
 pub mod password;
 pub mod payers;
 pub mod payments;
+pub mod periods;
 pub mod permissions;
 pub mod providers;
 pub mod registration;
+pub mod services;
 pub mod text;
 pub mod tickets;
 

@@ -82,6 +82,21 @@ pub fn round(amount: Decimal, exponent: u32) -> Decimal {
     amount.round_dp_with_strategy(exponent, RoundingStrategy::MidpointAwayFromZero)
 }
 
+/// A price in minor units less a discount in basis points (1250 is 12.50 %), rounded once
+/// by `round` to the currency's minor unit: 999.99 less 15 % is 849.9915, charged 849.99;
+/// 0.05 less 50 % is 0.025, charged 0.03.
+pub fn discounted(minor: i64, exponent: i32, discount_bp: i32) -> i64 {
+    let exponent = exponent.clamp(0, 28) as u32;
+    let price = Decimal::new(minor, exponent);
+    let share = Decimal::new(10_000 - i64::from(discount_bp.clamp(0, 10_000)), 4);
+    let rounded = round(price * share, exponent);
+    (rounded * Decimal::from(10_i64.pow(exponent)))
+        .trunc()
+        .to_string()
+        .parse()
+        .unwrap_or(minor)
+}
+
 impl std::fmt::Display for Money {
     /// `1,234,567.50 RUB`: digits grouped by three, all minor digits shown.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -108,6 +123,17 @@ impl std::fmt::Display for Money {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn discounts_round_once_half_away_from_zero() {
+        assert_eq!(discounted(99_999, 2, 1500), 84_999);
+        assert_eq!(discounted(5, 2, 5000), 3);
+        assert_eq!(discounted(100_000, 2, 0), 100_000);
+        assert_eq!(discounted(100_000, 2, 10_000), 0);
+        assert_eq!(discounted(100_000, 2, 1250), 87_500);
+        assert_eq!(discounted(333, 0, 3333), 222);
+        assert_eq!(discounted(0, 2, 2500), 0);
+    }
 
     #[test]
     fn displays_minor_units_exactly() {

@@ -130,8 +130,11 @@ pub fn record(
                 comment: &comment,
                 employee_id: actor.employee_id(),
                 created_at: now,
+                expense_id: None,
             },
         )?;
+        // The money first pays for services waiting for it.
+        crate::domain::services::settle_account(conn, actor, account_id)?;
         let money = Money::from_minor(amount, exponent, &code);
         if let Some(owner) = User::owner_of(conn, client_id)? {
             OutboxMail::queue(

@@ -73,6 +73,11 @@ registry! {
         CatalogView CATALOG_VIEW = "catalog.view" "View product types and tariffs",
         CatalogEdit CATALOG_EDIT = "catalog.edit" "Add and edit product types and tariffs",
     }
+    services "Services" {
+        ServicesView SERVICES_VIEW = "services.view" "View clients' services and their history",
+        ServicesOrder SERVICES_ORDER = "services.order" "Order services for clients",
+        ServicesManage SERVICES_MANAGE = "services.manage" "Suspend, resume and delete services; change paid-until and auto-renew",
+    }
     settings "Providers and companies" {
         SettingsView SETTINGS_VIEW = "settings.view" "View providers and companies",
         SettingsEdit SETTINGS_EDIT = "settings.edit" "Add and edit providers and companies",
@@ -110,6 +115,10 @@ pub const IMPLIES: &[(Permission, Permission)] = &[
     (CLIENTS_IMPERSONATE, CLIENTS_VIEW),
     (CLIENTS_MESSAGE, CLIENTS_VIEW),
     (CLIENTS_GROUPS, CLIENTS_VIEW),
+    (SERVICES_ORDER, SERVICES_VIEW),
+    (SERVICES_MANAGE, SERVICES_VIEW),
+    // Services are found on the client's card.
+    (SERVICES_VIEW, CLIENTS_VIEW),
     (SETTINGS_EDIT, SETTINGS_VIEW),
     (CATALOG_EDIT, CATALOG_VIEW),
     (CURRENCIES_EDIT, CURRENCIES_VIEW),

@@ -19,6 +19,7 @@ pub struct ProviderInput {
     pub notification_email: Option<Email>,
     pub site_url: String,
     pub time_zone: Tz,
+    pub deletion_days: i32,
 }
 
 impl ProviderInput {
@@ -29,6 +30,7 @@ impl ProviderInput {
         notification_email: &str,
         site_url: &str,
         time_zone: &str,
+        deletion_days: &str,
     ) -> Result<Self, FieldErrors> {
         let mut errors = FieldErrors::new();
         let name = text::required(name, 200, "Enter the provider's name.")
@@ -58,19 +60,42 @@ impl ProviderInput {
                 )
             })
             .ok();
-        match (name, currency_id, notification_email, site_url, time_zone) {
+        let deletion_days = match deletion_days.trim() {
+            "" => Some(30),
+            raw => raw
+                .parse::<i32>()
+                .ok()
+                .filter(|d| (1..=3650).contains(d))
+                .or_else(|| {
+                    errors.add(
+                        "deletion_days",
+                        "Enter a whole number of days from 1 to 3650.",
+                    );
+                    None
+                }),
+        };
+        match (
+            name,
+            currency_id,
+            notification_email,
+            site_url,
+            time_zone,
+            deletion_days,
+        ) {
             (
                 Some(name),
                 Some(currency_id),
                 Some(notification_email),
                 Some(site_url),
                 Some(time_zone),
+                Some(deletion_days),
             ) => Ok(Self {
                 name,
                 currency_id,
                 notification_email,
                 site_url,
                 time_zone,
+                deletion_days,
             }),
             _ => Err(errors),
         }
@@ -83,6 +108,7 @@ impl ProviderInput {
             notification_email: self.notification_email.as_ref().map_or("", Email::as_str),
             site_url: &self.site_url,
             time_zone: self.time_zone.name(),
+            deletion_days: self.deletion_days,
         }
     }
 }
@@ -142,7 +168,8 @@ pub fn create(
         changes
             .set("name", &provider.name)
             .set("currency", currency_code(conn, provider.currency_id)?)
-            .set("time zone", &provider.time_zone);
+            .set("time zone", &provider.time_zone)
+            .set("deletion after, days", provider.deletion_days);
         audit::record(
             conn,
             actor,
@@ -179,7 +206,12 @@ pub fn update(
                 &after.notification_email,
             )
             .field("site", &before.site_url, &after.site_url)
-            .field("time zone", &before.time_zone, &after.time_zone);
+            .field("time zone", &before.time_zone, &after.time_zone)
+            .field(
+                "deletion after, days",
+                before.deletion_days,
+                after.deletion_days,
+            );
         if !changes.is_empty() {
             audit::record(
                 conn,

@@ -11,6 +11,7 @@ pub mod health;
 pub mod identity;
 pub mod page;
 pub mod public;
+pub mod services;
 
 use std::sync::Arc;
 

@@ -204,6 +204,11 @@ fn menu(area: Area, path: &str, identity: Option<&Identity>) -> Vec<MenuItem> {
                 admin(permissions::CLIENTS_VIEW),
             ),
             (
+                "Services",
+                "/admin/services",
+                admin(permissions::SERVICES_VIEW),
+            ),
+            (
                 "Providers",
                 "/admin/providers",
                 admin(permissions::SETTINGS_VIEW),
@@ -239,6 +244,11 @@ fn menu(area: Area, path: &str, identity: Option<&Identity>) -> Vec<MenuItem> {
                 admin(permissions::PAYMENTS_VIEW),
             ),
             (
+                "Expenses",
+                "/admin/expenses",
+                admin(permissions::PAYMENTS_VIEW),
+            ),
+            (
                 "Tickets",
                 "/admin/tickets",
                 admin(permissions::SUPPORT_VIEW),
@@ -248,6 +258,11 @@ fn menu(area: Area, path: &str, identity: Option<&Identity>) -> Vec<MenuItem> {
         Area::Client => vec![
             ("Dashboard", "/client", true),
             (
+                "Services",
+                "/client/services",
+                client(client_permissions::SERVICES),
+            ),
+            (
                 "Payers",
                 "/client/payers",
                 client(client_permissions::PAYERS),
@@ -255,6 +270,11 @@ fn menu(area: Area, path: &str, identity: Option<&Identity>) -> Vec<MenuItem> {
             (
                 "Payments",
                 "/client/payments",
+                client(client_permissions::FINANCE),
+            ),
+            (
+                "Expenses",
+                "/client/expenses",
                 client(client_permissions::FINANCE),
             ),
             (

@@ -31,6 +31,8 @@ fn concrete(route: &AdminRoute, ids: &Ids) -> String {
         ids.canned
     } else if path.starts_with("/admin/catalog/tariffs/") && path.contains("{id}") {
         ids.tariff
+    } else if path.starts_with("/admin/services/") {
+        ids.service
     } else {
         assert!(
             !path.contains('{'),
@@ -59,6 +61,8 @@ struct Ids {
     canned: i64,
     /// A tariff of the main provider.
     tariff: i64,
+    /// An active service of the target client.
+    service: i64,
 }
 
 /// Allowed: a page (200), or a form's answer that is not a trip to the sign-in page.
@@ -171,6 +175,29 @@ fn target_tariff(app: &TestApp) -> i64 {
     id_of(app, "tariffs", "name", "Target tariff")
 }
 
+/// An active service of the client on a tariff of its own, made directly.
+pub fn target_service(app: &TestApp, client: i64, name: &str) -> i64 {
+    for sql in [
+        format!(
+            "INSERT INTO product_types (name, created_at) VALUES ('{name} type', CURRENT_TIMESTAMP)"
+        ),
+        format!(
+            "INSERT INTO tariffs (provider_id, product_type_id, name, price_1, setup_fee, orderable, created_at) \
+             SELECT a.provider_id, t.id, '{name}', 100, 0, TRUE, CURRENT_TIMESTAMP \
+             FROM accounts a, product_types t WHERE a.client_id = {client} AND t.name = '{name} type'"
+        ),
+        format!(
+            "INSERT INTO services (client_id, account_id, tariff_id, period_months, price, order_cost, status, \
+             auto_renew, anchor_at, paid_months, paid_until, order_key, created_at) \
+             SELECT {client}, a.id, t.id, 1, 100, 100, 'active', TRUE, CURRENT_TIMESTAMP, 1, CURRENT_TIMESTAMP, \
+             '{name}', CURRENT_TIMESTAMP FROM accounts a, tariffs t WHERE a.client_id = {client} AND t.name = '{name}'"
+        ),
+    ] {
+        diesel::RunQueryDsl::execute(diesel::sql_query(sql), &mut app.conn()).unwrap();
+    }
+    id_of(app, "services", "order_key", name)
+}
+
 /// A canned reply for everyone, made directly.
 fn fresh_canned(app: &TestApp, n: usize) -> i64 {
     let title = format!("Canned {n}");
@@ -219,11 +246,13 @@ async fn every_admin_route_admits_only_who_it_declares() {
         ticket: 0,
         canned: 0,
         tariff: target_tariff(&app),
+        service: 0,
     };
     let ids = Ids {
         group: target_group(&app, ids.client).await,
         ticket: target_ticket(&app, ids.client),
         canned: fresh_canned(&app, 0),
+        service: target_service(&app, ids.client, "Target service"),
         ..ids
     };
 
@@ -443,6 +472,7 @@ async fn every_client_route_admits_only_who_it_declares() {
     .unwrap();
     let message = id_of(&app, "messages", "subject", "Hello");
     let ticket = target_ticket(&app, client);
+    let service = target_service(&app, client, "Owner service");
 
     let employee = app.browser();
     employee.sign_in_as_admin().await;
@@ -469,6 +499,8 @@ async fn every_client_route_admits_only_who_it_declares() {
                 message
             } else if path.starts_with("/client/tickets/") {
                 ticket
+            } else if path.starts_with("/client/services/") {
+                service
             } else {
                 assert!(
                     !path.contains('{'),

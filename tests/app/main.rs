@@ -17,6 +17,7 @@ mod impersonation;
 mod organisation;
 mod payments;
 mod registration;
+mod services;
 mod sign_in;
 mod start_up;
 mod support;

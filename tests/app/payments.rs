@@ -8,7 +8,7 @@ use reqwest::StatusCode;
 use crate::helpers::{Browser, PASSWORD, TestApp, client_id_by_email, id_of};
 
 /// A client with an individual payer; returns (client browser, client id, payer id).
-async fn client_with_payer(app: &TestApp, email: &str) -> (Browser, i64, i64) {
+pub(crate) async fn client_with_payer(app: &TestApp, email: &str) -> (Browser, i64, i64) {
     let client = app.browser();
     client.register(email, "Ann Lee").await;
     client
@@ -30,11 +30,11 @@ async fn client_with_payer(app: &TestApp, email: &str) -> (Browser, i64, i64) {
     (client, id, payer)
 }
 
-fn account_of(app: &TestApp, client: i64) -> i64 {
+pub(crate) fn account_of(app: &TestApp, client: i64) -> i64 {
     id_of(app, "accounts", "client_id", &client.to_string())
 }
 
-async fn record(
+pub(crate) async fn record(
     admin: &Browser,
     client: i64,
     account: i64,

@@ -39,6 +39,66 @@ pub struct AccountSummary {
 }
 
 impl Account {
+    /// The account, locked until the transaction ends: on PostgreSQL a row lock, so that
+    /// charges and credits of one account happen one at a time and each sees the balance
+    /// the previous one left; on SQLite write transactions already run one at a time.
+    /// Lock accounts before services, always, so that no two transactions wait on each
+    /// other.
+    pub fn lock(conn: &mut DbConnection, id: AccountId) -> QueryResult<Option<Account>> {
+        match conn {
+            DbConnection::Postgresql(c) => {
+                accounts::table.find(id).for_update().first(c).optional()
+            }
+            DbConnection::Sqlite(c) => accounts::table.find(id).first(c).optional(),
+        }
+    }
+
+    /// Several accounts locked at once, in id order (the one order every locker uses).
+    pub fn lock_many(conn: &mut DbConnection, ids: &[AccountId]) -> QueryResult<Vec<Account>> {
+        let mut ids = ids.to_vec();
+        ids.sort();
+        ids.dedup();
+        match conn {
+            DbConnection::Postgresql(c) => accounts::table
+                .filter(accounts::id.eq_any(ids))
+                .order(accounts::id)
+                .for_update()
+                .load(c),
+            DbConnection::Sqlite(c) => accounts::table
+                .filter(accounts::id.eq_any(ids))
+                .order(accounts::id)
+                .load(c),
+        }
+    }
+
+    pub fn find(conn: &mut DbConnection, id: AccountId) -> QueryResult<Option<Account>> {
+        accounts::table.find(id).first(conn).optional()
+    }
+
+    pub fn of_client_at(
+        conn: &mut DbConnection,
+        client_id: ClientId,
+        provider_id: ProviderId,
+    ) -> QueryResult<Option<Account>> {
+        accounts::table
+            .filter(accounts::client_id.eq(client_id))
+            .filter(accounts::provider_id.eq(provider_id))
+            .first(conn)
+            .optional()
+    }
+
+    /// Several accounts, unlocked, for reading.
+    pub fn find_many(conn: &mut DbConnection, ids: &[AccountId]) -> QueryResult<Vec<Account>> {
+        accounts::table
+            .filter(accounts::id.eq_any(ids.to_vec()))
+            .load(conn)
+    }
+
+    /// Whether the balance and the credit limit together cover `amount`.
+    pub fn covers(&self, amount: i64) -> bool {
+        amount <= 0 || self.balance + self.credit_limit >= amount
+    }
+
     pub fn insert(conn: &mut DbConnection, new: &NewAccount) -> QueryResult<Account> {
         diesel::insert_into(accounts::table)
             .values(new)

@@ -3,9 +3,11 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::db::DbConnection;
-use crate::db::schema::{currencies, product_types, providers, tariff_hidden_groups, tariffs};
-use crate::ids::{ClientGroupId, ProductTypeId, ProviderId, TariffId};
+use crate::db::schema::{
+    client_group_members, currencies, product_types, providers, tariff_hidden_groups, tariffs,
+};
+use crate::db::{DbConnection, MultiBackend};
+use crate::ids::{ClientGroupId, ClientId, ProductTypeId, ProviderId, TariffId};
 
 #[derive(Debug, Clone, Queryable, Identifiable)]
 #[diesel(table_name = product_types)]
@@ -90,9 +92,46 @@ impl Tariff {
     }
 
     pub fn rows(conn: &mut DbConnection) -> QueryResult<Vec<TariffRow>> {
-        tariffs::table
+        Self::rows_where(conn, None)
+    }
+
+    /// The orderable tariffs of these providers, for an order page.
+    pub fn orderable_of_providers(
+        conn: &mut DbConnection,
+        providers: &[ProviderId],
+    ) -> QueryResult<Vec<TariffRow>> {
+        Self::rows_where(conn, Some(providers))
+    }
+
+    /// The tariffs hidden from any group the client is in.
+    pub fn hidden_from_client(
+        conn: &mut DbConnection,
+        client: ClientId,
+    ) -> QueryResult<Vec<TariffId>> {
+        tariff_hidden_groups::table
+            .inner_join(client_group_members::table.on(
+                client_group_members::client_group_id.eq(tariff_hidden_groups::client_group_id),
+            ))
+            .filter(client_group_members::client_id.eq(client))
+            .select(tariff_hidden_groups::tariff_id)
+            .distinct()
+            .load(conn)
+    }
+
+    fn rows_where(
+        conn: &mut DbConnection,
+        orderable_of: Option<&[ProviderId]>,
+    ) -> QueryResult<Vec<TariffRow>> {
+        let mut query = tariffs::table
             .inner_join(product_types::table)
             .inner_join(providers::table.inner_join(currencies::table))
+            .into_boxed::<MultiBackend>();
+        if let Some(providers) = orderable_of {
+            query = query
+                .filter(tariffs::provider_id.eq_any(providers.to_vec()))
+                .filter(tariffs::orderable.eq(true));
+        }
+        query
             .order((product_types::name, providers::name, tariffs::name))
             .select((
                 tariffs::all_columns,

@@ -17,6 +17,8 @@ pub struct ClientGroup {
     /// Discount in basis points: 1250 is 12.50 %.
     pub discount_bp: i32,
     pub created_at: NaiveDateTime,
+    /// Members may suspend and resume their own services.
+    pub clients_may_suspend: bool,
 }
 
 #[derive(Debug, Insertable, AsChangeset)]
@@ -25,6 +27,7 @@ pub struct ClientGroupFields<'a> {
     pub name: &'a str,
     pub description: &'a str,
     pub discount_bp: i32,
+    pub clients_may_suspend: bool,
 }
 
 impl ClientGroup {

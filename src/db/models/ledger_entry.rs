@@ -6,7 +6,7 @@ use diesel::sql_types::BigInt;
 
 use crate::db::DbConnection;
 use crate::db::schema::{accounts, ledger_entries};
-use crate::ids::{AccountId, EmployeeId, PaymentId};
+use crate::ids::{AccountId, EmployeeId, ExpenseId, PaymentId};
 
 #[derive(Debug, Insertable)]
 #[diesel(table_name = ledger_entries)]
@@ -18,6 +18,7 @@ pub struct NewLedgerEntry<'a> {
     pub comment: &'a str,
     pub employee_id: Option<EmployeeId>,
     pub created_at: NaiveDateTime,
+    pub expense_id: Option<ExpenseId>,
 }
 
 /// An account whose cached balance differs from the sum of its entries.

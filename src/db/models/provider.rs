@@ -17,6 +17,8 @@ pub struct Provider {
     pub site_url: String,
     pub time_zone: String,
     pub created_at: NaiveDateTime,
+    /// Services suspended for non-payment this many days are deleted.
+    pub deletion_days: i32,
 }
 
 /// What a new or edited provider holds.
@@ -28,6 +30,7 @@ pub struct ProviderFields<'a> {
     pub notification_email: &'a str,
     pub site_url: &'a str,
     pub time_zone: &'a str,
+    pub deletion_days: i32,
 }
 
 /// A provider with its currency code, for lists and choices.

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use crate::db::DbConnection;
 use crate::db::schema::{canned_replies, ticket_messages, tickets};
 use crate::ids::{
-    CannedReplyId, ClientId, DepartmentId, EmployeeId, TicketId, TicketMessageId, UserId,
+    CannedReplyId, ClientId, DepartmentId, EmployeeId, ServiceId, TicketId, TicketMessageId, UserId,
 };
 
 pub const WAITING_PROVIDER: &str = "waiting_provider";
@@ -27,6 +27,8 @@ pub struct Ticket {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub closed_at: Option<NaiveDateTime>,
+    /// The service the ticket is about, if the client chose one.
+    pub service_id: Option<ServiceId>,
 }
 
 #[derive(Debug, Clone, Queryable, Identifiable)]

@@ -22,6 +22,7 @@ pub struct GroupForm {
     pub name: String,
     pub description: String,
     pub discount: String,
+    pub clients_may_suspend: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -102,6 +103,7 @@ async fn form_page(
             name: d.group.name.clone(),
             description: d.group.description.clone(),
             discount: format_discount(d.group.discount_bp),
+            clients_may_suspend: d.group.clients_may_suspend.then(|| "on".into()),
         },
         None => GroupForm {
             discount: "0".into(),
@@ -135,7 +137,12 @@ pub async fn create(
     form: Form<GroupForm>,
 ) -> Result<HttpResponse, WebError> {
     let form = form.into_inner();
-    let outcome = match GroupInput::parse(&form.name, &form.description, &form.discount) {
+    let outcome = match GroupInput::parse(
+        &form.name,
+        &form.description,
+        &form.discount,
+        form.clients_may_suspend.is_some(),
+    ) {
         Ok(input) => {
             let actor = staff.actor.clone();
             state
@@ -187,7 +194,12 @@ pub async fn update(
 ) -> Result<HttpResponse, WebError> {
     let id = id.into_inner();
     let form = form.into_inner();
-    let outcome = match GroupInput::parse(&form.name, &form.description, &form.discount) {
+    let outcome = match GroupInput::parse(
+        &form.name,
+        &form.description,
+        &form.discount,
+        form.clients_may_suspend.is_some(),
+    ) {
         Ok(input) => {
             let actor = staff.actor.clone();
             state

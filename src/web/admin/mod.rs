@@ -16,6 +16,7 @@ pub mod payments;
 pub mod permissions;
 pub mod profile;
 pub mod providers;
+pub mod services;
 pub mod sessions;
 pub mod tickets;
 
@@ -87,6 +88,16 @@ admin_routes! {
     post "/clients/{id}/impersonate" => clients::impersonate, CLIENTS_IMPERSONATE;
     post "/clients/{id}/payments" => payments::record, PAYMENTS_ADD;
     get "/payments" => payments::index, PAYMENTS_VIEW;
+    get "/expenses" => payments::expenses, PAYMENTS_VIEW;
+    get "/services" => services::index, SERVICES_VIEW;
+    get "/services/{id}" => services::show, SERVICES_VIEW;
+    post "/services/{id}/suspend" => services::suspend, SERVICES_MANAGE;
+    post "/services/{id}/resume" => services::resume, SERVICES_MANAGE;
+    post "/services/{id}/delete" => services::delete, SERVICES_MANAGE;
+    post "/services/{id}/auto-renew" => services::auto_renew, SERVICES_MANAGE;
+    post "/services/{id}/paid-until" => services::set_paid_until, SERVICES_MANAGE;
+    get "/clients/{id}/order" => services::new_order, SERVICES_ORDER;
+    post "/clients/{id}/order" => services::order, SERVICES_ORDER;
     get "/catalog" => catalog::index, CATALOG_VIEW;
     post "/catalog/types" => catalog::create_type, CATALOG_EDIT;
     get "/catalog/tariffs/new" => catalog::new_tariff, CATALOG_EDIT;

@@ -1,4 +1,5 @@
-//! `/admin/payments`: payments received, and recording one from the client card.
+//! `/admin/payments` and `/admin/expenses`: payments received and charges made, and
+//! recording a payment from the client card.
 
 use actix_session::Session;
 use actix_web::{HttpResponse, web};
@@ -6,11 +7,13 @@ use askama::Template;
 use askama_web::WebTemplate;
 use serde::Deserialize;
 
+use crate::db::models::expense::{ExpenseFilter, ExpenseRow};
 use crate::db::models::payment::PaymentRow;
 use crate::domain::money::Money;
 use crate::domain::payments::{self, PaymentForm};
 use crate::domain::permissions::perm;
-use crate::ids::{ClientId, PaymentId};
+use crate::domain::services;
+use crate::ids::{ClientId, ExpenseId, PaymentId};
 use crate::web::forms::{Form, Outcome};
 use crate::web::identity::Require;
 use crate::web::page::{self, Flash, PageContext};
@@ -106,4 +109,43 @@ pub async fn record(
                 .await
         }
     }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin/payments/expenses.html")]
+pub struct ExpensesPage {
+    pub ctx: PageContext,
+    pub rows: Vec<ExpenseRow>,
+    pub older: Option<ExpenseId>,
+}
+
+impl ExpensesPage {
+    pub fn money(&self, row: &ExpenseRow) -> Money {
+        Money::from_minor(
+            row.expense.amount,
+            row.currency_exponent,
+            &row.currency_code,
+        )
+    }
+}
+
+/// Every charge to every client, newest first.
+pub async fn expenses(
+    state: web::Data<AppState>,
+    staff: Require<perm::PaymentsView>,
+    ctx: PageContext,
+    query: web::Query<ListQuery>,
+) -> Result<ExpensesPage, WebError> {
+    let filter = ExpenseFilter {
+        before: query.before.parse().ok(),
+        ..Default::default()
+    };
+    let actor = staff.actor.clone();
+    let rows = state
+        .db(move |conn| services::expenses(conn, &actor, &filter))
+        .await?;
+    let older = (rows.len() as i64 == services::PAGE_SIZE)
+        .then(|| rows.last().map(|r| r.expense.id))
+        .flatten();
+    Ok(ExpensesPage { ctx, rows, older })
 }

@@ -28,6 +28,8 @@ pub struct ProviderForm {
     pub site_url: String,
     #[serde(default)]
     pub time_zone: String,
+    #[serde(default)]
+    pub deletion_days: String,
 }
 
 impl ProviderForm {
@@ -38,6 +40,7 @@ impl ProviderForm {
             notification_email: p.notification_email.clone(),
             site_url: p.site_url.clone(),
             time_zone: p.time_zone.clone(),
+            deletion_days: p.deletion_days.to_string(),
         }
     }
 
@@ -48,6 +51,7 @@ impl ProviderForm {
             &self.notification_email,
             &self.site_url,
             &self.time_zone,
+            &self.deletion_days,
         )
     }
 }
@@ -116,6 +120,7 @@ pub async fn new(
 ) -> Result<HttpResponse, WebError> {
     let form = ProviderForm {
         time_zone: "UTC".into(),
+        deletion_days: "30".into(),
         ..Default::default()
     };
     form_page(&state, &staff, ctx, None, form, FieldErrors::new()).await

@@ -8,6 +8,7 @@ pub mod messages;
 pub mod payers;
 pub mod payments;
 pub mod profile;
+pub mod services;
 pub mod tickets;
 pub mod users;
 
@@ -65,6 +66,16 @@ client_routes! {
     post "/tickets/{id}/reply" => tickets::reply, SUPPORT;
     post "/tickets/{id}/close" => tickets::close, SUPPORT;
     get "/payments" => payments::index, FINANCE;
+    get "/expenses" => payments::expenses, FINANCE;
+    get "/services" => services::index, SERVICES;
+    get "/order" => services::new_order, SERVICES;
+    post "/order" => services::order, SERVICES;
+    get "/services/{id}" => services::show, SERVICES;
+    post "/services/{id}/renew" => services::renew, SERVICES;
+    post "/services/{id}/auto-renew" => services::auto_renew, SERVICES;
+    post "/services/{id}/suspend" => services::suspend, SERVICES;
+    post "/services/{id}/resume" => services::resume, SERVICES;
+    post "/services/{id}/cancel" => services::cancel, SERVICES;
     get "/messages" => messages::index, any;
     get "/messages/{id}" => messages::show, any;
     get "/users" => users::index, USERS;

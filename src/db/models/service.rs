@@ -1,0 +1,537 @@
+//! The `services`, `service_events` and `service_notices` tables: what clients ordered,
+//! what happened to it, and which low-balance notices went out.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::schema::{
+    accounts, currencies, product_types, providers, service_events, service_notices, services,
+    tariffs,
+};
+use crate::db::{DbConnection, MultiBackend};
+use crate::ids::{AccountId, ClientId, ProviderId, ServiceEventId, ServiceId, TariffId};
+
+pub const ORDERED: &str = "ordered";
+pub const ACTIVE: &str = "active";
+pub const SUSPENDED_CLIENT: &str = "suspended_client";
+pub const SUSPENDED_ADMIN: &str = "suspended_admin";
+pub const SUSPENDED_UNPAID: &str = "suspended_unpaid";
+pub const DELETED: &str = "deleted";
+
+/// Every status with its label, in the order filters show them.
+pub const STATUSES: &[(&str, &str)] = &[
+    (ORDERED, "Ordered, waiting for payment"),
+    (ACTIVE, "Active"),
+    (SUSPENDED_CLIENT, "Suspended by the client"),
+    (SUSPENDED_ADMIN, "Suspended by the provider"),
+    (SUSPENDED_UNPAID, "Suspended for non-payment"),
+    (DELETED, "Deleted"),
+];
+
+pub fn status_label(status: &str) -> &'static str {
+    STATUSES
+        .iter()
+        .find(|(s, _)| *s == status)
+        .map_or("Unknown", |(_, l)| l)
+}
+
+#[derive(Debug, Clone, Queryable, Identifiable)]
+#[diesel(table_name = services)]
+pub struct Service {
+    pub id: ServiceId,
+    pub client_id: ClientId,
+    pub account_id: AccountId,
+    pub tariff_id: TariffId,
+    pub period_months: i32,
+    /// One period, discounted, in minor units of the account's currency.
+    pub price: i64,
+    pub order_cost: i64,
+    pub status: String,
+    pub auto_renew: bool,
+    pub anchor_at: Option<NaiveDateTime>,
+    pub paid_months: i32,
+    pub paid_until: Option<NaiveDateTime>,
+    pub suspended_at: Option<NaiveDateTime>,
+    pub deleted_at: Option<NaiveDateTime>,
+    pub order_key: Option<String>,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = services)]
+pub struct NewService<'a> {
+    pub client_id: ClientId,
+    pub account_id: AccountId,
+    pub tariff_id: TariffId,
+    pub period_months: i32,
+    pub price: i64,
+    pub order_cost: i64,
+    pub status: &'a str,
+    pub auto_renew: bool,
+    pub order_key: Option<&'a str>,
+    pub created_at: NaiveDateTime,
+}
+
+/// A service with what lists and pages show: tariff, type, provider and currency.
+#[derive(Debug, Clone, Queryable)]
+pub struct ServiceRow {
+    pub service: Service,
+    pub tariff_name: String,
+    pub type_name: String,
+    pub provider_id: ProviderId,
+    pub provider_name: String,
+    pub time_zone: String,
+    pub currency_code: String,
+    pub currency_exponent: i32,
+}
+
+impl ServiceRow {
+    pub fn status_label(&self) -> &'static str {
+        status_label(&self.service.status)
+    }
+}
+
+#[derive(Debug, Clone, Queryable)]
+pub struct ServiceEvent {
+    pub id: ServiceEventId,
+    pub service_id: ServiceId,
+    pub event: String,
+    pub status: String,
+    pub detail: String,
+    pub actor: String,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = service_events)]
+pub struct NewServiceEvent<'a> {
+    pub service_id: ServiceId,
+    pub event: &'a str,
+    pub status: &'a str,
+    pub detail: &'a str,
+    pub actor: &'a str,
+    pub created_at: NaiveDateTime,
+}
+
+/// What the billing run needs of a due service, read in one query.
+#[derive(Debug, Clone, Queryable)]
+pub struct DueService {
+    pub id: ServiceId,
+    pub client_id: ClientId,
+    pub account_id: AccountId,
+    pub period_months: i32,
+    pub price: i64,
+    pub auto_renew: bool,
+    pub anchor_at: Option<NaiveDateTime>,
+    pub paid_months: i32,
+    pub paid_until: Option<NaiveDateTime>,
+    pub suspended_at: Option<NaiveDateTime>,
+    pub time_zone: String,
+    pub deletion_days: i32,
+}
+
+/// Which services a list shows.
+#[derive(Debug, Clone, Default)]
+pub struct ServiceFilter {
+    pub client: Option<ClientId>,
+    pub status: Option<String>,
+    pub before: Option<ServiceId>,
+}
+
+macro_rules! row_query {
+    () => {
+        services::table
+            .inner_join(tariffs::table.inner_join(product_types::table))
+            .inner_join(accounts::table.inner_join(providers::table.inner_join(currencies::table)))
+            .select((
+                services::all_columns,
+                tariffs::name,
+                product_types::name,
+                providers::id,
+                providers::name,
+                providers::time_zone,
+                currencies::code,
+                currencies::exponent,
+            ))
+    };
+}
+
+macro_rules! due_query {
+    () => {
+        services::table
+            .inner_join(accounts::table.inner_join(providers::table))
+            .select((
+                services::id,
+                services::client_id,
+                services::account_id,
+                services::period_months,
+                services::price,
+                services::auto_renew,
+                services::anchor_at,
+                services::paid_months,
+                services::paid_until,
+                services::suspended_at,
+                providers::time_zone,
+                providers::deletion_days,
+            ))
+    };
+}
+
+impl Service {
+    pub fn insert(conn: &mut DbConnection, new: &NewService<'_>) -> QueryResult<Service> {
+        diesel::insert_into(services::table)
+            .values(new)
+            .returning(services::all_columns)
+            .get_result(conn)
+    }
+
+    pub fn find(conn: &mut DbConnection, id: ServiceId) -> QueryResult<Option<Service>> {
+        services::table.find(id).first(conn).optional()
+    }
+
+    pub fn find_by_key(conn: &mut DbConnection, key: &str) -> QueryResult<Option<Service>> {
+        services::table
+            .filter(services::order_key.eq(key))
+            .first(conn)
+            .optional()
+    }
+
+    pub fn row(conn: &mut DbConnection, id: ServiceId) -> QueryResult<Option<ServiceRow>> {
+        row_query!()
+            .filter(services::id.eq(id))
+            .first::<ServiceRow>(conn)
+            .optional()
+    }
+
+    /// Services newest first, filtered, keyset `before`.
+    pub fn rows(
+        conn: &mut DbConnection,
+        filter: &ServiceFilter,
+        limit: i64,
+    ) -> QueryResult<Vec<ServiceRow>> {
+        let mut query = row_query!().into_boxed::<MultiBackend>();
+        if let Some(client) = filter.client {
+            query = query.filter(services::client_id.eq(client));
+        }
+        if let Some(status) = &filter.status {
+            query = query.filter(services::status.eq(status.clone()));
+        }
+        if let Some(before) = filter.before {
+            query = query.filter(services::id.lt(before));
+        }
+        query
+            .order(services::id.desc())
+            .limit(limit)
+            .load::<ServiceRow>(conn)
+    }
+
+    /// Services of the client on one tariff that count toward its per-client limit.
+    pub fn count_of_tariff(
+        conn: &mut DbConnection,
+        client: ClientId,
+        tariff: TariffId,
+    ) -> QueryResult<i64> {
+        services::table
+            .filter(services::client_id.eq(client))
+            .filter(services::tariff_id.eq(tariff))
+            .filter(services::status.ne(DELETED))
+            .count()
+            .get_result(conn)
+    }
+
+    /// Counts of the client's services per tariff, deleted ones left out.
+    pub fn counts_by_tariff(
+        conn: &mut DbConnection,
+        client: ClientId,
+    ) -> QueryResult<Vec<(TariffId, i64)>> {
+        services::table
+            .filter(services::client_id.eq(client))
+            .filter(services::status.ne(DELETED))
+            .group_by(services::tariff_id)
+            .select((services::tariff_id, diesel::dsl::count_star()))
+            .load(conn)
+    }
+
+    pub fn has_active(conn: &mut DbConnection, client: ClientId) -> QueryResult<bool> {
+        diesel::select(diesel::dsl::exists(
+            services::table
+                .filter(services::client_id.eq(client))
+                .filter(services::status.eq(ACTIVE)),
+        ))
+        .get_result(conn)
+    }
+
+    /// Of these clients, those with an active service (one query for a list page).
+    pub fn clients_with_active(
+        conn: &mut DbConnection,
+        clients: &[ClientId],
+    ) -> QueryResult<Vec<ClientId>> {
+        services::table
+            .filter(services::client_id.eq_any(clients))
+            .filter(services::status.eq(ACTIVE))
+            .select(services::client_id)
+            .distinct()
+            .load(conn)
+    }
+
+    /// The services of one account in one status, oldest first (or by paid-until).
+    pub fn of_account_in(
+        conn: &mut DbConnection,
+        account: AccountId,
+        status: &str,
+    ) -> QueryResult<Vec<Service>> {
+        services::table
+            .filter(services::account_id.eq(account))
+            .filter(services::status.eq(status))
+            .order((services::paid_until.asc(), services::id.asc()))
+            .load(conn)
+    }
+
+    /// Moves the service from one of `from` to `to`; false when it was in none of them
+    /// (someone else changed it first).
+    pub fn change_status(
+        conn: &mut DbConnection,
+        id: ServiceId,
+        from: &[&str],
+        to: &str,
+        at: NaiveDateTime,
+    ) -> QueryResult<bool> {
+        let target = services::table
+            .filter(services::id.eq(id))
+            .filter(services::status.eq_any(from));
+        let changed = match to {
+            DELETED => diesel::update(target)
+                .set((services::status.eq(to), services::deleted_at.eq(at)))
+                .execute(conn)?,
+            SUSPENDED_CLIENT | SUSPENDED_ADMIN | SUSPENDED_UNPAID => diesel::update(target)
+                .set((services::status.eq(to), services::suspended_at.eq(at)))
+                .execute(conn)?,
+            _ => diesel::update(target)
+                .set((
+                    services::status.eq(to),
+                    services::suspended_at.eq(None::<NaiveDateTime>),
+                ))
+                .execute(conn)?,
+        };
+        Ok(changed == 1)
+    }
+
+    /// Starts a new run of paid periods: from `anchor`, `months` paid, until `until`; the
+    /// service becomes active. Only if it is still in `from` (else false).
+    pub fn start_periods(
+        conn: &mut DbConnection,
+        id: ServiceId,
+        from: &str,
+        anchor: NaiveDateTime,
+        months: i32,
+        until: NaiveDateTime,
+    ) -> QueryResult<bool> {
+        diesel::update(
+            services::table
+                .filter(services::id.eq(id))
+                .filter(services::status.eq(from)),
+        )
+        .set((
+            services::status.eq(ACTIVE),
+            services::anchor_at.eq(anchor),
+            services::paid_months.eq(months),
+            services::paid_until.eq(until),
+            services::suspended_at.eq(None::<NaiveDateTime>),
+        ))
+        .execute(conn)
+        .map(|n| n == 1)
+    }
+
+    /// Extends paid-until by `months`, only if it still ends at `old_until` (else false:
+    /// another request or run extended it first).
+    pub fn extend(
+        conn: &mut DbConnection,
+        id: ServiceId,
+        old_until: NaiveDateTime,
+        months: i32,
+        until: NaiveDateTime,
+    ) -> QueryResult<bool> {
+        diesel::update(
+            services::table
+                .filter(services::id.eq(id))
+                .filter(services::paid_until.eq(old_until))
+                .filter(services::status.ne(DELETED)),
+        )
+        .set((
+            services::paid_months.eq(services::paid_months + months),
+            services::paid_until.eq(until),
+        ))
+        .execute(conn)
+        .map(|n| n == 1)
+    }
+
+    /// Sets paid-until by hand: the periods count from it afresh.
+    pub fn set_paid_until(
+        conn: &mut DbConnection,
+        id: ServiceId,
+        until: NaiveDateTime,
+    ) -> QueryResult<()> {
+        diesel::update(services::table.find(id))
+            .set((
+                services::anchor_at.eq(until),
+                services::paid_months.eq(0),
+                services::paid_until.eq(until),
+            ))
+            .execute(conn)
+            .map(|_| ())
+    }
+
+    pub fn set_auto_renew(conn: &mut DbConnection, id: ServiceId, on: bool) -> QueryResult<()> {
+        diesel::update(services::table.find(id))
+            .set(services::auto_renew.eq(on))
+            .execute(conn)
+            .map(|_| ())
+    }
+
+    /// How many active services are due by `at`.
+    pub fn count_due(conn: &mut DbConnection, at: NaiveDateTime) -> QueryResult<i64> {
+        services::table
+            .filter(services::status.eq(ACTIVE))
+            .filter(services::paid_until.le(at))
+            .count()
+            .get_result(conn)
+    }
+
+    /// Active services whose paid-until has come by `at`, first due first, after the
+    /// keyset `after` (paid-until, id).
+    pub fn due(
+        conn: &mut DbConnection,
+        at: NaiveDateTime,
+        after: Option<(NaiveDateTime, ServiceId)>,
+        limit: i64,
+    ) -> QueryResult<Vec<DueService>> {
+        let mut query = due_query!()
+            .filter(services::status.eq(ACTIVE))
+            .filter(services::paid_until.le(at))
+            .into_boxed::<MultiBackend>();
+        if let Some((until, id)) = after {
+            query = query.filter(services::paid_until.ge(until)).filter(
+                services::paid_until
+                    .gt(until)
+                    .or(services::paid_until.eq(until).and(services::id.gt(id))),
+            );
+        }
+        query
+            .order((services::paid_until.asc(), services::id.asc()))
+            .limit(limit)
+            .load(conn)
+    }
+
+    /// Suspends an active service for non-payment, only if it is still paid until `old`.
+    pub fn suspend_unpaid(
+        conn: &mut DbConnection,
+        id: ServiceId,
+        old: NaiveDateTime,
+        at: NaiveDateTime,
+    ) -> QueryResult<bool> {
+        diesel::update(
+            services::table
+                .filter(services::id.eq(id))
+                .filter(services::status.eq(ACTIVE))
+                .filter(services::paid_until.eq(old)),
+        )
+        .set((
+            services::status.eq(SUSPENDED_UNPAID),
+            services::suspended_at.eq(at),
+        ))
+        .execute(conn)
+        .map(|n| n == 1)
+    }
+
+    /// Services suspended for non-payment since before `since`, oldest first; the caller
+    /// keeps those past their provider's deletion period.
+    pub fn suspended_unpaid_since(
+        conn: &mut DbConnection,
+        since: NaiveDateTime,
+        after: Option<ServiceId>,
+        limit: i64,
+    ) -> QueryResult<Vec<DueService>> {
+        let mut query = due_query!()
+            .filter(services::status.eq(SUSPENDED_UNPAID))
+            .filter(services::suspended_at.le(since))
+            .into_boxed::<MultiBackend>();
+        if let Some(after) = after {
+            query = query.filter(services::id.gt(after));
+        }
+        query.order(services::id.asc()).limit(limit).load(conn)
+    }
+
+    /// Active, auto-renewing services whose paid-until falls in (`from`, `to`].
+    pub fn renewing_between(
+        conn: &mut DbConnection,
+        from: NaiveDateTime,
+        to: NaiveDateTime,
+        after: Option<ServiceId>,
+        limit: i64,
+    ) -> QueryResult<Vec<DueService>> {
+        let mut query = due_query!()
+            .filter(services::status.eq(ACTIVE))
+            .filter(services::auto_renew.eq(true))
+            .filter(services::paid_until.gt(from))
+            .filter(services::paid_until.le(to))
+            .into_boxed::<MultiBackend>();
+        if let Some(after) = after {
+            query = query.filter(services::id.gt(after));
+        }
+        query.order(services::id.asc()).limit(limit).load(conn)
+    }
+}
+
+impl ServiceEvent {
+    pub fn insert(conn: &mut DbConnection, new: &NewServiceEvent<'_>) -> QueryResult<()> {
+        diesel::insert_into(service_events::table)
+            .values(new)
+            .execute(conn)
+            .map(|_| ())
+    }
+
+    pub fn of_service(conn: &mut DbConnection, id: ServiceId) -> QueryResult<Vec<ServiceEvent>> {
+        service_events::table
+            .filter(service_events::service_id.eq(id))
+            .order(service_events::id.desc())
+            .load(conn)
+    }
+}
+
+/// Low-balance notices already sent.
+pub struct ServiceNotice;
+
+impl ServiceNotice {
+    pub fn sent(
+        conn: &mut DbConnection,
+        service: ServiceId,
+        paid_until: NaiveDateTime,
+        days_before: i32,
+    ) -> QueryResult<bool> {
+        diesel::select(diesel::dsl::exists(
+            service_notices::table
+                .filter(service_notices::service_id.eq(service))
+                .filter(service_notices::paid_until.eq(paid_until))
+                .filter(service_notices::days_before.eq(days_before)),
+        ))
+        .get_result(conn)
+    }
+
+    pub fn insert(
+        conn: &mut DbConnection,
+        service: ServiceId,
+        paid_until: NaiveDateTime,
+        days_before: i32,
+        at: NaiveDateTime,
+    ) -> QueryResult<()> {
+        diesel::insert_into(service_notices::table)
+            .values((
+                service_notices::service_id.eq(service),
+                service_notices::paid_until.eq(paid_until),
+                service_notices::days_before.eq(days_before),
+                service_notices::created_at.eq(at),
+            ))
+            .execute(conn)
+            .map(|_| ())
+    }
+}

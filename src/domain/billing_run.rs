@@ -1,0 +1,346 @@
+//! The billing run: renews what is due, suspends what cannot be paid, deletes what stayed
+//! unpaid past the provider's deletion period, and warns clients whose balance will not
+//! cover a coming renewal. `billpanel billing-run` runs it once; `billpanel serve` every hour.
+//!
+//! It works in chunks of [`CHUNK`] services, one transaction each, so a crash loses at most
+//! the chunk under way and the next run does the rest. Every change is conditional on the
+//! service being as it was read (active, paid until the same moment), and each period's
+//! expense is unique per (service, period start): two runs at once, or a run racing a
+//! client's "renew now", charge each period once.
+
+use std::collections::HashMap;
+
+use chrono::{Duration, NaiveDateTime};
+
+use crate::db::models::service::{DueService, SUSPENDED_UNPAID, Service, ServiceNotice};
+use crate::db::models::{Account, NewOutboxMail, OutboxMail, User};
+use crate::db::{self, DbConnection};
+use crate::domain::audit::{self, Target};
+use crate::domain::periods::{add_months_in, zone};
+use crate::domain::services::{self, format_at};
+use crate::domain::{Actor, DomainError};
+use crate::ids::{AccountId, ServiceId};
+
+/// Services per transaction: small enough that a crash loses little and pages stay
+/// responsive, large enough that the cost of a commit is shared.
+pub const CHUNK: i64 = 500;
+
+/// Days before a renewal on which a client whose balance will not cover it is warned.
+pub const NOTICE_DAYS: [i64; 3] = [1, 3, 7];
+
+/// What a run did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RunReport {
+    pub renewed: u64,
+    pub suspended: u64,
+    pub deleted: u64,
+    pub notified: u64,
+    pub errors: Vec<String>,
+}
+
+impl std::fmt::Display for RunReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "renewed {}, suspended {}, deleted {}, notified {}, errors {}",
+            self.renewed,
+            self.suspended,
+            self.deleted,
+            self.notified,
+            self.errors.len()
+        )
+    }
+}
+
+/// How far the run has come, for a progress bar: (step, done, total).
+pub type Progress<'a> = &'a mut dyn FnMut(&str, u64, u64);
+
+/// Runs every step as of `at`.
+pub fn run(conn: &mut DbConnection, at: NaiveDateTime, progress: Progress<'_>) -> RunReport {
+    let mut report = RunReport::default();
+    renew_due(conn, at, &mut report, progress);
+    delete_expired(conn, at, &mut report);
+    notify_low_balance(conn, at, &mut report);
+    report
+}
+
+/// What happened to one due service.
+enum Outcome {
+    Renewed,
+    Suspended,
+    /// Someone else changed it first.
+    Skipped,
+}
+
+fn renew_due(
+    conn: &mut DbConnection,
+    at: NaiveDateTime,
+    report: &mut RunReport,
+    progress: Progress<'_>,
+) {
+    let total = match Service::count_due(conn, at) {
+        Ok(n) => n as u64,
+        Err(e) => {
+            report
+                .errors
+                .push(format!("cannot count due services: {e}"));
+            return;
+        }
+    };
+    let mut done = 0;
+    let mut cursor: Option<(NaiveDateTime, ServiceId)> = None;
+    loop {
+        let batch = match Service::due(conn, at, cursor, CHUNK) {
+            Ok(batch) => batch,
+            Err(e) => {
+                report.errors.push(format!("cannot read due services: {e}"));
+                return;
+            }
+        };
+        let Some(last) = batch.last() else { break };
+        cursor = last.paid_until.map(|until| (until, last.id));
+        match db::write_transaction(conn, |conn| renew_batch(conn, &batch, at)) {
+            Ok(outcomes) => count(report, &outcomes),
+            // One bad service must not hold back the rest: go through this batch one by one.
+            Err(_) => {
+                for service in &batch {
+                    match db::write_transaction(conn, |conn| {
+                        renew_batch(conn, std::slice::from_ref(service), at)
+                    }) {
+                        Ok(outcomes) => count(report, &outcomes),
+                        Err(e) => {
+                            tracing::error!(service = %service.id, "billing run: {e}");
+                            report.errors.push(format!("service #{}: {e}", service.id));
+                        }
+                    }
+                }
+            }
+        }
+        done += batch.len() as u64;
+        progress("renewing", done.min(total), total);
+        if cursor.is_none() {
+            break;
+        }
+    }
+}
+
+fn count(report: &mut RunReport, outcomes: &[Outcome]) {
+    for outcome in outcomes {
+        match outcome {
+            Outcome::Renewed => report.renewed += 1,
+            Outcome::Suspended => report.suspended += 1,
+            Outcome::Skipped => {}
+        }
+    }
+}
+
+/// Renews or suspends each service of the batch, in one transaction. Accounts are locked
+/// first, in id order, as every charge locks them.
+fn renew_batch(
+    conn: &mut DbConnection,
+    batch: &[DueService],
+    at: NaiveDateTime,
+) -> Result<Vec<Outcome>, DomainError> {
+    let actor = Actor::system();
+    let ids: Vec<AccountId> = batch.iter().map(|s| s.account_id).collect();
+    let mut accounts: HashMap<AccountId, Account> = Account::lock_many(conn, &ids)?
+        .into_iter()
+        .map(|a| (a.id, a))
+        .collect();
+    let mut outcomes = Vec::with_capacity(batch.len());
+    for due in batch {
+        let (Some(old), Some(account)) = (due.paid_until, accounts.get_mut(&due.account_id)) else {
+            outcomes.push(Outcome::Skipped);
+            continue;
+        };
+        let anchor = due.anchor_at.unwrap_or(old);
+        if due.auto_renew && account.covers(due.price) {
+            let until = add_months_in(
+                anchor,
+                due.paid_months + due.period_months,
+                zone(&due.time_zone),
+            );
+            if !Service::extend(conn, due.id, old, due.period_months, until)? {
+                outcomes.push(Outcome::Skipped);
+                continue;
+            }
+            services::charge_period(conn, &actor, due, account, old, until)?;
+            outcomes.push(Outcome::Renewed);
+        } else {
+            if !Service::suspend_unpaid(conn, due.id, old, at)? {
+                outcomes.push(Outcome::Skipped);
+                continue;
+            }
+            let detail = if due.auto_renew {
+                format!(
+                    "the balance did not cover the renewal; paid until {}",
+                    format_at(old)
+                )
+            } else {
+                format!("auto-renew is off; paid until {}", format_at(old))
+            };
+            services::record_event(conn, &actor, due.id, "suspended", SUSPENDED_UNPAID, &detail)?;
+            audit::record(
+                conn,
+                &actor,
+                "service.suspend",
+                Target::new("service", due.id),
+                &format!("active → suspended_unpaid: {detail}"),
+            )?;
+            outcomes.push(Outcome::Suspended);
+        }
+    }
+    Ok(outcomes)
+}
+
+/// Deletes services suspended for non-payment longer than their provider's deletion period.
+fn delete_expired(conn: &mut DbConnection, at: NaiveDateTime, report: &mut RunReport) {
+    let actor = Actor::system();
+    // No provider keeps them less than a day; each service's own period is checked below.
+    let since = at - Duration::days(1);
+    let mut after = None;
+    loop {
+        let batch = match Service::suspended_unpaid_since(conn, since, after, CHUNK) {
+            Ok(batch) => batch,
+            Err(e) => {
+                report
+                    .errors
+                    .push(format!("cannot read suspended services: {e}"));
+                return;
+            }
+        };
+        let Some(last) = batch.last() else { break };
+        after = Some(last.id);
+        let expired: Vec<&DueService> = batch
+            .iter()
+            .filter(|s| {
+                s.suspended_at
+                    .is_some_and(|t| t + Duration::days(i64::from(s.deletion_days)) <= at)
+            })
+            .collect();
+        let outcome = db::write_transaction(conn, |conn| {
+            let mut deleted = 0;
+            for due in &expired {
+                if services::delete_unpaid(conn, &actor, due, at)? {
+                    deleted += 1;
+                }
+            }
+            Ok::<_, DomainError>(deleted)
+        });
+        match outcome {
+            Ok(n) => report.deleted += n,
+            Err(e) => {
+                tracing::error!("billing run, deletions: {e}");
+                report.errors.push(format!("deleting services: {e}"));
+            }
+        }
+    }
+}
+
+/// Queues a notice for each auto-renewing service whose renewal comes within a week and
+/// which the balance will not cover: once at 7, 3 and 1 days before.
+fn notify_low_balance(conn: &mut DbConnection, at: NaiveDateTime, report: &mut RunReport) {
+    let last_day = NOTICE_DAYS.iter().max().copied().unwrap_or(7);
+    let mut after = None;
+    loop {
+        let batch = match Service::renewing_between(
+            conn,
+            at,
+            at + Duration::days(last_day),
+            after,
+            CHUNK,
+        ) {
+            Ok(batch) => batch,
+            Err(e) => {
+                report
+                    .errors
+                    .push(format!("cannot read coming renewals: {e}"));
+                return;
+            }
+        };
+        let Some(last) = batch.last() else { break };
+        after = Some(last.id);
+        let outcome = db::write_transaction(conn, |conn| notify_batch(conn, &batch, at));
+        match outcome {
+            Ok(n) => report.notified += n,
+            Err(e) => {
+                tracing::error!("billing run, notices: {e}");
+                report.errors.push(format!("low-balance notices: {e}"));
+            }
+        }
+    }
+}
+
+fn notify_batch(
+    conn: &mut DbConnection,
+    batch: &[DueService],
+    at: NaiveDateTime,
+) -> Result<u64, DomainError> {
+    let ids: Vec<AccountId> = batch.iter().map(|s| s.account_id).collect();
+    let accounts: HashMap<AccountId, Account> = Account::find_many(conn, &ids)?
+        .into_iter()
+        .map(|a| (a.id, a))
+        .collect();
+    let mut sent = 0;
+    for due in batch {
+        let (Some(until), Some(account)) = (due.paid_until, accounts.get(&due.account_id)) else {
+            continue;
+        };
+        if account.covers(due.price) {
+            continue;
+        }
+        let left = until - at;
+        let Some(days) = NOTICE_DAYS
+            .iter()
+            .copied()
+            .find(|d| left <= Duration::days(*d))
+        else {
+            continue;
+        };
+        if ServiceNotice::sent(conn, due.id, until, days as i32)? {
+            continue;
+        }
+        ServiceNotice::insert(conn, due.id, until, days as i32, db::now())?;
+        if let Some(owner) = User::owner_of(conn, due.client_id)? {
+            let missing = services::missing_for(conn, due.id, account, due.price)?;
+            OutboxMail::queue(
+                conn,
+                &NewOutboxMail {
+                    recipient: &owner.email,
+                    subject: &format!("Service #{} renews soon: please top up", due.id),
+                    body: &format!(
+                        "Service #{} renews on {}. Your balance does not cover the renewal: \
+                         please top up your account by at least {missing}, or the service \
+                         will be suspended.",
+                        due.id,
+                        format_at(until)
+                    ),
+                    created_at: db::now(),
+                },
+            )?;
+        }
+        sent += 1;
+    }
+    Ok(sent)
+}
+
+/// Reads `--at`: a date means the end of that day (UTC), else a UTC time.
+pub fn parse_at(text: &str) -> Result<NaiveDateTime, String> {
+    let text = text.trim();
+    if let Ok(date) = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        return date
+            .and_hms_micro_opt(23, 59, 59, 999_999)
+            .ok_or_else(|| format!("{text} is not a date"));
+    }
+    for format in ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S"] {
+        if let Ok(at) = NaiveDateTime::parse_from_str(text, format) {
+            return Ok(at);
+        }
+    }
+    Err(format!(
+        "--at {text}: give a date (2026-12-31) or a UTC time (2026-12-31T09:30:00)"
+    ))
+}
+
+/// When the next run is due in `serve`: every hour.
+pub const INTERVAL: std::time::Duration = std::time::Duration::from_secs(3600);

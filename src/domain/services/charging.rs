@@ -1,0 +1,278 @@
+//! Charging a service's periods: the expense and its ledger debit, starting an order,
+//! resuming after non-payment, and settling an account when money arrives.
+
+use chrono::NaiveDateTime;
+use chrono_tz::Tz;
+
+use super::{format_at, provider_zone};
+use crate::db::models::Account;
+use crate::db::models::expense::{self, Expense, NewExpense};
+use crate::db::models::ledger_entry::{LedgerEntry, NewLedgerEntry};
+use crate::db::models::service::{
+    ACTIVE, DELETED, DueService, NewServiceEvent, ORDERED, SUSPENDED_UNPAID, Service, ServiceEvent,
+};
+use crate::db::{self, DbConnection};
+use crate::domain::audit::{self, Target};
+use crate::domain::money::Money;
+use crate::domain::periods::add_months_in;
+use crate::domain::{Actor, DomainError};
+use crate::ids::{AccountId, ServiceId};
+
+/// Writes one charge: the expense for the period and its ledger debit. The caller holds the
+/// account's lock and has moved the service, so the period is this caller's to charge; the
+/// unique (service, period start) key refuses a second charge whatever happens.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn charge(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    service: ServiceId,
+    account: &mut Account,
+    kind: &str,
+    amount: i64,
+    start: NaiveDateTime,
+    end: NaiveDateTime,
+) -> Result<(), DomainError> {
+    let now = db::now();
+    let expense_id = Expense::insert(
+        conn,
+        &NewExpense {
+            client_id: account.client_id,
+            account_id: account.id,
+            service_id: Some(service),
+            kind,
+            amount,
+            period_start: Some(start),
+            period_end: Some(end),
+            comment: "",
+            employee_id: actor.employee_id(),
+            created_at: now,
+        },
+    )?;
+    if amount > 0 {
+        LedgerEntry::post(
+            conn,
+            &NewLedgerEntry {
+                account_id: account.id,
+                amount: -amount,
+                kind: "expense",
+                payment_id: None,
+                comment: "",
+                employee_id: actor.employee_id(),
+                created_at: now,
+                expense_id: Some(expense_id),
+            },
+        )?;
+        account.balance -= amount;
+    }
+    Ok(())
+}
+
+/// Charges the renewal of a due service for the period (`start`, `end`]; the billing run has
+/// locked the account and extended the service.
+pub(crate) fn charge_period(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    due: &DueService,
+    account: &mut Account,
+    start: NaiveDateTime,
+    end: NaiveDateTime,
+) -> Result<(), DomainError> {
+    charge(
+        conn,
+        actor,
+        due.id,
+        account,
+        expense::RENEWAL,
+        due.price,
+        start,
+        end,
+    )
+}
+
+/// Deletes a service left unpaid past its provider's deletion period; false when it was
+/// resumed or deleted meanwhile.
+pub(crate) fn delete_unpaid(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    due: &DueService,
+    at: NaiveDateTime,
+) -> Result<bool, DomainError> {
+    if !Service::change_status(conn, due.id, &[SUSPENDED_UNPAID], DELETED, at)? {
+        return Ok(false);
+    }
+    let detail = format!("unpaid for {} days after suspension", due.deletion_days);
+    record_event(conn, actor, due.id, "deleted", DELETED, &detail)?;
+    audit::record(
+        conn,
+        actor,
+        "service.delete",
+        Target::new("service", due.id),
+        &format!("suspended_unpaid → deleted: {detail}"),
+    )?;
+    Ok(true)
+}
+
+/// What the account lacks to pay `cost` for the service, in its currency.
+pub(crate) fn missing_for(
+    conn: &mut DbConnection,
+    service: ServiceId,
+    account: &Account,
+    cost: i64,
+) -> Result<Money, DomainError> {
+    let missing = (cost - account.balance - account.credit_limit).max(0);
+    let row = Service::row(conn, service)?.ok_or(DomainError::NotFound)?;
+    Ok(Money::from_minor(
+        missing,
+        row.currency_exponent,
+        &row.currency_code,
+    ))
+}
+
+/// Starts an ordered service if the account covers its first charge; false when not.
+pub(super) fn activate(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    service: &Service,
+    account: &mut Account,
+    zone: Tz,
+    now: NaiveDateTime,
+) -> Result<bool, DomainError> {
+    if !account.covers(service.order_cost) {
+        return Ok(false);
+    }
+    let until = add_months_in(now, service.period_months, zone);
+    if !Service::start_periods(conn, service.id, ORDERED, now, service.period_months, until)? {
+        return Ok(false);
+    }
+    charge(
+        conn,
+        actor,
+        service.id,
+        account,
+        expense::ORDER,
+        service.order_cost,
+        now,
+        until,
+    )?;
+    let detail = format!("paid until {}", format_at(until));
+    history(conn, actor, service, "activated", ACTIVE, &detail)?;
+    audit::record(
+        conn,
+        actor,
+        "service.activate",
+        Target::new("service", service.id),
+        &detail,
+    )?;
+    Ok(true)
+}
+
+/// Resumes a service suspended for non-payment: at once if it is still paid, else by
+/// charging a period that starts now (time spent suspended is not charged). False when the
+/// account does not cover the period.
+pub(super) fn resume_unpaid(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    service: &Service,
+    account: &mut Account,
+    zone: Tz,
+    now: NaiveDateTime,
+) -> Result<bool, DomainError> {
+    if service.paid_until.is_some_and(|until| until > now) {
+        if !Service::change_status(conn, service.id, &[SUSPENDED_UNPAID], ACTIVE, now)? {
+            return Ok(false);
+        }
+        history(conn, actor, service, "resumed", ACTIVE, "still paid")?;
+    } else {
+        if !account.covers(service.price) {
+            return Ok(false);
+        }
+        let until = add_months_in(now, service.period_months, zone);
+        if !Service::start_periods(
+            conn,
+            service.id,
+            SUSPENDED_UNPAID,
+            now,
+            service.period_months,
+            until,
+        )? {
+            return Ok(false);
+        }
+        charge(
+            conn,
+            actor,
+            service.id,
+            account,
+            expense::RENEWAL,
+            service.price,
+            now,
+            until,
+        )?;
+        let detail = format!("paid until {}", format_at(until));
+        history(conn, actor, service, "resumed", ACTIVE, &detail)?;
+    }
+    audit::record(
+        conn,
+        actor,
+        "service.resume",
+        Target::new("service", service.id),
+        "after payment",
+    )?;
+    Ok(true)
+}
+
+/// After money arrives on an account, in the same transaction: services suspended for
+/// non-payment are renewed and resumed in order of expiry, then orders waiting for money
+/// start, oldest first, while the balance and credit limit cover them.
+pub fn settle_account(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    account_id: AccountId,
+) -> Result<(), DomainError> {
+    let mut account = Account::lock(conn, account_id)?.ok_or(DomainError::NotFound)?;
+    let zone = provider_zone(conn, account.provider_id)?;
+    let now = db::now();
+    for service in Service::of_account_in(conn, account_id, SUSPENDED_UNPAID)? {
+        resume_unpaid(conn, actor, &service, &mut account, zone, now)?;
+    }
+    let mut waiting = Service::of_account_in(conn, account_id, ORDERED)?;
+    waiting.sort_by_key(|s| s.id);
+    for service in waiting {
+        activate(conn, actor, &service, &mut account, zone, now)?;
+    }
+    Ok(())
+}
+
+/// One line of a service's history, and nothing else.
+pub(super) fn history(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    service: &Service,
+    event: &str,
+    status: &str,
+    detail: &str,
+) -> Result<(), DomainError> {
+    record_event(conn, actor, service.id, event, status, detail)
+}
+
+/// One line of a service's history, by id (the billing run has no `Service` row at hand).
+pub(crate) fn record_event(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    service: ServiceId,
+    event: &str,
+    status: &str,
+    detail: &str,
+) -> Result<(), DomainError> {
+    ServiceEvent::insert(
+        conn,
+        &NewServiceEvent {
+            service_id: service,
+            event,
+            status,
+            detail,
+            actor: &actor.label(),
+            created_at: db::now(),
+        },
+    )?;
+    Ok(())
+}

@@ -1,0 +1,344 @@
+//! `/admin/services`: every client's services, one service's page with what staff may do to
+//! it (each with a reason), and ordering a service for a client from its card.
+
+use actix_session::Session;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use askama_web::WebTemplate;
+use serde::Deserialize;
+
+use crate::db::models::service::{STATUSES, ServiceFilter, ServiceRow};
+use crate::domain::FieldErrors;
+use crate::domain::money::Money;
+use crate::domain::permissions::perm;
+use crate::domain::services::{self, Action, Offers, ServiceDetails, period_label};
+use crate::ids::{ClientId, ServiceId};
+use crate::web::forms::{Form, Outcome};
+use crate::web::identity::Require;
+use crate::web::page::{self, Flash, PageContext};
+use crate::web::services::{ActionForm, OrderForm, after_action, ordered_message};
+use crate::web::{AppState, WebError};
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ListQuery {
+    pub status: String,
+    pub before: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin/services/index.html")]
+pub struct ServicesPage {
+    pub ctx: PageContext,
+    pub rows: Vec<ServiceRow>,
+    pub status: String,
+    pub statuses: &'static [(&'static str, &'static str)],
+    pub older: Option<ServiceId>,
+}
+
+impl ServicesPage {
+    pub fn price(&self, row: &ServiceRow) -> Money {
+        Money::from_minor(row.service.price, row.currency_exponent, &row.currency_code)
+    }
+}
+
+pub async fn index(
+    state: web::Data<AppState>,
+    staff: Require<perm::ServicesView>,
+    ctx: PageContext,
+    query: web::Query<ListQuery>,
+) -> Result<ServicesPage, WebError> {
+    let query = query.into_inner();
+    let status = STATUSES
+        .iter()
+        .find(|(s, _)| *s == query.status)
+        .map(|(s, _)| (*s).to_owned());
+    let filter = ServiceFilter {
+        client: None,
+        status: status.clone(),
+        before: query.before.parse().ok(),
+    };
+    let actor = staff.actor.clone();
+    let rows = state
+        .db(move |conn| services::list(conn, &actor, &filter))
+        .await?;
+    let older = (rows.len() as i64 == services::PAGE_SIZE)
+        .then(|| rows.last().map(|r| r.service.id))
+        .flatten();
+    Ok(ServicesPage {
+        ctx,
+        rows,
+        status: status.unwrap_or_default(),
+        statuses: STATUSES,
+        older,
+    })
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin/services/show.html")]
+pub struct ServicePage {
+    pub ctx: PageContext,
+    pub d: ServiceDetails,
+    pub form: ActionForm,
+    pub errors: FieldErrors,
+}
+
+impl ServicePage {
+    pub fn period(&self) -> String {
+        period_label(self.d.row.service.period_months)
+    }
+}
+
+pub async fn show(
+    state: web::Data<AppState>,
+    staff: Require<perm::ServicesView>,
+    ctx: PageContext,
+    id: web::Path<ServiceId>,
+) -> Result<ServicePage, WebError> {
+    let id = id.into_inner();
+    let actor = staff.actor.clone();
+    let d = state
+        .db(move |conn| services::details(conn, &actor, id))
+        .await?;
+    let form = ActionForm {
+        paid_until: d
+            .row
+            .service
+            .paid_until
+            .map(|t| t.format("%Y-%m-%d").to_string())
+            .unwrap_or_default(),
+        ..Default::default()
+    };
+    Ok(ServicePage {
+        ctx,
+        d,
+        form,
+        errors: FieldErrors::new(),
+    })
+}
+
+async fn act(
+    state: &AppState,
+    session: &Session,
+    staff: &Require<perm::ServicesManage>,
+    id: ServiceId,
+    action: Action,
+    reason: String,
+) -> Result<HttpResponse, WebError> {
+    let actor = staff.actor.clone();
+    let outcome = state
+        .attempt(move |conn| services::act_as_staff(conn, &actor, id, action, &reason))
+        .await?;
+    Ok(after_action(
+        session,
+        outcome,
+        action,
+        &format!("/admin/services/{id}"),
+    ))
+}
+
+pub async fn suspend(
+    state: web::Data<AppState>,
+    session: Session,
+    staff: Require<perm::ServicesManage>,
+    id: web::Path<ServiceId>,
+    form: Form<ActionForm>,
+) -> Result<HttpResponse, WebError> {
+    let reason = form.into_inner().reason;
+    act(
+        &state,
+        &session,
+        &staff,
+        id.into_inner(),
+        Action::Suspend,
+        reason,
+    )
+    .await
+}
+
+pub async fn resume(
+    state: web::Data<AppState>,
+    session: Session,
+    staff: Require<perm::ServicesManage>,
+    id: web::Path<ServiceId>,
+    form: Form<ActionForm>,
+) -> Result<HttpResponse, WebError> {
+    let reason = form.into_inner().reason;
+    act(
+        &state,
+        &session,
+        &staff,
+        id.into_inner(),
+        Action::Resume,
+        reason,
+    )
+    .await
+}
+
+pub async fn delete(
+    state: web::Data<AppState>,
+    session: Session,
+    staff: Require<perm::ServicesManage>,
+    id: web::Path<ServiceId>,
+    form: Form<ActionForm>,
+) -> Result<HttpResponse, WebError> {
+    let reason = form.into_inner().reason;
+    act(
+        &state,
+        &session,
+        &staff,
+        id.into_inner(),
+        Action::Delete,
+        reason,
+    )
+    .await
+}
+
+pub async fn auto_renew(
+    state: web::Data<AppState>,
+    session: Session,
+    staff: Require<perm::ServicesManage>,
+    id: web::Path<ServiceId>,
+    form: Form<ActionForm>,
+) -> Result<HttpResponse, WebError> {
+    let form = form.into_inner();
+    let action = Action::AutoRenew(form.on == "1");
+    act(
+        &state,
+        &session,
+        &staff,
+        id.into_inner(),
+        action,
+        form.reason,
+    )
+    .await
+}
+
+pub async fn set_paid_until(
+    state: web::Data<AppState>,
+    session: Session,
+    staff: Require<perm::ServicesManage>,
+    id: web::Path<ServiceId>,
+    form: Form<ActionForm>,
+) -> Result<HttpResponse, WebError> {
+    let id = id.into_inner();
+    let form = form.into_inner();
+    let actor = staff.actor.clone();
+    let outcome = state
+        .attempt(move |conn| {
+            services::set_paid_until(conn, &actor, id, &form.paid_until, &form.reason)
+        })
+        .await?;
+    match outcome {
+        Outcome::Done(service) => {
+            let until = service
+                .paid_until
+                .map(services::format_at)
+                .unwrap_or_default();
+            Flash::success(format!("Paid until {until} now.")).set(&session);
+        }
+        Outcome::Invalid(errors) => {
+            let text: Vec<String> = errors.iter().map(|(_, m)| m.clone()).collect();
+            Flash::error(text.join(" ")).set(&session);
+        }
+    }
+    Ok(page::redirect(&format!("/admin/services/{id}")))
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin/services/order.html")]
+pub struct OrderPage {
+    pub ctx: PageContext,
+    pub client_id: ClientId,
+    pub offers: Offers,
+    pub form: OrderForm,
+    pub errors: FieldErrors,
+}
+
+impl OrderPage {
+    pub fn period(&self, months: &i32) -> String {
+        period_label(*months)
+    }
+
+    pub fn discount(&self) -> String {
+        crate::domain::client_groups::format_discount(self.offers.discount_bp)
+    }
+}
+
+async fn order_page(
+    state: &AppState,
+    staff: &Require<perm::ServicesOrder>,
+    ctx: PageContext,
+    client_id: ClientId,
+    form: OrderForm,
+    errors: FieldErrors,
+) -> Result<HttpResponse, WebError> {
+    let actor = staff.actor.clone();
+    let offers = state
+        .db(move |conn| services::offers_for_staff(conn, &actor, client_id))
+        .await?;
+    page::render_with(
+        page::FORM_SHOWN_AGAIN,
+        &OrderPage {
+            ctx,
+            client_id,
+            offers,
+            form,
+            errors,
+        },
+    )
+}
+
+pub async fn new_order(
+    state: web::Data<AppState>,
+    staff: Require<perm::ServicesOrder>,
+    ctx: PageContext,
+    id: web::Path<ClientId>,
+) -> Result<HttpResponse, WebError> {
+    order_page(
+        &state,
+        &staff,
+        ctx,
+        id.into_inner(),
+        OrderForm::fresh(),
+        FieldErrors::new(),
+    )
+    .await
+}
+
+pub async fn order(
+    state: web::Data<AppState>,
+    session: Session,
+    staff: Require<perm::ServicesOrder>,
+    ctx: PageContext,
+    id: web::Path<ClientId>,
+    form: Form<OrderForm>,
+) -> Result<HttpResponse, WebError> {
+    let client_id = id.into_inner();
+    let form = form.into_inner();
+    let actor = staff.actor.clone();
+    let typed = form.clone();
+    let outcome = state
+        .attempt(move |conn| services::order_for_client(conn, &actor, client_id, &typed.raw()))
+        .await?;
+    match outcome {
+        Outcome::Done(ordered) => {
+            ordered_message(&ordered).set(&session);
+            Ok(page::redirect(&format!(
+                "/admin/services/{}",
+                ordered.service.id
+            )))
+        }
+        Outcome::Invalid(errors) => {
+            order_page(
+                &state,
+                &staff,
+                ctx,
+                client_id,
+                form,
+                OrderForm::errors_at_choice(errors),
+            )
+            .await
+        }
+    }
+}

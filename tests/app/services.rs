@@ -1,0 +1,453 @@
+//! Orders and services: what a client orders, what it is charged, and what staff and the
+//! client may do with a service afterwards.
+
+use diesel::RunQueryDsl;
+
+use crate::helpers::{Browser, TestApp, id_of};
+use crate::payments::{account_of, client_with_payer, record};
+
+/// A tariff of the main provider, made through the catalog pages; returns its id.
+pub(crate) async fn tariff(
+    app: &TestApp,
+    admin: &Browser,
+    name: &str,
+    fields: &[(&str, &str)],
+) -> i64 {
+    let type_name = format!("{name} type");
+    admin
+        .submit(
+            "/admin/catalog",
+            "/admin/catalog/types",
+            &[("type_name", &type_name)],
+        )
+        .await
+        .assert_redirect("/admin/catalog");
+    let provider = id_of(app, "providers", "name", "Main provider").to_string();
+    let kind = id_of(app, "product_types", "name", &type_name).to_string();
+    let mut all = vec![
+        ("provider_id", provider.as_str()),
+        ("product_type_id", kind.as_str()),
+        ("name", name),
+        ("orderable", "on"),
+    ];
+    all.extend_from_slice(fields);
+    admin
+        .submit("/admin/catalog/tariffs/new", "/admin/catalog/tariffs", &all)
+        .await
+        .assert_redirect("/admin/catalog");
+    id_of(app, "tariffs", "name", name)
+}
+
+/// The client orders `months` of the tariff from its order page, as a person would.
+pub(crate) async fn order(client: &Browser, tariff: i64, months: u32) -> crate::helpers::Page {
+    let form = client.get("/client/order").await;
+    let key = form
+        .input_value("order_key")
+        .expect("the order page has a key");
+    let choice = format!("{tariff}:{months}");
+    client
+        .submit(
+            "/client/order",
+            "/client/order",
+            &[
+                ("choice", &choice),
+                ("auto_renew", "on"),
+                ("order_key", &key),
+            ],
+        )
+        .await
+}
+
+/// The id a redirect to a service page names.
+pub(crate) fn service_in(page: &crate::helpers::Page) -> i64 {
+    page.location
+        .as_deref()
+        .and_then(|l| l.rsplit('/').next())
+        .and_then(|id| id.parse().ok())
+        .unwrap_or_else(|| panic!("not a service page: {:?}", page.location))
+}
+
+pub(crate) fn balance(app: &TestApp, account: i64) -> i64 {
+    #[derive(diesel::QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        balance: i64,
+    }
+    diesel::sql_query(format!("SELECT balance FROM accounts WHERE id = {account}"))
+        .get_result::<Row>(&mut app.conn())
+        .unwrap()
+        .balance
+}
+
+pub(crate) fn status_of(app: &TestApp, service: i64) -> String {
+    #[derive(diesel::QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        status: String,
+    }
+    diesel::sql_query(format!("SELECT status FROM services WHERE id = {service}"))
+        .get_result::<Row>(&mut app.conn())
+        .unwrap()
+        .status
+}
+
+#[actix_web::test]
+async fn an_order_the_balance_covers_starts_at_once_and_is_charged_exactly() {
+    let app = TestApp::spawn().await;
+    let admin = app.browser();
+    admin.sign_in_as_admin().await;
+    let vps = tariff(
+        &app,
+        &admin,
+        "VPS-1",
+        &[
+            ("price_1", "499.90"),
+            ("price_3", "1400"),
+            ("setup_fee", "100"),
+        ],
+    )
+    .await;
+    let (ann, client, payer) = client_with_payer(&app, "ann@example.com").await;
+    let account = account_of(&app, client);
+    record(&admin, client, account, payer, "1000", "pay-1").await;
+
+    let offers = ann.get("/client/order").await;
+    assert!(offers.text_of("main").contains("499.90 RUB"));
+    assert!(offers.text_of("main").contains("setup fee of 100.00 RUB"));
+    let placed = order(&ann, vps, 1).await;
+    let service = service_in(&placed);
+    let page = ann.get(&format!("/client/services/{service}")).await;
+    assert!(
+        page.text_of("h1").contains("Active"),
+        "{}",
+        page.text_of("h1")
+    );
+    assert_eq!(page.text_of("#balance"), "400.10 RUB");
+    assert!(page.text_of("#service-expenses").contains("599.90 RUB"));
+    assert_eq!(balance(&app, account), 40_010);
+    assert!(
+        billpanel::domain::payments::check_ledger(&mut app.conn())
+            .unwrap()
+            .is_empty()
+    );
+    // The client is Active now, in the list and on the card.
+    let card = admin.get(&format!("/admin/clients/{client}")).await;
+    assert!(card.text_of("main").contains("Active"));
+    let list = admin.get("/admin/clients?state=active").await;
+    assert!(list.text_of("main").contains("Ann Lee"));
+    let list = admin.get("/admin/clients?state=not_active").await;
+    assert!(!list.text_of("main").contains("Ann Lee"));
+    // Staff see it too, with its charge.
+    let page = admin.get(&format!("/admin/services/{service}")).await;
+    assert!(page.text_of("#service-history").contains("activated"));
+    assert!(
+        admin
+            .get("/admin/expenses")
+            .await
+            .text_of("#expenses")
+            .contains("599.90 RUB")
+    );
+    assert!(
+        ann.get("/client/expenses")
+            .await
+            .text_of("#expenses")
+            .contains("599.90 RUB")
+    );
+}
+
+#[actix_web::test]
+async fn an_order_without_money_waits_and_starts_when_the_payment_arrives() {
+    let app = TestApp::spawn().await;
+    let admin = app.browser();
+    admin.sign_in_as_admin().await;
+    let vps = tariff(&app, &admin, "VPS-2", &[("price_1", "300")]).await;
+    let (ann, client, payer) = client_with_payer(&app, "ann@example.com").await;
+    let account = account_of(&app, client);
+    record(&admin, client, account, payer, "100", "pay-1").await;
+
+    let service = service_in(&order(&ann, vps, 1).await);
+    let page = ann.get(&format!("/client/services/{service}")).await;
+    assert!(page.text_of("h1").contains("Ordered"));
+    assert!(
+        page.text_of("#waiting").contains("200.00 RUB more"),
+        "{}",
+        page.text_of("#waiting")
+    );
+    assert_eq!(balance(&app, account), 10_000);
+    assert_eq!(app.count("expenses"), 0);
+    // Paying from the balance is refused with what is missing, and charges nothing.
+    let path = format!("/client/services/{service}");
+    ann.submit(&path, &format!("{path}/renew"), &[])
+        .await
+        .assert_redirect(&path);
+    assert!(
+        ann.get(&path)
+            .await
+            .text_of("main")
+            .contains("top up the account by 200.00 RUB")
+    );
+    assert_eq!(app.count("expenses"), 0);
+
+    // The top-up pays for the waiting order at once.
+    record(&admin, client, account, payer, "250", "pay-2").await;
+    assert_eq!(status_of(&app, service), "active");
+    assert_eq!(balance(&app, account), 5_000);
+    assert_eq!(app.count("expenses"), 1);
+}
+
+#[actix_web::test]
+async fn a_double_submitted_order_makes_one_service() {
+    let app = TestApp::spawn().await;
+    let admin = app.browser();
+    admin.sign_in_as_admin().await;
+    let vps = tariff(&app, &admin, "VPS-3", &[("price_1", "10")]).await;
+    let (ann, client, payer) = client_with_payer(&app, "ann@example.com").await;
+    record(&admin, client, account_of(&app, client), payer, "100", "p").await;
+    let key = ann
+        .get("/client/order")
+        .await
+        .input_value("order_key")
+        .unwrap();
+    let choice = format!("{vps}:1");
+    let fields = [("choice", choice.as_str()), ("order_key", key.as_str())];
+    let first = ann.submit("/client/order", "/client/order", &fields).await;
+    let second = ann.submit("/client/order", "/client/order", &fields).await;
+    assert_eq!(first.location, second.location);
+    assert_eq!(app.count("services"), 1);
+    assert_eq!(app.count("expenses"), 1);
+}
+
+#[actix_web::test]
+async fn hidden_tariffs_limits_and_bad_choices_are_refused_and_write_nothing() {
+    let app = TestApp::spawn().await;
+    let admin = app.browser();
+    admin.sign_in_as_admin().await;
+    let (ann, client, payer) = client_with_payer(&app, "ann@example.com").await;
+    record(&admin, client, account_of(&app, client), payer, "1000", "p").await;
+    admin
+        .submit(
+            "/admin/client-groups/new",
+            "/admin/client-groups",
+            &[("name", "Resellers"), ("discount", "15")],
+        )
+        .await;
+    let group = id_of(&app, "client_groups", "name", "Resellers");
+    admin
+        .submit(
+            &format!("/admin/client-groups/{group}"),
+            &format!("/admin/client-groups/{group}/members"),
+            &[("client_id", &client.to_string())],
+        )
+        .await;
+    let group = group.to_string();
+    let hidden = tariff(
+        &app,
+        &admin,
+        "Secret",
+        &[("price_1", "10"), ("hidden_groups", &group)],
+    )
+    .await;
+    let limited = tariff(
+        &app,
+        &admin,
+        "One only",
+        &[("price_1", "999.99"), ("per_client_limit", "1")],
+    )
+    .await;
+
+    let offers = ann.get("/client/order").await;
+    assert!(!offers.text_of("main").contains("Secret"));
+    // 999.99 less 15 % is 849.9915: charged 849.99.
+    assert!(offers.text_of("main").contains("849.99 RUB"));
+    assert!(offers.text_of("#discount").contains("15"));
+
+    let page = order(&ann, hidden, 1).await;
+    assert!(
+        page.text_of("#choice-error")
+            .contains("Choose one of the tariffs")
+    );
+    let page = order(&ann, limited, 12).await;
+    assert!(page.text_of("#choice-error").contains("periods"));
+    assert_eq!(app.count("services"), 0);
+
+    let service = service_in(&order(&ann, limited, 1).await);
+    assert_eq!(status_of(&app, service), "active");
+    assert_eq!(balance(&app, account_of(&app, client)), 100_000 - 84_999);
+    let page = order(&ann, limited, 1).await;
+    assert!(
+        page.text_of("#choice-error").contains("most services"),
+        "{}",
+        page.text_of("main")
+    );
+    assert_eq!(app.count("services"), 1);
+}
+
+#[actix_web::test]
+async fn staff_order_for_a_client_and_change_services_with_a_reason() {
+    let app = TestApp::spawn().await;
+    let admin = app.browser();
+    admin.sign_in_as_admin().await;
+    let vps = tariff(&app, &admin, "VPS-4", &[("price_1", "50")]).await;
+    let (ann, client, payer) = client_with_payer(&app, "ann@example.com").await;
+    let account = account_of(&app, client);
+    record(&admin, client, account, payer, "100", "p").await;
+
+    let path = format!("/admin/clients/{client}/order");
+    let key = admin.get(&path).await.input_value("order_key").unwrap();
+    let choice = format!("{vps}:1");
+    let placed = admin
+        .submit(&path, &path, &[("choice", &choice), ("order_key", &key)])
+        .await;
+    let service = service_in(&placed);
+    assert_eq!(status_of(&app, service), "active");
+    assert_eq!(balance(&app, account), 5_000);
+
+    let page = format!("/admin/services/{service}");
+    // Without a reason nothing changes.
+    admin
+        .submit(&page, &format!("{page}/suspend"), &[("reason", " ")])
+        .await
+        .assert_redirect(&page);
+    assert_eq!(status_of(&app, service), "active");
+    admin
+        .submit(
+            &page,
+            &format!("{page}/suspend"),
+            &[("reason", "abuse report 7")],
+        )
+        .await;
+    assert_eq!(status_of(&app, service), "suspended_admin");
+    // The client sees it suspended and cannot resume it.
+    let mine = ann.get(&format!("/client/services/{service}")).await;
+    assert!(mine.text_of("h1").contains("Suspended by the provider"));
+    let path = format!("/client/services/{service}");
+    ann.submit(&path, &format!("{path}/resume"), &[]).await;
+    assert_eq!(status_of(&app, service), "suspended_admin");
+
+    admin
+        .submit(&page, &format!("{page}/resume"), &[("reason", "resolved")])
+        .await;
+    assert_eq!(status_of(&app, service), "active");
+    admin
+        .submit(
+            &page,
+            &format!("{page}/paid-until"),
+            &[("paid_until", "2031-01-15"), ("reason", "compensation")],
+        )
+        .await;
+    let shown = admin.get(&page).await;
+    assert!(shown.text_of("#paid-until").contains("2031-01-15"));
+    let history = shown.text_of("#service-history");
+    for expected in ["abuse report 7", "resolved", "compensation", "admin@"] {
+        assert!(history.contains(expected), "{expected} in {history}");
+    }
+    admin
+        .submit(
+            &page,
+            &format!("{page}/delete"),
+            &[("reason", "client left")],
+        )
+        .await;
+    assert_eq!(status_of(&app, service), "deleted");
+    let audit = admin.get("/admin/audit").await.text_of("main");
+    assert!(audit.contains("service.suspend") && audit.contains("service.delete"));
+}
+
+#[actix_web::test]
+async fn another_clients_service_is_not_found() {
+    let app = TestApp::spawn().await;
+    let admin = app.browser();
+    admin.sign_in_as_admin().await;
+    let vps = tariff(&app, &admin, "VPS-5", &[("price_1", "10")]).await;
+    let (ann, client, payer) = client_with_payer(&app, "ann@example.com").await;
+    record(&admin, client, account_of(&app, client), payer, "100", "p").await;
+    let service = service_in(&order(&ann, vps, 1).await);
+    let (bob, _, _) = client_with_payer(&app, "bob@example.com").await;
+    let path = format!("/client/services/{service}");
+    assert_eq!(bob.get(&path).await.status.as_u16(), 404);
+    let page = bob
+        .submit("/client/services", &format!("{path}/renew"), &[])
+        .await;
+    assert_eq!(page.status.as_u16(), 404);
+    assert_eq!(app.count("expenses"), 1);
+}
+
+#[actix_web::test]
+async fn renew_now_charges_the_next_period_once_and_clients_may_suspend_when_allowed() {
+    let app = TestApp::spawn().await;
+    let admin = app.browser();
+    admin.sign_in_as_admin().await;
+    let vps = tariff(&app, &admin, "VPS-6", &[("price_1", "10")]).await;
+    let (ann, client, payer) = client_with_payer(&app, "ann@example.com").await;
+    let account = account_of(&app, client);
+    record(&admin, client, account, payer, "100", "p").await;
+    let service = service_in(&order(&ann, vps, 1).await);
+    let path = format!("/client/services/{service}");
+    let before = ann.get(&path).await.text_of("#paid-until");
+    ann.submit(&path, &format!("{path}/renew"), &[])
+        .await
+        .assert_redirect(&path);
+    let after = ann.get(&path).await.text_of("#paid-until");
+    assert_ne!(before, after);
+    assert_eq!(balance(&app, account), 8_000);
+    assert_eq!(app.count("expenses"), 2);
+
+    // Suspending needs a group that allows it.
+    ann.submit(&path, &format!("{path}/suspend"), &[]).await;
+    assert_eq!(status_of(&app, service), "active");
+    admin
+        .submit(
+            "/admin/client-groups/new",
+            "/admin/client-groups",
+            &[
+                ("name", "Self-service"),
+                ("discount", "0"),
+                ("clients_may_suspend", "on"),
+            ],
+        )
+        .await;
+    let group = id_of(&app, "client_groups", "name", "Self-service");
+    admin
+        .submit(
+            &format!("/admin/client-groups/{group}"),
+            &format!("/admin/client-groups/{group}/members"),
+            &[("client_id", &client.to_string())],
+        )
+        .await;
+    ann.submit(&path, &format!("{path}/suspend"), &[]).await;
+    assert_eq!(status_of(&app, service), "suspended_client");
+    ann.submit(&path, &format!("{path}/resume"), &[]).await;
+    assert_eq!(status_of(&app, service), "active");
+    ann.submit(&path, &format!("{path}/auto-renew"), &[("on", "0")])
+        .await;
+    assert!(
+        ann.get("/client/services")
+            .await
+            .text_of("#services")
+            .contains("Off")
+    );
+}
+
+#[test]
+fn period_start_is_unique_per_service() {
+    // The database itself refuses a second charge of one period, whatever the code does.
+    let database = crate::helpers::TestDatabase::new();
+    let pool = billpanel::db::connect(&database.url, 1).unwrap();
+    let mut conn = pool.get().unwrap();
+    billpanel::db::run_migrations(&mut conn).unwrap();
+    for sql in [
+        "INSERT INTO clients (name, created_at) VALUES ('A', CURRENT_TIMESTAMP)",
+        "INSERT INTO accounts (client_id, provider_id, created_at) SELECT c.id, p.id, CURRENT_TIMESTAMP FROM clients c, providers p",
+        "INSERT INTO product_types (name, created_at) VALUES ('T', CURRENT_TIMESTAMP)",
+        "INSERT INTO tariffs (provider_id, product_type_id, name, price_1, created_at) SELECT p.id, t.id, 'X', 1, CURRENT_TIMESTAMP FROM providers p, product_types t",
+        "INSERT INTO services (client_id, account_id, tariff_id, period_months, price, order_cost, status, created_at) SELECT c.id, a.id, t.id, 1, 1, 1, 'active', CURRENT_TIMESTAMP FROM clients c, accounts a, tariffs t",
+        "INSERT INTO expenses (client_id, account_id, service_id, kind, amount, period_start, created_at) SELECT client_id, account_id, id, 'renewal', 1, '2026-01-01 00:00:00', CURRENT_TIMESTAMP FROM services",
+    ] {
+        diesel::sql_query(sql).execute(&mut conn).unwrap();
+    }
+    let again = diesel::sql_query(
+        "INSERT INTO expenses (client_id, account_id, service_id, kind, amount, period_start, created_at) SELECT client_id, account_id, id, 'renewal', 1, '2026-01-01 00:00:00', CURRENT_TIMESTAMP FROM services",
+    )
+    .execute(&mut conn);
+    assert!(again.is_err());
+}
