@@ -10,7 +10,11 @@ use billpanel::domain::password;
 use crate::helpers::TestDatabase;
 
 /// The command, run in `work_dir` (where it would keep `data/`) against `database`.
-fn billpanel(database: &TestDatabase, work_dir: &std::path::Path, args: &[&str]) -> Command {
+pub(crate) fn billpanel(
+    database: &TestDatabase,
+    work_dir: &std::path::Path,
+    args: &[&str],
+) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_billpanel"));
     let url = match database.url.engine {
         db::Engine::Sqlite => format!("sqlite://{}", database.url.target),

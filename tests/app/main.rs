@@ -6,6 +6,7 @@ mod helpers;
 mod access;
 mod admin_clients;
 mod authz;
+mod billing_run;
 mod catalog;
 mod client_area;
 mod client_groups;

@@ -1,0 +1,251 @@
+//! The billing run: renews what is due once, however often and however many at once it
+//! runs; suspends what cannot be paid, resumes it when money comes, deletes it after the
+//! provider's deletion period, and warns before a renewal the balance will not cover.
+
+use billpanel::domain::billing_run::{self, RunReport};
+use chrono::{Duration, NaiveDate, NaiveDateTime};
+use diesel::RunQueryDsl;
+
+use crate::helpers::{Browser, TestApp};
+use crate::payments::{account_of, client_with_payer, record};
+use crate::services::{balance, order, service_in, status_of, tariff};
+
+fn run(app: &TestApp, at: NaiveDateTime) -> RunReport {
+    billing_run::run(&mut app.conn(), at, &mut |_, _, _| {})
+}
+
+fn paid_until(app: &TestApp, service: i64) -> NaiveDateTime {
+    #[derive(diesel::QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::Timestamp)]
+        paid_until: NaiveDateTime,
+    }
+    diesel::sql_query(format!(
+        "SELECT paid_until FROM services WHERE id = {service}"
+    ))
+    .get_result::<Row>(&mut app.conn())
+    .unwrap()
+    .paid_until
+}
+
+fn ledger_ok(app: &TestApp) {
+    assert!(
+        billpanel::domain::payments::check_ledger(&mut app.conn())
+            .unwrap()
+            .is_empty()
+    );
+}
+
+/// A client with `money` on its account and an active one-month service at 100.00 RUB.
+async fn client_with_service(
+    app: &TestApp,
+    admin: &Browser,
+    email: &str,
+    tariff_id: i64,
+    money: &str,
+) -> (Browser, i64, i64, i64) {
+    let (browser, client, payer) = client_with_payer(app, email).await;
+    let account = account_of(app, client);
+    record(admin, client, account, payer, money, &format!("{email}-1")).await;
+    let service = service_in(&order(&browser, tariff_id, 1).await);
+    assert_eq!(status_of(app, service), "active");
+    (browser, client, account, service)
+}
+
+#[actix_web::test]
+async fn a_run_renews_a_due_period_once_however_often_it_runs() {
+    let app = TestApp::spawn().await;
+    let admin = app.browser();
+    admin.sign_in_as_admin().await;
+    let vps = tariff(&app, &admin, "VPS", &[("price_1", "100")]).await;
+    let (_, _, account, service) =
+        client_with_service(&app, &admin, "ann@example.com", vps, "250").await;
+    let first_end = paid_until(&app, service);
+
+    // Not due yet: nothing happens.
+    assert_eq!(run(&app, first_end - Duration::seconds(1)).renewed, 0);
+    let at = first_end + Duration::hours(1);
+    let report = run(&app, at);
+    assert_eq!((report.renewed, report.suspended), (1, 0), "{report}");
+    assert!(report.errors.is_empty());
+    let second_end = paid_until(&app, service);
+    assert!(second_end > first_end + Duration::days(27));
+    assert_eq!(run(&app, at), RunReport::default());
+    assert_eq!(balance(&app, account), 5_000);
+    assert_eq!(app.count("expenses"), 2);
+    ledger_ok(&app);
+}
+
+#[actix_web::test]
+async fn two_runs_at_once_charge_each_period_once() {
+    let app = TestApp::spawn().await;
+    let admin = app.browser();
+    admin.sign_in_as_admin().await;
+    let vps = tariff(&app, &admin, "VPS", &[("price_1", "100")]).await;
+    let mut services = Vec::new();
+    for n in 0..6 {
+        let (_, _, _, service) =
+            client_with_service(&app, &admin, &format!("c{n}@example.com"), vps, "1000").await;
+        services.push(service);
+    }
+    let latest = services.iter().map(|s| paid_until(&app, *s)).max().unwrap();
+    let at = latest + Duration::hours(1);
+    let reports: Vec<RunReport> = std::thread::scope(|scope| {
+        let runs: Vec<_> = (0..2)
+            .map(|_| {
+                let pool = app.pool.clone();
+                scope.spawn(move || {
+                    let mut conn = pool.get().unwrap();
+                    billing_run::run(&mut conn, at, &mut |_, _, _| {})
+                })
+            })
+            .collect();
+        runs.into_iter().map(|r| r.join().unwrap()).collect()
+    });
+    let renewed: u64 = reports.iter().map(|r| r.renewed).sum();
+    assert_eq!(renewed, 6, "{reports:?}");
+    assert!(reports.iter().all(|r| r.errors.is_empty()), "{reports:?}");
+    // Six orders and six renewals, and nothing more.
+    assert_eq!(app.count("expenses"), 12);
+    ledger_ok(&app);
+}
+
+#[actix_web::test]
+async fn an_unpaid_service_is_suspended_resumed_by_a_payment_and_deleted_when_left() {
+    let app = TestApp::spawn().await;
+    let admin = app.browser();
+    admin.sign_in_as_admin().await;
+    let vps = tariff(&app, &admin, "VPS", &[("price_1", "100")]).await;
+    let (ann, client, account, service) =
+        client_with_service(&app, &admin, "ann@example.com", vps, "100").await;
+    // Its period ended two days ago (the run below is a real one, as of now).
+    let page = format!("/admin/services/{service}");
+    let ended = (chrono::Utc::now() - Duration::days(2))
+        .format("%Y-%m-%d")
+        .to_string();
+    admin
+        .submit(
+            &page,
+            &format!("{page}/paid-until"),
+            &[("paid_until", &ended), ("reason", "test")],
+        )
+        .await
+        .assert_redirect(&page);
+    let report = run(&app, billpanel::db::now());
+    assert_eq!((report.renewed, report.suspended), (0, 1));
+    assert_eq!(status_of(&app, service), "suspended_unpaid");
+    assert!(
+        ann.get(&format!("/client/services/{service}"))
+            .await
+            .text_of("h1")
+            .contains("Suspended for non-payment")
+    );
+    // Not enough: it stays suspended, and the money stays on the account.
+    let payer = crate::helpers::id_of(&app, "payers", "client_id", &client.to_string());
+    record(&admin, client, account, payer, "60", "top-up-1").await;
+    assert_eq!(status_of(&app, service), "suspended_unpaid");
+    assert_eq!(balance(&app, account), 6_000);
+    // Enough: the payment renews it and it is active again.
+    record(&admin, client, account, payer, "40", "top-up-2").await;
+    assert_eq!(status_of(&app, service), "active");
+    assert_eq!(balance(&app, account), 0);
+    assert!(
+        admin
+            .get(&format!("/admin/services/{service}"))
+            .await
+            .text_of("#service-history")
+            .contains("resumed")
+    );
+
+    // Unpaid again, and left past the provider's 30 days: deleted.
+    let end = paid_until(&app, service);
+    run(&app, end + Duration::hours(1));
+    assert_eq!(status_of(&app, service), "suspended_unpaid");
+    assert_eq!(run(&app, end + Duration::days(29)).deleted, 0);
+    assert_eq!(run(&app, end + Duration::days(31)).deleted, 1);
+    assert_eq!(status_of(&app, service), "deleted");
+    ledger_ok(&app);
+}
+
+#[actix_web::test]
+async fn a_client_is_warned_once_before_a_renewal_its_balance_will_not_cover() {
+    let app = TestApp::spawn().await;
+    let admin = app.browser();
+    admin.sign_in_as_admin().await;
+    let vps = tariff(&app, &admin, "VPS", &[("price_1", "100")]).await;
+    let (_, _, _, service) = client_with_service(&app, &admin, "ann@example.com", vps, "150").await;
+    let end = paid_until(&app, service);
+    let notices = |app: &TestApp| {
+        billpanel::db::models::OutboxMail::to_recipient(&mut app.conn(), "ann@example.com")
+            .unwrap()
+            .into_iter()
+            .filter(|m| m.subject.contains("renews soon"))
+            .count()
+    };
+    assert_eq!(run(&app, end - Duration::days(10)).notified, 0);
+    assert_eq!(run(&app, end - Duration::days(6)).notified, 1);
+    assert_eq!(run(&app, end - Duration::days(5)).notified, 0);
+    assert_eq!(run(&app, end - Duration::days(2)).notified, 1);
+    assert_eq!(run(&app, end - Duration::hours(12)).notified, 1);
+    assert_eq!(run(&app, end - Duration::hours(11)).notified, 0);
+    assert_eq!(notices(&app), 3);
+}
+
+#[actix_web::test]
+async fn renewals_follow_month_ends_in_the_providers_time_zone() {
+    let app = TestApp::spawn().await;
+    let admin = app.browser();
+    admin.sign_in_as_admin().await;
+    let vps = tariff(&app, &admin, "VPS", &[("price_1", "1")]).await;
+    let (_, _, _, service) = client_with_service(&app, &admin, "ann@example.com", vps, "100").await;
+    let page = format!("/admin/services/{service}");
+    admin
+        .submit(
+            &page,
+            &format!("{page}/paid-until"),
+            &[
+                ("paid_until", "2027-01-31"),
+                ("reason", "align to month end"),
+            ],
+        )
+        .await
+        .assert_redirect(&page);
+    let time = paid_until(&app, service).time();
+    let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap().and_time(time);
+    assert_eq!(paid_until(&app, service), day(2027, 1, 31));
+    run(&app, day(2027, 1, 31));
+    assert_eq!(paid_until(&app, service), day(2027, 2, 28));
+    run(&app, day(2027, 2, 28));
+    assert_eq!(paid_until(&app, service), day(2027, 3, 31));
+    run(&app, day(2027, 3, 31));
+    assert_eq!(paid_until(&app, service), day(2027, 4, 30));
+}
+
+#[actix_web::test]
+async fn the_command_runs_once_as_of_a_date_and_says_what_it_did() {
+    let app = TestApp::spawn().await;
+    let admin = app.browser();
+    admin.sign_in_as_admin().await;
+    let vps = tariff(&app, &admin, "VPS", &[("price_1", "100")]).await;
+    let (_, _, _, service) = client_with_service(&app, &admin, "ann@example.com", vps, "200").await;
+    let date = (paid_until(&app, service) + Duration::days(1))
+        .format("%Y-%m-%d")
+        .to_string();
+    let work = tempfile::tempdir().unwrap();
+    let output = crate::commands::billpanel(&app._db, work.path(), &["billing-run", "--at", &date])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}");
+    assert!(stdout.contains("renewed 1, suspended 0"), "{stdout}");
+    let again = crate::commands::billpanel(&app._db, work.path(), &["billing-run", "--at", &date])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&again.stdout).contains("renewed 0, suspended 0"));
+    let bad = crate::commands::billpanel(&app._db, work.path(), &["billing-run", "--at", "soon"])
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--at soon"));
+    assert_eq!(app.count("expenses"), 2);
+}
