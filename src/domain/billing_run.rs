@@ -147,12 +147,30 @@ fn renew_batch(
         .into_iter()
         .map(|a| (a.id, a))
         .collect();
+    // Decide on the services as they are under the locks: a client or an employee may have
+    // suspended one, renewed it or turned auto-renew off since the batch was read.
+    let service_ids: Vec<ServiceId> = batch.iter().map(|s| s.id).collect();
+    let fresh: HashMap<ServiceId, DueService> = Service::active_by_ids(conn, &service_ids)?
+        .into_iter()
+        .map(|s| (s.id, s))
+        .collect();
     let mut outcomes = Vec::with_capacity(batch.len());
-    for due in batch {
+    for read in batch {
+        let Some(due) = fresh
+            .get(&read.id)
+            .filter(|f| f.paid_until == read.paid_until)
+        else {
+            outcomes.push(Outcome::Skipped);
+            continue;
+        };
         let (Some(old), Some(account)) = (due.paid_until, accounts.get_mut(&due.account_id)) else {
             outcomes.push(Outcome::Skipped);
             continue;
         };
+        if old > at {
+            outcomes.push(Outcome::Skipped);
+            continue;
+        }
         let anchor = due.anchor_at.unwrap_or(old);
         if due.auto_renew && account.covers(due.price) {
             let until = add_months_in(
@@ -219,6 +237,9 @@ fn delete_expired(conn: &mut DbConnection, at: NaiveDateTime, report: &mut RunRe
             })
             .collect();
         let outcome = db::write_transaction(conn, |conn| {
+            // Accounts first, as every change of a service locks them.
+            let accounts: Vec<AccountId> = expired.iter().map(|s| s.account_id).collect();
+            Account::lock_many(conn, &accounts)?;
             let mut deleted = 0;
             for due in &expired {
                 if services::delete_unpaid(conn, &actor, due, at)? {

@@ -14,6 +14,8 @@ pub struct AdminDashboard {
     pub clients_last_week: i64,
     pub employees_total: i64,
     pub latest_clients: Vec<Client>,
+    /// Of those, the ones with an active service.
+    pub active_clients: Vec<crate::ids::ClientId>,
     pub providers: Vec<ProviderChoice>,
     /// Recent audit events, for administrators only.
     pub recent_events: Vec<AuditEvent>,
@@ -27,11 +29,16 @@ pub fn admin_dashboard(
         return Err(DomainError::Forbidden);
     }
     let week_ago = db::now() - Duration::days(7);
+    let latest = Client::latest(conn, 10)?;
     Ok(AdminDashboard {
         clients_total: Client::count(conn)?,
         clients_last_week: Client::count_since(conn, week_ago)?,
         employees_total: Employee::count(conn)?,
-        latest_clients: Client::latest(conn, 10)?,
+        active_clients: crate::db::models::service::Service::clients_with_active(
+            conn,
+            &latest.iter().map(|c| c.id).collect::<Vec<_>>(),
+        )?,
+        latest_clients: latest,
         providers: Provider::choices(conn)?,
         recent_events: if actor.is_superuser() {
             AuditEvent::latest(conn, 10)?

@@ -89,12 +89,10 @@ pub fn discounted(minor: i64, exponent: i32, discount_bp: i32) -> i64 {
     let exponent = exponent.clamp(0, 28) as u32;
     let price = Decimal::new(minor, exponent);
     let share = Decimal::new(10_000 - i64::from(discount_bp.clamp(0, 10_000)), 4);
-    let rounded = round(price * share, exponent);
-    (rounded * Decimal::from(10_i64.pow(exponent)))
-        .trunc()
-        .to_string()
-        .parse()
-        .unwrap_or(minor)
+    let mut rounded = round(price * share, exponent);
+    rounded.rescale(exponent);
+    // A discounted price is never more than the price, so it fits where the price did.
+    i64::try_from(rounded.mantissa()).unwrap_or(minor)
 }
 
 impl std::fmt::Display for Money {

@@ -103,6 +103,8 @@ pub fn record(
         return Err(DomainError::invalid("amount", "Enter the amount."));
     };
     let outcome = db::write_transaction(conn, |conn| {
+        // The account first, as every change of a balance locks it.
+        Account::lock(conn, account_id)?;
         let now = db::now();
         let payment = Payment::insert(
             conn,

@@ -71,6 +71,8 @@ pub struct ActionForm {
     pub reason: String,
     pub on: String,
     pub paid_until: String,
+    /// What the page showed of the service (`services::seen_token`).
+    pub seen: String,
 }
 
 /// After an action on a service: the message, then back to its page.

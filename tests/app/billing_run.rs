@@ -168,6 +168,25 @@ async fn an_unpaid_service_is_suspended_resumed_by_a_payment_and_deleted_when_le
 }
 
 #[actix_web::test]
+async fn a_payment_does_not_renew_a_service_the_client_let_go() {
+    let app = TestApp::spawn().await;
+    let admin = app.browser();
+    admin.sign_in_as_admin().await;
+    let vps = tariff(&app, &admin, "VPS", &[("price_1", "100")]).await;
+    let (ann, client, account, service) =
+        client_with_service(&app, &admin, "ann@example.com", vps, "100").await;
+    let path = format!("/client/services/{service}");
+    ann.submit(&path, &format!("{path}/auto-renew"), &[("on", "0")])
+        .await;
+    let report = run(&app, paid_until(&app, service) + Duration::hours(1));
+    assert_eq!((report.renewed, report.suspended), (0, 1));
+    let payer = crate::helpers::id_of(&app, "payers", "client_id", &client.to_string());
+    record(&admin, client, account, payer, "500", "later").await;
+    assert_eq!(status_of(&app, service), "suspended_unpaid");
+    assert_eq!(balance(&app, account), 50_000);
+}
+
+#[actix_web::test]
 async fn a_client_is_warned_once_before_a_renewal_its_balance_will_not_cover() {
     let app = TestApp::spawn().await;
     let admin = app.browser();

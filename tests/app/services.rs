@@ -67,6 +67,15 @@ pub(crate) fn service_in(page: &crate::helpers::Page) -> i64 {
         .unwrap_or_else(|| panic!("not a service page: {:?}", page.location))
 }
 
+/// What a service's page shows of it, as its action forms send back.
+pub(crate) async fn seen(browser: &Browser, page: &str) -> String {
+    browser
+        .get(page)
+        .await
+        .input_value("seen")
+        .unwrap_or_else(|| panic!("{page} has no action form"))
+}
+
 pub(crate) fn balance(app: &TestApp, account: i64) -> i64 {
     #[derive(diesel::QueryableByName)]
     struct Row {
@@ -177,9 +186,13 @@ async fn an_order_without_money_waits_and_starts_when_the_payment_arrives() {
     assert_eq!(app.count("expenses"), 0);
     // Paying from the balance is refused with what is missing, and charges nothing.
     let path = format!("/client/services/{service}");
-    ann.submit(&path, &format!("{path}/renew"), &[])
-        .await
-        .assert_redirect(&path);
+    ann.submit(
+        &path,
+        &format!("{path}/renew"),
+        &[("seen", &seen(&ann, &path).await)],
+    )
+    .await
+    .assert_redirect(&path);
     assert!(
         ann.get(&path)
             .await
@@ -321,11 +334,20 @@ async fn staff_order_for_a_client_and_change_services_with_a_reason() {
     let mine = ann.get(&format!("/client/services/{service}")).await;
     assert!(mine.text_of("h1").contains("Suspended by the provider"));
     let path = format!("/client/services/{service}");
-    ann.submit(&path, &format!("{path}/resume"), &[]).await;
+    ann.submit(
+        &path,
+        &format!("{path}/resume"),
+        &[("seen", &seen(&ann, &path).await)],
+    )
+    .await;
     assert_eq!(status_of(&app, service), "suspended_admin");
 
     admin
-        .submit(&page, &format!("{page}/resume"), &[("reason", "resolved")])
+        .submit(
+            &page,
+            &format!("{page}/resume"),
+            &[("reason", "resolved"), ("seen", &seen(&admin, &page).await)],
+        )
         .await;
     assert_eq!(status_of(&app, service), "active");
     admin
@@ -384,13 +406,30 @@ async fn renew_now_charges_the_next_period_once_and_clients_may_suspend_when_all
     let service = service_in(&order(&ann, vps, 1).await);
     let path = format!("/client/services/{service}");
     let before = ann.get(&path).await.text_of("#paid-until");
-    ann.submit(&path, &format!("{path}/renew"), &[])
-        .await
-        .assert_redirect(&path);
+    ann.submit(
+        &path,
+        &format!("{path}/renew"),
+        &[("seen", &seen(&ann, &path).await)],
+    )
+    .await
+    .assert_redirect(&path);
     let after = ann.get(&path).await.text_of("#paid-until");
     assert_ne!(before, after);
     assert_eq!(balance(&app, account), 8_000);
     assert_eq!(app.count("expenses"), 2);
+
+    // The same "renew" sent twice (a double click) renews once: the second finds the
+    // service changed since its page was read.
+    let form = ann.get(&path).await;
+    let shown = form
+        .input_value("seen")
+        .expect("the renew form says what it saw");
+    for _ in 0..2 {
+        ann.submit(&path, &format!("{path}/renew"), &[("seen", &shown)])
+            .await;
+    }
+    assert_eq!(app.count("expenses"), 3);
+    assert_eq!(balance(&app, account), 7_000);
 
     // Suspending needs a group that allows it.
     ann.submit(&path, &format!("{path}/suspend"), &[]).await;
@@ -416,7 +455,45 @@ async fn renew_now_charges_the_next_period_once_and_clients_may_suspend_when_all
         .await;
     ann.submit(&path, &format!("{path}/suspend"), &[]).await;
     assert_eq!(status_of(&app, service), "suspended_client");
-    ann.submit(&path, &format!("{path}/resume"), &[]).await;
+    ann.submit(
+        &path,
+        &format!("{path}/resume"),
+        &[("seen", &seen(&ann, &path).await)],
+    )
+    .await;
+    assert_eq!(status_of(&app, service), "active");
+    // A provider's suspension is not the client's to lift, even in such a group.
+    let staff_page = format!("/admin/services/{service}");
+    admin
+        .submit(
+            &staff_page,
+            &format!("{staff_page}/suspend"),
+            &[("reason", "audit")],
+        )
+        .await;
+    ann.submit(
+        &path,
+        &format!("{path}/resume"),
+        &[("seen", &seen(&ann, &path).await)],
+    )
+    .await;
+    assert_eq!(status_of(&app, service), "suspended_admin");
+    // Nor does the client see the provider's reasons or who gave them.
+    let mine = ann.get(&path).await.text_of("#service-history");
+    assert!(
+        !mine.contains("audit") && !mine.contains("admin@"),
+        "{mine}"
+    );
+    admin
+        .submit(
+            &staff_page,
+            &format!("{staff_page}/resume"),
+            &[
+                ("reason", "done"),
+                ("seen", &seen(&admin, &staff_page).await),
+            ],
+        )
+        .await;
     assert_eq!(status_of(&app, service), "active");
     ann.submit(&path, &format!("{path}/auto-renew"), &[("on", "0")])
         .await;

@@ -46,9 +46,11 @@ impl Account {
     /// other.
     pub fn lock(conn: &mut DbConnection, id: AccountId) -> QueryResult<Option<Account>> {
         match conn {
-            DbConnection::Postgresql(c) => {
-                accounts::table.find(id).for_update().first(c).optional()
-            }
+            DbConnection::Postgresql(c) => accounts::table
+                .find(id)
+                .for_no_key_update()
+                .first(c)
+                .optional(),
             DbConnection::Sqlite(c) => accounts::table.find(id).first(c).optional(),
         }
     }
@@ -62,7 +64,7 @@ impl Account {
             DbConnection::Postgresql(c) => accounts::table
                 .filter(accounts::id.eq_any(ids))
                 .order(accounts::id)
-                .for_update()
+                .for_no_key_update()
                 .load(c),
             DbConnection::Sqlite(c) => accounts::table
                 .filter(accounts::id.eq_any(ids))

@@ -422,6 +422,17 @@ impl Service {
             .load(conn)
     }
 
+    /// These services as they are now, if still active (read again under the accounts' locks).
+    pub fn active_by_ids(
+        conn: &mut DbConnection,
+        ids: &[ServiceId],
+    ) -> QueryResult<Vec<DueService>> {
+        due_query!()
+            .filter(services::id.eq_any(ids.to_vec()))
+            .filter(services::status.eq(ACTIVE))
+            .load(conn)
+    }
+
     /// Suspends an active service for non-payment, only if it is still paid until `old`.
     pub fn suspend_unpaid(
         conn: &mut DbConnection,
@@ -439,6 +450,25 @@ impl Service {
             services::status.eq(SUSPENDED_UNPAID),
             services::suspended_at.eq(at),
         ))
+        .execute(conn)
+        .map(|n| n == 1)
+    }
+
+    /// Deletes a service suspended for non-payment, only if it is still suspended since
+    /// `suspended_at` (not resumed and suspended again meanwhile).
+    pub fn delete_unpaid(
+        conn: &mut DbConnection,
+        id: ServiceId,
+        suspended_at: NaiveDateTime,
+        at: NaiveDateTime,
+    ) -> QueryResult<bool> {
+        diesel::update(
+            services::table
+                .filter(services::id.eq(id))
+                .filter(services::status.eq(SUSPENDED_UNPAID))
+                .filter(services::suspended_at.eq(suspended_at)),
+        )
+        .set((services::status.eq(DELETED), services::deleted_at.eq(at)))
         .execute(conn)
         .map(|n| n == 1)
     }

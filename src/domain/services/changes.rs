@@ -4,7 +4,7 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use chrono_tz::Tz;
 
-use super::charging::{activate, charge, history, resume_unpaid};
+use super::charging::{activate, charge, history, resume};
 use super::{account_zone, format_at, may_suspend};
 use crate::db::models::Account;
 use crate::db::models::expense;
@@ -47,45 +47,77 @@ pub fn done_message(action: Action, service: &Service) -> String {
     }
 }
 
-/// The client acts on one of its services.
+/// What the page showed of a service: its status and paid-until. Forms send it back, and an
+/// action is refused when the service has changed since (a double click, or another person
+/// or the billing run acting first), so nothing is charged twice by accident.
+pub fn seen_token(service: &Service) -> String {
+    format!(
+        "{}@{}",
+        service.status,
+        service
+            .paid_until
+            .map_or(0, |t| t.and_utc().timestamp_micros())
+    )
+}
+
+/// Who acts, for the rules checked under the lock.
+#[derive(Debug, Clone, Copy)]
+enum Who {
+    Client { may_suspend: bool },
+    Staff,
+}
+
+/// Whether `who` may take `action` on the service as it is now.
+fn check(who: Who, action: Action, service: &Service) -> Result<(), DomainError> {
+    let status = service.status.as_str();
+    let refuse = |m: &str| Err(DomainError::invalid("action", m));
+    if status == DELETED {
+        return refuse("The service is deleted.");
+    }
+    match (who, action) {
+        (Who::Client { may_suspend: false }, Action::Suspend | Action::Resume) => refuse(
+            "Your services can be suspended and resumed only by your provider; write to support.",
+        ),
+        (Who::Client { .. }, Action::Suspend) if status != ACTIVE => {
+            refuse("Only an active service can be suspended.")
+        }
+        (Who::Client { .. }, Action::Resume) if status != SUSPENDED_CLIENT => {
+            refuse("Only a service you suspended yourself can be resumed here.")
+        }
+        (Who::Client { .. }, Action::Delete) if status != ORDERED => refuse(
+            "Only an order that has not started can be cancelled here; to end a service, turn auto-renew off or write to support.",
+        ),
+        (Who::Staff, Action::Suspend) if ![ACTIVE, SUSPENDED_CLIENT].contains(&status) => {
+            refuse("Only an active service can be suspended.")
+        }
+        (_, Action::Resume)
+            if ![SUSPENDED_ADMIN, SUSPENDED_CLIENT, SUSPENDED_UNPAID].contains(&status) =>
+        {
+            refuse("Only a suspended service can be resumed.")
+        }
+        (_, Action::Renew) if ![ORDERED, ACTIVE, SUSPENDED_UNPAID].contains(&status) => {
+            refuse("A suspended service is renewed after it is resumed.")
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The client acts on one of its services; `seen` is what its page showed (`seen_token`).
 pub fn act_as_client(
     conn: &mut DbConnection,
     actor: &Actor,
     id: ServiceId,
     action: Action,
+    seen: &str,
 ) -> Result<Service, DomainError> {
     let client = client_permissions::require(conn, actor, SERVICES)?;
     let service = Service::find(conn, id)?
-        .filter(|s| s.client_id == client && s.status != DELETED)
+        .filter(|s| s.client_id == client)
         .ok_or(DomainError::NotFound)?;
-    match action {
-        Action::Suspend | Action::Resume if !may_suspend(conn, client)? => {
-            return Err(DomainError::invalid(
-                "action",
-                "Your services can be suspended and resumed only by your provider; write to support.",
-            ));
-        }
-        Action::Suspend if service.status != ACTIVE => {
-            return Err(DomainError::invalid(
-                "action",
-                "Only an active service can be suspended.",
-            ));
-        }
-        Action::Resume if service.status != SUSPENDED_CLIENT => {
-            return Err(DomainError::invalid(
-                "action",
-                "Only a service you suspended yourself can be resumed here.",
-            ));
-        }
-        Action::Delete if service.status != ORDERED => {
-            return Err(DomainError::invalid(
-                "action",
-                "Only an order that has not started can be cancelled here; to end a service, turn auto-renew off or write to support.",
-            ));
-        }
-        _ => {}
-    }
-    act(conn, actor, service, action, "")
+    let who = Who::Client {
+        may_suspend: may_suspend(conn, client)?,
+    };
+    act(conn, actor, &service, who, action, "", seen)
 }
 
 /// An employee acts on a service, with the reason kept in its history.
@@ -95,84 +127,64 @@ pub fn act_as_staff(
     id: ServiceId,
     action: Action,
     reason: &str,
+    seen: &str,
 ) -> Result<Service, DomainError> {
     require(actor, permissions::SERVICES_MANAGE)?;
     let reason = text::required(reason, 500, "Give the reason; it is kept in the history.")
         .map_err(|m| DomainError::invalid("reason", m))?;
     let service = Service::find(conn, id)?.ok_or(DomainError::NotFound)?;
-    if service.status == DELETED {
-        return Err(DomainError::invalid("reason", "The service is deleted."));
-    }
-    match action {
-        Action::Suspend if ![ACTIVE, SUSPENDED_CLIENT].contains(&service.status.as_str()) => {
-            return Err(DomainError::invalid(
-                "reason",
-                "Only an active service can be suspended.",
-            ));
-        }
-        Action::Resume
-            if ![SUSPENDED_ADMIN, SUSPENDED_CLIENT, SUSPENDED_UNPAID]
-                .contains(&service.status.as_str()) =>
-        {
-            return Err(DomainError::invalid(
-                "reason",
-                "Only a suspended service can be resumed.",
-            ));
-        }
-        _ => {}
-    }
-    act(conn, actor, service, action, &reason)
+    act(conn, actor, &service, Who::Staff, action, &reason, seen)
 }
 
 fn act(
     conn: &mut DbConnection,
     actor: &Actor,
-    service: Service,
+    read: &Service,
+    who: Who,
     action: Action,
     reason: &str,
+    seen: &str,
 ) -> Result<Service, DomainError> {
-    let id = service.id;
+    let id = read.id;
     db::write_transaction(conn, |conn| {
-        let mut account = Account::lock(conn, service.account_id)?.ok_or(DomainError::NotFound)?;
-        // Read again under the lock: what the page showed may have changed.
+        let mut account = Account::lock(conn, read.account_id)?.ok_or(DomainError::NotFound)?;
+        // Read again under the lock, and decide on that: the page may be out of date.
         let service = Service::find(conn, id)?.ok_or(DomainError::NotFound)?;
+        let charges = matches!(action, Action::Renew | Action::Resume);
+        if (charges || !seen.is_empty()) && seen != seen_token(&service) {
+            return Err(DomainError::invalid(
+                "action",
+                "The service changed meanwhile; look at it again before you go on.",
+            ));
+        }
+        check(who, action, &service)?;
         let zone = account_zone(conn, &account)?;
         let now = db::now();
         let changed = match action {
             Action::Renew => renew(conn, actor, &service, &mut account, zone, now)?,
             Action::Suspend => {
-                let to = if actor.employee_id().is_some() {
-                    SUSPENDED_ADMIN
-                } else {
-                    SUSPENDED_CLIENT
+                let to = match who {
+                    Who::Staff => SUSPENDED_ADMIN,
+                    Who::Client { .. } => SUSPENDED_CLIENT,
                 };
-                let from: &[&str] = if to == SUSPENDED_ADMIN {
-                    &[ACTIVE, SUSPENDED_CLIENT]
-                } else {
-                    &[ACTIVE]
-                };
-                Service::change_status(conn, id, from, to, now)?
+                Service::change_status(conn, id, &[service.status.as_str()], to, now)?
                     && status_event(conn, actor, &service, "suspended", to, reason)?
             }
-            Action::Resume if service.status == SUSPENDED_UNPAID => {
-                if !resume_unpaid(conn, actor, &service, &mut account, zone, now)? {
-                    return Err(not_covered(conn, &service, &account, service.price));
-                }
-                true
-            }
+            // Still paid: active again. Past paid-until: a new period starts now and is
+            // charged; the time spent suspended is not.
             Action::Resume => {
-                Service::change_status(conn, id, &[SUSPENDED_ADMIN, SUSPENDED_CLIENT], ACTIVE, now)?
-                    && status_event(conn, actor, &service, "resumed", ACTIVE, reason)?
+                let Some(detail) = resume(conn, actor, &service, &mut account, zone, now)? else {
+                    return Err(not_covered(conn, &service, &account, service.price));
+                };
+                let detail = if reason.is_empty() {
+                    detail
+                } else {
+                    format!("{reason} ({detail})")
+                };
+                status_event(conn, actor, &service, "resumed", ACTIVE, &detail)?
             }
             Action::Delete => {
-                let from = [
-                    ORDERED,
-                    ACTIVE,
-                    SUSPENDED_CLIENT,
-                    SUSPENDED_ADMIN,
-                    SUSPENDED_UNPAID,
-                ];
-                Service::change_status(conn, id, &from, DELETED, now)?
+                Service::change_status(conn, id, &[service.status.as_str()], DELETED, now)?
                     && status_event(conn, actor, &service, "deleted", DELETED, reason)?
             }
             Action::AutoRenew(on) => {
@@ -228,10 +240,10 @@ fn renew(
             Ok(true)
         }
         SUSPENDED_UNPAID => {
-            if !resume_unpaid(conn, actor, service, account, zone, now)? {
+            let Some(detail) = resume(conn, actor, service, account, zone, now)? else {
                 return Err(not_covered(conn, service, account, service.price));
-            }
-            Ok(true)
+            };
+            status_event(conn, actor, service, "resumed", ACTIVE, &detail)
         }
         _ => {
             let (Some(old), Some(anchor)) = (service.paid_until, service.anchor_at) else {

@@ -97,7 +97,10 @@ pub(crate) fn delete_unpaid(
     due: &DueService,
     at: NaiveDateTime,
 ) -> Result<bool, DomainError> {
-    if !Service::change_status(conn, due.id, &[SUSPENDED_UNPAID], DELETED, at)? {
+    let Some(suspended_at) = due.suspended_at else {
+        return Ok(false);
+    };
+    if !Service::delete_unpaid(conn, due.id, suspended_at, at)? {
         return Ok(false);
     }
     let detail = format!("unpaid for {} days after suspension", due.deletion_days);
@@ -166,58 +169,51 @@ pub(super) fn activate(
     Ok(true)
 }
 
-/// Resumes a service suspended for non-payment: at once if it is still paid, else by
-/// charging a period that starts now (time spent suspended is not charged). False when the
-/// account does not cover the period.
-pub(super) fn resume_unpaid(
+/// Resumes a suspended service: at once if it is still paid, else by charging a period
+/// that starts now (time spent suspended is not charged). False when the account does not
+/// cover the period or the service is no longer in the status read.
+pub(super) fn resume(
     conn: &mut DbConnection,
     actor: &Actor,
     service: &Service,
     account: &mut Account,
     zone: Tz,
     now: NaiveDateTime,
-) -> Result<bool, DomainError> {
+) -> Result<Option<String>, DomainError> {
     if service.paid_until.is_some_and(|until| until > now) {
-        if !Service::change_status(conn, service.id, &[SUSPENDED_UNPAID], ACTIVE, now)? {
-            return Ok(false);
+        if !Service::change_status(conn, service.id, &[service.status.as_str()], ACTIVE, now)? {
+            return Ok(None);
         }
-        history(conn, actor, service, "resumed", ACTIVE, "still paid")?;
-    } else {
-        if !account.covers(service.price) {
-            return Ok(false);
-        }
-        let until = add_months_in(now, service.period_months, zone);
-        if !Service::start_periods(
-            conn,
-            service.id,
-            SUSPENDED_UNPAID,
-            now,
-            service.period_months,
-            until,
-        )? {
-            return Ok(false);
-        }
-        charge(
-            conn,
-            actor,
-            service.id,
-            account,
-            expense::RENEWAL,
-            service.price,
-            now,
-            until,
-        )?;
-        let detail = format!("paid until {}", format_at(until));
-        history(conn, actor, service, "resumed", ACTIVE, &detail)?;
+        return Ok(Some("still paid".into()));
     }
-    audit::record(
+    if !account.covers(service.price) {
+        return Ok(None);
+    }
+    let until = add_months_in(now, service.period_months, zone);
+    if !Service::start_periods(
+        conn,
+        service.id,
+        &service.status,
+        now,
+        service.period_months,
+        until,
+    )? {
+        return Ok(None);
+    }
+    charge(
         conn,
         actor,
-        "service.resume",
-        Target::new("service", service.id),
-        "after payment",
+        service.id,
+        account,
+        expense::RENEWAL,
+        service.price,
+        now,
+        until,
     )?;
-    Ok(true)
+    Ok(Some(format!(
+        "a new period, paid until {}",
+        format_at(until)
+    )))
 }
 
 /// After money arrives on an account, in the same transaction: services suspended for
@@ -231,8 +227,23 @@ pub fn settle_account(
     let mut account = Account::lock(conn, account_id)?.ok_or(DomainError::NotFound)?;
     let zone = provider_zone(conn, account.provider_id)?;
     let now = db::now();
-    for service in Service::of_account_in(conn, account_id, SUSPENDED_UNPAID)? {
-        resume_unpaid(conn, actor, &service, &mut account, zone, now)?;
+    // Only those that were to renew: a service suspended because its auto-renew was off
+    // stays as the client left it.
+    for service in Service::of_account_in(conn, account_id, SUSPENDED_UNPAID)?
+        .into_iter()
+        .filter(|s| s.auto_renew)
+    {
+        if let Some(detail) = resume(conn, actor, &service, &mut account, zone, now)? {
+            let detail = format!("after a payment: {detail}");
+            history(conn, actor, &service, "resumed", ACTIVE, &detail)?;
+            audit::record(
+                conn,
+                actor,
+                "service.resume",
+                Target::new("service", service.id),
+                &detail,
+            )?;
+        }
     }
     let mut waiting = Service::of_account_in(conn, account_id, ORDERED)?;
     waiting.sort_by_key(|s| s.id);

@@ -7,7 +7,7 @@ mod changes;
 mod charging;
 mod ordering;
 
-pub use changes::{Action, act_as_client, act_as_staff, done_message, set_paid_until};
+pub use changes::{Action, act_as_client, act_as_staff, done_message, seen_token, set_paid_until};
 pub use charging::settle_account;
 pub(crate) use charging::{charge_period, delete_unpaid, missing_for, record_event};
 pub use ordering::{

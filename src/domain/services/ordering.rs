@@ -284,6 +284,7 @@ fn place_order(
     let id = match outcome {
         Err(DomainError::Database(e)) if db::is_unique_violation(&e) => {
             Service::find_by_key(conn, key)?
+                .filter(|s| s.client_id == client)
                 .ok_or(DomainError::Database(e))?
                 .id
         }

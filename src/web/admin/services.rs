@@ -10,6 +10,7 @@ use serde::Deserialize;
 use crate::db::models::service::{STATUSES, ServiceFilter, ServiceRow};
 use crate::domain::FieldErrors;
 use crate::domain::money::Money;
+use crate::domain::periods::zone;
 use crate::domain::permissions::perm;
 use crate::domain::services::{self, Action, Offers, ServiceDetails, period_label};
 use crate::ids::{ClientId, ServiceId};
@@ -84,6 +85,15 @@ pub struct ServicePage {
 }
 
 impl ServicePage {
+    /// Staff see who did what and why; clients see what happened.
+    pub fn staff_view(&self) -> bool {
+        true
+    }
+
+    pub fn seen(&self) -> String {
+        services::seen_token(&self.d.row.service)
+    }
+
     pub fn period(&self) -> String {
         period_label(self.d.row.service.period_months)
     }
@@ -105,7 +115,11 @@ pub async fn show(
             .row
             .service
             .paid_until
-            .map(|t| t.format("%Y-%m-%d").to_string())
+            .map(|t| {
+                chrono::TimeZone::from_utc_datetime(&zone(&d.row.time_zone), &t)
+                    .format("%Y-%m-%d")
+                    .to_string()
+            })
             .unwrap_or_default(),
         ..Default::default()
     };
@@ -123,11 +137,13 @@ async fn act(
     staff: &Require<perm::ServicesManage>,
     id: ServiceId,
     action: Action,
-    reason: String,
+    form: ActionForm,
 ) -> Result<HttpResponse, WebError> {
     let actor = staff.actor.clone();
     let outcome = state
-        .attempt(move |conn| services::act_as_staff(conn, &actor, id, action, &reason))
+        .attempt(move |conn| {
+            services::act_as_staff(conn, &actor, id, action, &form.reason, &form.seen)
+        })
         .await?;
     Ok(after_action(
         session,
@@ -144,16 +160,8 @@ pub async fn suspend(
     id: web::Path<ServiceId>,
     form: Form<ActionForm>,
 ) -> Result<HttpResponse, WebError> {
-    let reason = form.into_inner().reason;
-    act(
-        &state,
-        &session,
-        &staff,
-        id.into_inner(),
-        Action::Suspend,
-        reason,
-    )
-    .await
+    let (id, form) = (id.into_inner(), form.into_inner());
+    act(&state, &session, &staff, id, Action::Suspend, form).await
 }
 
 pub async fn resume(
@@ -163,16 +171,8 @@ pub async fn resume(
     id: web::Path<ServiceId>,
     form: Form<ActionForm>,
 ) -> Result<HttpResponse, WebError> {
-    let reason = form.into_inner().reason;
-    act(
-        &state,
-        &session,
-        &staff,
-        id.into_inner(),
-        Action::Resume,
-        reason,
-    )
-    .await
+    let (id, form) = (id.into_inner(), form.into_inner());
+    act(&state, &session, &staff, id, Action::Resume, form).await
 }
 
 pub async fn delete(
@@ -182,16 +182,8 @@ pub async fn delete(
     id: web::Path<ServiceId>,
     form: Form<ActionForm>,
 ) -> Result<HttpResponse, WebError> {
-    let reason = form.into_inner().reason;
-    act(
-        &state,
-        &session,
-        &staff,
-        id.into_inner(),
-        Action::Delete,
-        reason,
-    )
-    .await
+    let (id, form) = (id.into_inner(), form.into_inner());
+    act(&state, &session, &staff, id, Action::Delete, form).await
 }
 
 pub async fn auto_renew(
@@ -201,17 +193,9 @@ pub async fn auto_renew(
     id: web::Path<ServiceId>,
     form: Form<ActionForm>,
 ) -> Result<HttpResponse, WebError> {
-    let form = form.into_inner();
+    let (id, form) = (id.into_inner(), form.into_inner());
     let action = Action::AutoRenew(form.on == "1");
-    act(
-        &state,
-        &session,
-        &staff,
-        id.into_inner(),
-        action,
-        form.reason,
-    )
-    .await
+    act(&state, &session, &staff, id, action, form).await
 }
 
 pub async fn set_paid_until(

@@ -15,7 +15,7 @@ use crate::ids::ServiceId;
 use crate::web::forms::{Form, Outcome};
 use crate::web::identity::ClientRequire;
 use crate::web::page::{self, PageContext};
-use crate::web::services::{OrderForm, after_action, ordered_message};
+use crate::web::services::{ActionForm, OrderForm, after_action, ordered_message};
 use crate::web::{AppState, WebError};
 
 #[derive(Template, WebTemplate)]
@@ -140,6 +140,15 @@ pub struct ServicePage {
 }
 
 impl ServicePage {
+    /// Staff see who did what and why; clients see what happened.
+    pub fn staff_view(&self) -> bool {
+        false
+    }
+
+    pub fn seen(&self) -> String {
+        services::seen_token(&self.d.row.service)
+    }
+
     pub fn period(&self) -> String {
         period_label(self.d.row.service.period_months)
     }
@@ -165,10 +174,11 @@ async fn act(
     user: &ClientRequire<csec::Services>,
     id: ServiceId,
     action: Action,
+    form: ActionForm,
 ) -> Result<HttpResponse, WebError> {
     let actor = user.actor.clone();
     let outcome = state
-        .attempt(move |conn| services::act_as_client(conn, &actor, id, action))
+        .attempt(move |conn| services::act_as_client(conn, &actor, id, action, &form.seen))
         .await?;
     let back = if action == Action::Delete {
         "/client/services".to_owned()
@@ -178,13 +188,16 @@ async fn act(
     Ok(after_action(session, outcome, action, &back))
 }
 
+/// Pay a waiting order, pay and resume after non-payment, or renew a period ahead.
 pub async fn renew(
     state: web::Data<AppState>,
     session: Session,
     user: ClientRequire<csec::Services>,
     id: web::Path<ServiceId>,
+    form: Form<ActionForm>,
 ) -> Result<HttpResponse, WebError> {
-    act(&state, &session, &user, id.into_inner(), Action::Renew).await
+    let (id, form) = (id.into_inner(), form.into_inner());
+    act(&state, &session, &user, id, Action::Renew, form).await
 }
 
 pub async fn suspend(
@@ -192,8 +205,10 @@ pub async fn suspend(
     session: Session,
     user: ClientRequire<csec::Services>,
     id: web::Path<ServiceId>,
+    form: Form<ActionForm>,
 ) -> Result<HttpResponse, WebError> {
-    act(&state, &session, &user, id.into_inner(), Action::Suspend).await
+    let (id, form) = (id.into_inner(), form.into_inner());
+    act(&state, &session, &user, id, Action::Suspend, form).await
 }
 
 pub async fn resume(
@@ -201,17 +216,22 @@ pub async fn resume(
     session: Session,
     user: ClientRequire<csec::Services>,
     id: web::Path<ServiceId>,
+    form: Form<ActionForm>,
 ) -> Result<HttpResponse, WebError> {
-    act(&state, &session, &user, id.into_inner(), Action::Resume).await
+    let (id, form) = (id.into_inner(), form.into_inner());
+    act(&state, &session, &user, id, Action::Resume, form).await
 }
 
+/// Cancel an order that has not started.
 pub async fn cancel(
     state: web::Data<AppState>,
     session: Session,
     user: ClientRequire<csec::Services>,
     id: web::Path<ServiceId>,
+    form: Form<ActionForm>,
 ) -> Result<HttpResponse, WebError> {
-    act(&state, &session, &user, id.into_inner(), Action::Delete).await
+    let (id, form) = (id.into_inner(), form.into_inner());
+    act(&state, &session, &user, id, Action::Delete, form).await
 }
 
 pub async fn auto_renew(
@@ -219,15 +239,9 @@ pub async fn auto_renew(
     session: Session,
     user: ClientRequire<csec::Services>,
     id: web::Path<ServiceId>,
-    form: Form<crate::web::services::ActionForm>,
+    form: Form<ActionForm>,
 ) -> Result<HttpResponse, WebError> {
-    let on = form.into_inner().on == "1";
-    act(
-        &state,
-        &session,
-        &user,
-        id.into_inner(),
-        Action::AutoRenew(on),
-    )
-    .await
+    let (id, form) = (id.into_inner(), form.into_inner());
+    let action = Action::AutoRenew(form.on == "1");
+    act(&state, &session, &user, id, action, form).await
 }
