@@ -84,10 +84,13 @@ pub fn after_action(
 ) -> HttpResponse {
     match outcome {
         Outcome::Done(service) => Flash::success(done_message(action, &service)).set(session),
-        Outcome::Invalid(errors) => {
-            let text: Vec<String> = errors.iter().map(|(_, m)| m.clone()).collect();
-            Flash::error(text.join(" ")).set(session)
-        }
+        Outcome::Invalid(errors) => flash_errors(session, &errors),
     }
     page::redirect(back)
+}
+
+/// An action's refusal, shown as the page's message.
+pub fn flash_errors(session: &Session, errors: &FieldErrors) {
+    let text: Vec<String> = errors.iter().map(|(_, m)| m.clone()).collect();
+    Flash::error(text.join(" ")).set(session)
 }

@@ -96,6 +96,11 @@ impl Account {
             .load(conn)
     }
 
+    /// What the balance and the credit limit lack to cover `amount` (0 when they cover it).
+    pub fn missing(&self, amount: i64) -> i64 {
+        (amount - self.balance - self.credit_limit).max(0)
+    }
+
     /// Whether the balance and the credit limit together cover `amount`.
     pub fn covers(&self, amount: i64) -> bool {
         amount <= 0 || self.balance + self.credit_limit >= amount

@@ -4,7 +4,7 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use chrono_tz::Tz;
 
-use super::charging::{activate, charge, history, resume};
+use super::charging::{activate, charge, history, missing_for, resume};
 use super::{account_zone, format_at, may_suspend};
 use crate::db::models::Account;
 use crate::db::models::expense;
@@ -14,7 +14,6 @@ use crate::db::models::service::{
 use crate::db::{self, DbConnection};
 use crate::domain::audit::{self, Target};
 use crate::domain::client_permissions::{self, SERVICES};
-use crate::domain::money::Money;
 use crate::domain::periods::add_months_in;
 use crate::domain::permissions::{self, require};
 use crate::domain::{Actor, DomainError, FieldErrors, text};
@@ -284,12 +283,9 @@ fn not_covered(
     account: &Account,
     cost: i64,
 ) -> DomainError {
-    let missing = (cost - account.balance - account.credit_limit).max(0);
-    let text = match Service::row(conn, service.id) {
-        Ok(Some(row)) => {
-            Money::from_minor(missing, row.currency_exponent, &row.currency_code).to_string()
-        }
-        _ => missing.to_string(),
+    let text = match missing_for(conn, service.id, account, cost) {
+        Ok(money) => money.to_string(),
+        Err(_) => account.missing(cost).to_string(),
     };
     DomainError::invalid(
         "action",

@@ -122,10 +122,9 @@ pub(crate) fn missing_for(
     account: &Account,
     cost: i64,
 ) -> Result<Money, DomainError> {
-    let missing = (cost - account.balance - account.credit_limit).max(0);
     let row = Service::row(conn, service)?.ok_or(DomainError::NotFound)?;
     Ok(Money::from_minor(
-        missing,
+        account.missing(cost),
         row.currency_exponent,
         &row.currency_code,
     ))

@@ -104,7 +104,16 @@ impl ServiceDetails {
         } else {
             self.row.service.price
         };
-        self.money((cost - self.account.balance - self.account.credit_limit).max(0))
+        self.money(self.account.missing(cost))
+    }
+
+    /// What the page shows of the service, for its action forms (`seen_token`).
+    pub fn seen(&self) -> String {
+        seen_token(&self.row.service)
+    }
+
+    pub fn period(&self) -> String {
+        period_label(self.row.service.period_months)
     }
 }
 

@@ -25,6 +25,18 @@ pub struct Offer {
     pub limit_reached: bool,
 }
 
+impl Offers {
+    /// "3 months", for templates.
+    pub fn period(&self, months: &i32) -> String {
+        period_label(*months)
+    }
+
+    /// The discount as a percentage, for templates.
+    pub fn discount(&self) -> String {
+        crate::domain::client_groups::format_discount(self.discount_bp)
+    }
+}
+
 impl Offer {
     /// Takes a value or a reference, as templates pass either.
     pub fn money(&self, minor: impl std::borrow::Borrow<i64>) -> Money {
@@ -298,7 +310,7 @@ fn ordered(conn: &mut DbConnection, service: Service) -> Result<Ordered, DomainE
     let row = Service::row(conn, service.id)?.ok_or(DomainError::NotFound)?;
     let account = Account::find(conn, service.account_id)?.ok_or(DomainError::NotFound)?;
     let missing = if service.status == ORDERED {
-        (service.order_cost - account.balance - account.credit_limit).max(0)
+        account.missing(service.order_cost)
     } else {
         0
     };

@@ -12,12 +12,12 @@ use crate::domain::FieldErrors;
 use crate::domain::money::Money;
 use crate::domain::periods::zone;
 use crate::domain::permissions::perm;
-use crate::domain::services::{self, Action, Offers, ServiceDetails, period_label};
+use crate::domain::services::{self, Action, Offers, ServiceDetails};
 use crate::ids::{ClientId, ServiceId};
 use crate::web::forms::{Form, Outcome};
 use crate::web::identity::Require;
 use crate::web::page::{self, Flash, PageContext};
-use crate::web::services::{ActionForm, OrderForm, after_action, ordered_message};
+use crate::web::services::{ActionForm, OrderForm, after_action, flash_errors, ordered_message};
 use crate::web::{AppState, WebError};
 
 #[derive(Debug, Default, Deserialize)]
@@ -88,14 +88,6 @@ impl ServicePage {
     /// Staff see who did what and why; clients see what happened.
     pub fn staff_view(&self) -> bool {
         true
-    }
-
-    pub fn seen(&self) -> String {
-        services::seen_token(&self.d.row.service)
-    }
-
-    pub fn period(&self) -> String {
-        period_label(self.d.row.service.period_months)
     }
 }
 
@@ -221,10 +213,7 @@ pub async fn set_paid_until(
                 .unwrap_or_default();
             Flash::success(format!("Paid until {until} now.")).set(&session);
         }
-        Outcome::Invalid(errors) => {
-            let text: Vec<String> = errors.iter().map(|(_, m)| m.clone()).collect();
-            Flash::error(text.join(" ")).set(&session);
-        }
+        Outcome::Invalid(errors) => flash_errors(&session, &errors),
     }
     Ok(page::redirect(&format!("/admin/services/{id}")))
 }
@@ -237,16 +226,6 @@ pub struct OrderPage {
     pub offers: Offers,
     pub form: OrderForm,
     pub errors: FieldErrors,
-}
-
-impl OrderPage {
-    pub fn period(&self, months: &i32) -> String {
-        period_label(*months)
-    }
-
-    pub fn discount(&self) -> String {
-        crate::domain::client_groups::format_discount(self.offers.discount_bp)
-    }
 }
 
 async fn order_page(

@@ -57,16 +57,6 @@ pub struct OrderPage {
     pub action: &'static str,
 }
 
-impl OrderPage {
-    pub fn period(&self, months: &i32) -> String {
-        period_label(*months)
-    }
-
-    pub fn discount(&self) -> String {
-        crate::domain::client_groups::format_discount(self.offers.discount_bp)
-    }
-}
-
 async fn order_page(
     state: &AppState,
     user: &ClientRequire<csec::Services>,
@@ -143,14 +133,6 @@ impl ServicePage {
     /// Staff see who did what and why; clients see what happened.
     pub fn staff_view(&self) -> bool {
         false
-    }
-
-    pub fn seen(&self) -> String {
-        services::seen_token(&self.d.row.service)
-    }
-
-    pub fn period(&self) -> String {
-        period_label(self.d.row.service.period_months)
     }
 }
 
