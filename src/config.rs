@@ -22,6 +22,8 @@ pub struct Config {
     pub pool_size: u32,
     /// How long "log in as client" lasts before the employee is sent back.
     pub impersonation_minutes: i64,
+    /// Signs the test card gateway's webhooks and checkout links.
+    pub test_gateway_secret: Vec<u8>,
 }
 
 impl std::fmt::Debug for Config {
@@ -61,7 +63,12 @@ impl Config {
                 .ok_or("BILLPANEL_DB_POOL must be a number from 1 to 256")?,
             None => 8,
         };
+        let test_gateway_secret = match var("BILLPANEL_TEST_GATEWAY_SECRET") {
+            Some(secret) => secret.into_bytes(),
+            None => derive_key(&secret_key, "billpanel test card gateway"),
+        };
         Ok(Self {
+            test_gateway_secret,
             database_url,
             bind,
             public_url,
@@ -82,6 +89,19 @@ impl Config {
     pub fn secure_cookies(&self) -> bool {
         self.public_url.starts_with("https://")
     }
+}
+
+/// A key of its own for one purpose, derived from the master key (HMAC-SHA256, hex).
+pub fn derive_key(master: &[u8], purpose: &str) -> Vec<u8> {
+    use hmac::Mac;
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(master).expect("any key length");
+    mac.update(purpose.as_bytes());
+    mac.finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect::<String>()
+        .into_bytes()
 }
 
 /// Reads the key file, or writes a new random key to it (readable by the owner only).

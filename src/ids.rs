@@ -72,6 +72,8 @@ id_type!(
     MessageId,
     OutboxId,
     PaymentId,
+    PaymentMethodId,
+    GatewayEventId,
     ProductTypeId,
     TariffId,
     LedgerEntryId,

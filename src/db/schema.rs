@@ -193,6 +193,47 @@ diesel::table! {
         created_by -> Nullable<BigInt>,
         created_at -> Timestamp,
         paid_at -> Nullable<Timestamp>,
+        payment_method_id -> Nullable<BigInt>,
+        refunded -> BigInt,
+    }
+}
+
+diesel::table! {
+    payment_methods (id) {
+        id -> BigInt,
+        name -> Text,
+        kind -> Text,
+        company_id -> BigInt,
+        currency_id -> BigInt,
+        min_amount -> Nullable<BigInt>,
+        max_amount -> Nullable<BigInt>,
+        enabled -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    payment_method_providers (payment_method_id, provider_id) {
+        payment_method_id -> BigInt,
+        provider_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    payment_method_hidden_groups (payment_method_id, client_group_id) {
+        payment_method_id -> BigInt,
+        client_group_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    gateway_events (id) {
+        id -> BigInt,
+        gateway -> Text,
+        event_id -> Text,
+        payment_id -> BigInt,
+        outcome -> Text,
+        received_at -> Timestamp,
     }
 }
 
@@ -207,6 +248,7 @@ diesel::table! {
         employee_id -> Nullable<BigInt>,
         created_at -> Timestamp,
         expense_id -> Nullable<BigInt>,
+        idempotency_key -> Nullable<Text>,
     }
 }
 
@@ -421,6 +463,13 @@ diesel::joinable!(payments -> clients (client_id));
 diesel::joinable!(payments -> accounts (account_id));
 diesel::joinable!(payments -> payers (payer_id));
 diesel::joinable!(ledger_entries -> accounts (account_id));
+diesel::joinable!(payments -> payment_methods (payment_method_id));
+diesel::joinable!(payment_methods -> companies (company_id));
+diesel::joinable!(payment_methods -> currencies (currency_id));
+diesel::joinable!(payment_method_providers -> payment_methods (payment_method_id));
+diesel::joinable!(payment_method_providers -> providers (provider_id));
+diesel::joinable!(payment_method_hidden_groups -> payment_methods (payment_method_id));
+diesel::joinable!(gateway_events -> payments (payment_id));
 diesel::joinable!(tariffs -> providers (provider_id));
 diesel::joinable!(tariffs -> product_types (product_type_id));
 diesel::joinable!(tariff_hidden_groups -> tariffs (tariff_id));
@@ -458,6 +507,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     outbox,
     payers,
     payments,
+    payment_methods,
+    payment_method_providers,
+    payment_method_hidden_groups,
+    gateway_events,
     product_types,
     providers,
     sign_in_throttles,

@@ -87,6 +87,8 @@ registry! {
         CurrenciesEdit CURRENCIES_EDIT = "finance.currencies_edit" "Add and edit currencies and exchange rates",
         PaymentsView PAYMENTS_VIEW = "finance.payments_view" "View payments and balances' history",
         PaymentsAdd PAYMENTS_ADD = "finance.payments_add" "Record payments received",
+        PaymentsRefund PAYMENTS_REFUND = "finance.payments_refund" "Refund payments, charge clients and correct balances",
+        PaymentMethodsEdit PAYMENT_METHODS_EDIT = "finance.payment_methods" "Add and edit payment methods",
     }
     staff "Staff" {
         StaffView STAFF_VIEW = "staff.view" "View departments and employees",
@@ -123,6 +125,8 @@ pub const IMPLIES: &[(Permission, Permission)] = &[
     (CATALOG_EDIT, CATALOG_VIEW),
     (CURRENCIES_EDIT, CURRENCIES_VIEW),
     (PAYMENTS_ADD, PAYMENTS_VIEW),
+    (PAYMENTS_REFUND, PAYMENTS_VIEW),
+    (PAYMENT_METHODS_EDIT, PAYMENTS_VIEW),
     // Payments are found and recorded on the client's card.
     (PAYMENTS_VIEW, CLIENTS_VIEW),
     (STAFF_EDIT, STAFF_VIEW),

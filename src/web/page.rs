@@ -161,6 +161,11 @@ impl PageContext {
         }
     }
 
+    /// Whether the menu offers this page: the person may open it.
+    pub fn has_menu(&self, href: &str) -> bool {
+        self.menu.iter().any(|item| item.href == href)
+    }
+
     pub fn is_admin_area(&self) -> bool {
         self.area == Some(Area::Admin)
     }

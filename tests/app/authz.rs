@@ -33,6 +33,10 @@ fn concrete(route: &AdminRoute, ids: &Ids) -> String {
         ids.tariff
     } else if path.starts_with("/admin/services/") {
         ids.service
+    } else if path.starts_with("/admin/payments/") {
+        ids.payment
+    } else if path.starts_with("/admin/payment-methods/") && path.contains("{id}") {
+        ids.method
     } else {
         assert!(
             !path.contains('{'),
@@ -63,6 +67,10 @@ struct Ids {
     tariff: i64,
     /// An active service of the target client.
     service: i64,
+    /// A bank transfer payment method of the main provider.
+    method: i64,
+    /// A new bank transfer of the target client.
+    payment: i64,
 }
 
 /// Allowed: a page (200), or a form's answer that is not a trip to the sign-in page.
@@ -198,6 +206,36 @@ pub fn target_service(app: &TestApp, client: i64, name: &str) -> i64 {
     id_of(app, "services", "order_key", name)
 }
 
+/// A bank transfer method for every provider, made directly.
+pub fn target_method(app: &TestApp) -> i64 {
+    for sql in [
+        "INSERT INTO payment_methods (name, kind, company_id, currency_id, enabled, created_at) \
+         SELECT 'Target method', 'bank_transfer', MIN(c.id), MIN(p.currency_id), TRUE, CURRENT_TIMESTAMP \
+         FROM companies c, providers p"
+            .to_string(),
+        "INSERT INTO payment_method_providers (payment_method_id, provider_id) \
+         SELECT m.id, p.id FROM payment_methods m, providers p WHERE m.name = 'Target method'"
+            .to_string(),
+    ] {
+        diesel::RunQueryDsl::execute(diesel::sql_query(sql), &mut app.conn()).unwrap();
+    }
+    id_of(app, "payment_methods", "name", "Target method")
+}
+
+/// A new bank transfer of the client, made directly; `label` is its comment.
+fn target_payment(app: &TestApp, client: i64, payer: i64, label: &str) -> i64 {
+    diesel::RunQueryDsl::execute(
+        diesel::sql_query(format!(
+            "INSERT INTO payments (client_id, account_id, payer_id, method, amount, status, comment, created_at) \
+             SELECT {client}, a.id, {payer}, 'bank_transfer', 1000, 'new', '{label}', CURRENT_TIMESTAMP \
+             FROM accounts a WHERE a.client_id = {client}"
+        )),
+        &mut app.conn(),
+    )
+    .unwrap();
+    id_of(app, "payments", "comment", label)
+}
+
 /// A canned reply for everyone, made directly.
 fn fresh_canned(app: &TestApp, n: usize) -> i64 {
     let title = format!("Canned {n}");
@@ -247,12 +285,19 @@ async fn every_admin_route_admits_only_who_it_declares() {
         canned: 0,
         tariff: target_tariff(&app),
         service: 0,
+        method: 0,
+        payment: 0,
     };
     let ids = Ids {
         group: target_group(&app, ids.client).await,
         ticket: target_ticket(&app, ids.client),
         canned: fresh_canned(&app, 0),
         service: target_service(&app, ids.client, "Target service"),
+        method: target_method(&app),
+        payment: {
+            let payer = fresh_payer(&app, ids.client, 9999);
+            target_payment(&app, ids.client, payer, "Target payment")
+        },
         ..ids
     };
 
@@ -473,6 +518,7 @@ async fn every_client_route_admits_only_who_it_declares() {
     let message = id_of(&app, "messages", "subject", "Hello");
     let ticket = target_ticket(&app, client);
     let service = target_service(&app, client, "Owner service");
+    let payment = target_payment(&app, client, payer, "Owner payment");
 
     let employee = app.browser();
     employee.sign_in_as_admin().await;
@@ -501,6 +547,8 @@ async fn every_client_route_admits_only_who_it_declares() {
                 ticket
             } else if path.starts_with("/client/services/") {
                 service
+            } else if path.starts_with("/client/payments/") && path.contains("{id}") {
+                payment
             } else {
                 assert!(
                     !path.contains('{'),

@@ -75,6 +75,9 @@ impl Drop for TestDatabase {
     }
 }
 
+/// What the test card gateway signs with in tests.
+pub const GATEWAY_SECRET: &str = "test-gateway-secret-for-the-tests";
+
 pub fn test_config(url: &DatabaseUrl) -> Config {
     Config {
         database_url: url.clone(),
@@ -86,6 +89,7 @@ pub fn test_config(url: &DatabaseUrl) -> Config {
         behind_proxy: false,
         pool_size: 4,
         impersonation_minutes: 60,
+        test_gateway_secret: GATEWAY_SECRET.as_bytes().to_vec(),
     }
 }
 

@@ -22,3 +22,4 @@ mod services;
 mod sign_in;
 mod start_up;
 mod support;
+mod top_up;

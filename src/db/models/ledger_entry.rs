@@ -6,7 +6,7 @@ use diesel::sql_types::BigInt;
 
 use crate::db::DbConnection;
 use crate::db::schema::{accounts, ledger_entries};
-use crate::ids::{AccountId, EmployeeId, ExpenseId, PaymentId};
+use crate::ids::{AccountId, EmployeeId, ExpenseId, LedgerEntryId, PaymentId};
 
 #[derive(Debug, Insertable)]
 #[diesel(table_name = ledger_entries)]
@@ -19,6 +19,8 @@ pub struct NewLedgerEntry<'a> {
     pub employee_id: Option<EmployeeId>,
     pub created_at: NaiveDateTime,
     pub expense_id: Option<ExpenseId>,
+    /// The form that wrote it, for refunds and corrections: sent twice, written once.
+    pub idempotency_key: Option<&'a str>,
 }
 
 /// An account whose cached balance differs from the sum of its entries.
@@ -30,6 +32,16 @@ pub struct Mismatch {
     pub balance: i64,
     #[diesel(sql_type = BigInt)]
     pub entries: i64,
+}
+
+/// One entry as a page shows it.
+#[derive(Debug, Clone, Queryable)]
+pub struct LedgerLine {
+    pub id: LedgerEntryId,
+    pub amount: i64,
+    pub kind: String,
+    pub comment: String,
+    pub created_at: NaiveDateTime,
 }
 
 pub struct LedgerEntry;
@@ -46,6 +58,29 @@ impl LedgerEntry {
             .set(accounts::balance.eq(accounts::balance + entry.amount))
             .execute(conn)?;
         Ok(())
+    }
+
+    /// Whether a form with this key wrote its entry already.
+    pub fn exists_key(conn: &mut DbConnection, key: &str) -> QueryResult<bool> {
+        diesel::select(diesel::dsl::exists(
+            ledger_entries::table.filter(ledger_entries::idempotency_key.eq(key)),
+        ))
+        .get_result(conn)
+    }
+
+    /// The entries a payment made: its credit and its refunds, oldest first.
+    pub fn of_payment(conn: &mut DbConnection, payment: PaymentId) -> QueryResult<Vec<LedgerLine>> {
+        ledger_entries::table
+            .filter(ledger_entries::payment_id.eq(payment))
+            .order(ledger_entries::id)
+            .select((
+                ledger_entries::id,
+                ledger_entries::amount,
+                ledger_entries::kind,
+                ledger_entries::comment,
+                ledger_entries::created_at,
+            ))
+            .load(conn)
     }
 
     /// Accounts whose balance is not the sum of their entries.

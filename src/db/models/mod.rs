@@ -19,6 +19,7 @@ pub mod message;
 pub mod outbox;
 pub mod payer;
 pub mod payment;
+pub mod payment_method;
 pub mod provider;
 pub mod service;
 pub mod sign_in_throttle;

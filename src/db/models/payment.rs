@@ -1,14 +1,51 @@
-//! The `payments` table: money coming in from a payer to a client's account.
+//! The `payments` table: money coming in from a payer to a client's account, and the
+//! `gateway_events` that moved card payments.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::db::DbConnection;
-use crate::db::schema::{accounts, currencies, payers, payments, providers};
-use crate::ids::{AccountId, ClientId, EmployeeId, PayerId, PaymentId};
+use crate::db::schema::{
+    accounts, clients, currencies, gateway_events, payers, payment_methods, payments, providers,
+};
+use crate::db::{DbConnection, MultiBackend};
+use crate::ids::{AccountId, ClientId, EmployeeId, PayerId, PaymentId, PaymentMethodId};
 
 pub const NEW: &str = "new";
+/// Sent to a card gateway; the gateway's event decides.
+pub const IN_PROGRESS: &str = "in_progress";
 pub const PAID: &str = "paid";
+pub const PARTLY_REFUNDED: &str = "partly_refunded";
+pub const REFUNDED: &str = "refunded";
+pub const CANCELLED: &str = "cancelled";
+pub const STATUSES: [(&str, &str); 6] = [
+    (NEW, "New"),
+    (IN_PROGRESS, "In progress"),
+    (PAID, "Paid"),
+    (PARTLY_REFUNDED, "Partly refunded"),
+    (REFUNDED, "Refunded"),
+    (CANCELLED, "Cancelled"),
+];
+
+/// Recorded by an employee, paid at once.
+pub const MANUAL: &str = "manual";
+
+/// How a status is named on pages.
+pub fn status_label(status: &str) -> &'static str {
+    STATUSES
+        .iter()
+        .find(|(s, _)| *s == status)
+        .map_or("Unknown", |(_, label)| label)
+}
+
+/// The Bootstrap colour of a status badge.
+pub fn status_class(status: &str) -> &'static str {
+    match status {
+        PAID => "text-bg-success",
+        NEW | IN_PROGRESS => "text-bg-warning",
+        PARTLY_REFUNDED | REFUNDED => "text-bg-info",
+        _ => "text-bg-secondary",
+    }
+}
 
 #[derive(Debug, Clone, Queryable, Identifiable)]
 #[diesel(table_name = payments)]
@@ -17,6 +54,7 @@ pub struct Payment {
     pub client_id: ClientId,
     pub account_id: AccountId,
     pub payer_id: PayerId,
+    /// `manual`, or the kind of the payment method.
     pub method: String,
     /// Minor units of the account's currency.
     pub amount: i64,
@@ -26,6 +64,19 @@ pub struct Payment {
     pub created_by: Option<EmployeeId>,
     pub created_at: NaiveDateTime,
     pub paid_at: Option<NaiveDateTime>,
+    pub payment_method_id: Option<PaymentMethodId>,
+    /// The part of `amount` paid back.
+    pub refunded: i64,
+}
+
+impl Payment {
+    /// What can still be refunded.
+    pub fn refundable(&self) -> i64 {
+        match self.status.as_str() {
+            PAID | PARTLY_REFUNDED => self.amount - self.refunded,
+            _ => 0,
+        }
+    }
 }
 
 #[derive(Debug, Insertable)]
@@ -42,21 +93,57 @@ pub struct NewPayment<'a> {
     pub created_by: Option<EmployeeId>,
     pub created_at: NaiveDateTime,
     pub paid_at: Option<NaiveDateTime>,
+    pub payment_method_id: Option<PaymentMethodId>,
 }
 
-/// A payment with what lists show: payer, provider and currency.
+/// A payment with what lists show: client, payer, provider, method and currency.
 #[derive(Debug, Clone, Queryable)]
 pub struct PaymentRow {
     pub id: PaymentId,
     pub client_id: ClientId,
     pub amount: i64,
+    pub refunded: i64,
     pub status: String,
     pub method: String,
     pub created_at: NaiveDateTime,
+    pub paid_at: Option<NaiveDateTime>,
+    pub client_name: String,
     pub payer_name: String,
     pub provider_name: String,
+    pub method_name: Option<String>,
     pub currency_code: String,
     pub currency_exponent: i32,
+}
+
+impl PaymentRow {
+    pub fn status_label(&self) -> &'static str {
+        status_label(&self.status)
+    }
+
+    pub fn status_class(&self) -> &'static str {
+        status_class(&self.status)
+    }
+
+    /// The method's name, or how the payment came.
+    pub fn method_label(&self) -> String {
+        self.method_name.clone().unwrap_or_else(|| {
+            crate::db::models::payment_method::kind_label(&self.method).to_string()
+        })
+    }
+}
+
+/// What a payments list shows; every part is optional.
+#[derive(Debug, Clone, Default)]
+pub struct PaymentFilter {
+    pub client: Option<ClientId>,
+    pub status: Option<String>,
+    pub method: Option<PaymentMethodId>,
+    /// Created on or after / before.
+    pub from: Option<NaiveDateTime>,
+    pub until: Option<NaiveDateTime>,
+    pub before: Option<PaymentId>,
+    /// Just this payment.
+    pub id: Option<PaymentId>,
 }
 
 impl Payment {
@@ -67,11 +154,63 @@ impl Payment {
             .get_result(conn)
     }
 
+    pub fn find(conn: &mut DbConnection, id: PaymentId) -> QueryResult<Option<Payment>> {
+        payments::table.find(id).first(conn).optional()
+    }
+
     pub fn find_by_key(conn: &mut DbConnection, key: &str) -> QueryResult<Option<Payment>> {
         payments::table
             .filter(payments::idempotency_key.eq(key))
             .first(conn)
             .optional()
+    }
+
+    /// Moves the payment from one of `from` to `to`; false when it was no longer in one of
+    /// them (someone else moved it first).
+    pub fn change_status(
+        conn: &mut DbConnection,
+        id: PaymentId,
+        from: &[&str],
+        to: &str,
+        paid_at: Option<NaiveDateTime>,
+    ) -> QueryResult<bool> {
+        let from: Vec<String> = from.iter().map(|s| s.to_string()).collect();
+        let target = payments::table
+            .filter(payments::id.eq(id))
+            .filter(payments::status.eq_any(from));
+        let changed = match paid_at {
+            Some(at) => diesel::update(target)
+                .set((payments::status.eq(to), payments::paid_at.eq(at)))
+                .execute(conn)?,
+            None => diesel::update(target)
+                .set(payments::status.eq(to))
+                .execute(conn)?,
+        };
+        Ok(changed == 1)
+    }
+
+    /// Counts `amount` more as refunded and sets the status that follows, if the payment
+    /// still had that much to refund; false otherwise.
+    pub fn add_refund(
+        conn: &mut DbConnection,
+        payment: &Payment,
+        amount: i64,
+    ) -> QueryResult<bool> {
+        let refunded = payment.refunded + amount;
+        let status = if refunded == payment.amount {
+            REFUNDED
+        } else {
+            PARTLY_REFUNDED
+        };
+        let changed = diesel::update(
+            payments::table
+                .filter(payments::id.eq(payment.id))
+                .filter(payments::refunded.eq(payment.refunded))
+                .filter(payments::status.eq_any([PAID, PARTLY_REFUNDED])),
+        )
+        .set((payments::refunded.eq(refunded), payments::status.eq(status)))
+        .execute(conn)?;
+        Ok(changed == 1)
     }
 
     /// Whether money has moved in the payer's name.
@@ -89,21 +228,37 @@ impl Payment {
         .get_result(conn)
     }
 
-    /// Payments, newest first: of one client, or of all when `client` is `None`; keyset `before`.
+    /// Payments, newest first, as the filter says; keyset `before`.
     pub fn rows(
         conn: &mut DbConnection,
-        client: Option<ClientId>,
-        before: Option<PaymentId>,
+        filter: &PaymentFilter,
         limit: i64,
     ) -> QueryResult<Vec<PaymentRow>> {
         let mut query = payments::table
+            .inner_join(clients::table)
             .inner_join(payers::table)
             .inner_join(accounts::table.inner_join(providers::table.inner_join(currencies::table)))
-            .into_boxed();
-        if let Some(client) = client {
+            .left_join(payment_methods::table)
+            .into_boxed::<MultiBackend>();
+        if let Some(client) = filter.client {
             query = query.filter(payments::client_id.eq(client));
         }
-        if let Some(before) = before {
+        if let Some(status) = &filter.status {
+            query = query.filter(payments::status.eq(status.clone()));
+        }
+        if let Some(method) = filter.method {
+            query = query.filter(payments::payment_method_id.eq(method));
+        }
+        if let Some(from) = filter.from {
+            query = query.filter(payments::created_at.ge(from));
+        }
+        if let Some(until) = filter.until {
+            query = query.filter(payments::created_at.lt(until));
+        }
+        if let Some(id) = filter.id {
+            query = query.filter(payments::id.eq(id));
+        }
+        if let Some(before) = filter.before {
             query = query.filter(payments::id.lt(before));
         }
         query
@@ -113,14 +268,78 @@ impl Payment {
                 payments::id,
                 payments::client_id,
                 payments::amount,
+                payments::refunded,
                 payments::status,
                 payments::method,
                 payments::created_at,
+                payments::paid_at,
+                clients::name,
                 payers::name,
                 providers::name,
+                payment_methods::name.nullable(),
                 currencies::code,
                 currencies::exponent,
             ))
+            .load(conn)
+    }
+
+    /// One payment as lists show it.
+    pub fn row(conn: &mut DbConnection, id: PaymentId) -> QueryResult<Option<PaymentRow>> {
+        let filter = PaymentFilter {
+            id: Some(id),
+            ..Default::default()
+        };
+        Ok(Self::rows(conn, &filter, 1)?.into_iter().next())
+    }
+}
+
+/// A gateway event as stored: applied once per (gateway, event id).
+#[derive(Debug, Clone, Queryable)]
+#[diesel(table_name = gateway_events)]
+pub struct GatewayEvent {
+    pub id: crate::ids::GatewayEventId,
+    pub gateway: String,
+    pub event_id: String,
+    pub payment_id: PaymentId,
+    pub outcome: String,
+    pub received_at: NaiveDateTime,
+}
+
+impl GatewayEvent {
+    pub fn exists(conn: &mut DbConnection, gateway: &str, event_id: &str) -> QueryResult<bool> {
+        diesel::select(diesel::dsl::exists(
+            gateway_events::table
+                .filter(gateway_events::gateway.eq(gateway))
+                .filter(gateway_events::event_id.eq(event_id)),
+        ))
+        .get_result(conn)
+    }
+
+    /// Stores the event; the (gateway, event id) key refuses it a second time.
+    pub fn insert(
+        conn: &mut DbConnection,
+        gateway: &str,
+        event_id: &str,
+        payment: PaymentId,
+        outcome: &str,
+        now: NaiveDateTime,
+    ) -> QueryResult<()> {
+        diesel::insert_into(gateway_events::table)
+            .values((
+                gateway_events::gateway.eq(gateway),
+                gateway_events::event_id.eq(event_id),
+                gateway_events::payment_id.eq(payment),
+                gateway_events::outcome.eq(outcome),
+                gateway_events::received_at.eq(now),
+            ))
+            .execute(conn)?;
+        Ok(())
+    }
+
+    pub fn of_payment(conn: &mut DbConnection, payment: PaymentId) -> QueryResult<Vec<Self>> {
+        gateway_events::table
+            .filter(gateway_events::payment_id.eq(payment))
+            .order(gateway_events::id)
             .load(conn)
     }
 }

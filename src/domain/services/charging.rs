@@ -60,6 +60,7 @@ pub(super) fn charge(
                 employee_id: actor.employee_id(),
                 created_at: now,
                 expense_id: Some(expense_id),
+                idempotency_key: None,
             },
         )?;
         account.balance -= amount;

@@ -506,8 +506,11 @@ pub struct MessageForm {
 pub struct ClientCardPage {
     pub ctx: PageContext,
     pub card: ClientCard,
-    /// The form to record a payment, with a fresh idempotency key.
-    pub payment: crate::web::admin::payments::RecordForm,
+    /// The forms to record a payment and to charge or correct, with fresh idempotency keys.
+    pub finance: FinanceForms,
+    /// Payment methods, for recording a payment.
+    pub methods: Vec<crate::db::models::payment_method::PaymentMethodRow>,
+    pub correction_kinds: &'static [(&'static str, &'static str)],
     pub tab: String,
     pub tabs: &'static [(&'static str, &'static str)],
     pub message: MessageForm,
@@ -540,20 +543,47 @@ async fn card_page(
     message: MessageForm,
     errors: FieldErrors,
 ) -> Result<HttpResponse, WebError> {
-    let payment = crate::web::admin::payments::RecordForm {
-        idempotency_key: crate::config::random_hex(16),
-        ..Default::default()
-    };
-    card_page_with(state, staff, ctx, id, (tab, message, payment), errors).await
+    card_page_with(
+        state,
+        staff,
+        ctx,
+        id,
+        (tab, message, FinanceForms::fresh()),
+        errors,
+    )
+    .await
+}
+
+/// The money forms of the card's payments tab.
+#[derive(Debug, Default, Clone)]
+pub struct FinanceForms {
+    pub payment: crate::web::admin::payments::RecordForm,
+    pub correction: crate::web::admin::payments::CorrectionInput,
+}
+
+impl FinanceForms {
+    /// Empty forms, each with its own fresh idempotency key.
+    pub fn fresh() -> Self {
+        Self {
+            payment: crate::web::admin::payments::RecordForm {
+                idempotency_key: crate::config::random_hex(16),
+                ..Default::default()
+            },
+            correction: crate::web::admin::payments::CorrectionInput {
+                idempotency_key: crate::config::random_hex(16),
+                ..Default::default()
+            },
+        }
+    }
 }
 
 /// The card again on its payments tab, with what was typed and the messages.
-pub async fn payment_form_again(
+pub async fn finance_forms_again(
     state: &AppState,
     staff: &Staff,
     ctx: PageContext,
     id: ClientId,
-    form: crate::web::admin::payments::RecordForm,
+    forms: FinanceForms,
     errors: FieldErrors,
 ) -> Result<HttpResponse, WebError> {
     card_page_with(
@@ -561,7 +591,7 @@ pub async fn payment_form_again(
         staff,
         ctx,
         id,
-        ("payments".into(), MessageForm::default(), form),
+        ("payments".into(), MessageForm::default(), forms),
         errors,
     )
     .await
@@ -572,12 +602,21 @@ async fn card_page_with(
     staff: &Staff,
     ctx: PageContext,
     id: ClientId,
-    (tab, message, payment): (String, MessageForm, crate::web::admin::payments::RecordForm),
+    (tab, message, finance): (String, MessageForm, FinanceForms),
     errors: FieldErrors,
 ) -> Result<HttpResponse, WebError> {
     let actor = staff.actor.clone();
-    let card = state
-        .db(move |conn| clients::card(conn, &actor, id))
+    let with_methods = tab == "payments" && ctx.can(crate::domain::permissions::PAYMENTS_ADD.key);
+    let (card, methods) = state
+        .db(move |conn| {
+            let card = clients::card(conn, &actor, id)?;
+            let methods = if with_methods {
+                crate::domain::payments::methods::list(conn, &actor)?
+            } else {
+                Vec::new()
+            };
+            Ok::<_, crate::domain::DomainError>((card, methods))
+        })
         .await?;
     let tab = if TABS.iter().any(|(t, _)| *t == tab) {
         tab
@@ -589,7 +628,9 @@ async fn card_page_with(
         &ClientCardPage {
             ctx,
             card,
-            payment,
+            finance,
+            methods,
+            correction_kinds: &crate::domain::payments::refunds::CORRECTION_KINDS,
             tab,
             tabs: TABS,
             message,

@@ -1,28 +1,85 @@
-//! `/admin/payments` and `/admin/expenses`: payments received and charges made, and
-//! recording a payment from the client card.
+//! `/admin/payments` and `/admin/expenses`: payments received and charges made; a
+//! payment's page (mark a bank transfer paid, refund); recording a payment and charging or
+//! correcting a balance from the client card.
 
 use actix_session::Session;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 use askama_web::WebTemplate;
+use chrono::NaiveDate;
 use serde::Deserialize;
 
 use crate::db::models::expense::{ExpenseFilter, ExpenseRow};
-use crate::db::models::payment::PaymentRow;
+use crate::db::models::payment::{PaymentFilter, PaymentRow, STATUSES};
+use crate::db::models::payment_method::PaymentMethodRow;
 use crate::domain::money::Money;
-use crate::domain::payments::{self, PaymentForm};
+use crate::domain::payments::refunds::{self, CorrectionForm, RefundForm};
+use crate::domain::payments::top_up::{self, PaymentDetails};
+use crate::domain::payments::{self, PaymentForm, methods};
 use crate::domain::permissions::perm;
-use crate::domain::services;
+use crate::domain::{DomainError, FieldErrors, services};
 use crate::ids::{ClientId, ExpenseId, PaymentId};
 use crate::web::forms::{Form, Outcome};
-use crate::web::identity::Require;
+use crate::web::identity::{Require, Staff};
 use crate::web::page::{self, Flash, PageContext};
 use crate::web::{AppState, WebError};
 
-#[derive(Debug, Default, Deserialize)]
+/// The filter of the payments list, as typed.
+#[derive(Debug, Default, Clone, Deserialize)]
 #[serde(default)]
 pub struct ListQuery {
     pub before: String,
+    pub status: String,
+    pub method: String,
+    pub client: String,
+    pub from: String,
+    pub until: String,
+}
+
+impl ListQuery {
+    fn filter(&self) -> PaymentFilter {
+        let day = |raw: &str| {
+            NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d")
+                .ok()
+                .map(|d| d.and_time(chrono::NaiveTime::MIN))
+        };
+        PaymentFilter {
+            client: self.client.trim().trim_start_matches('#').parse().ok(),
+            status: STATUSES
+                .iter()
+                .find(|(s, _)| *s == self.status)
+                .map(|(s, _)| s.to_string()),
+            method: self.method.parse().ok(),
+            from: day(&self.from),
+            until: day(&self.until).map(|d| d + chrono::Duration::days(1)),
+            before: self.before.parse().ok(),
+            id: None,
+        }
+    }
+
+    pub fn is_filtered(&self) -> bool {
+        [
+            &self.status,
+            &self.method,
+            &self.client,
+            &self.from,
+            &self.until,
+        ]
+        .iter()
+        .any(|v| !v.trim().is_empty())
+    }
+
+    /// The query string of the filter without the page, for the "older" link.
+    pub fn keep(&self) -> String {
+        serde_urlencoded::to_string([
+            ("status", &self.status),
+            ("method", &self.method),
+            ("client", &self.client),
+            ("from", &self.from),
+            ("until", &self.until),
+        ])
+        .unwrap_or_default()
+    }
 }
 
 #[derive(Template, WebTemplate)]
@@ -31,6 +88,9 @@ pub struct PaymentsPage {
     pub ctx: PageContext,
     pub rows: Vec<PaymentRow>,
     pub older: Option<PaymentId>,
+    pub query: ListQuery,
+    pub statuses: &'static [(&'static str, &'static str)],
+    pub methods: Vec<PaymentMethodRow>,
 }
 
 impl PaymentsPage {
@@ -45,23 +105,177 @@ pub async fn index(
     ctx: PageContext,
     query: web::Query<ListQuery>,
 ) -> Result<PaymentsPage, WebError> {
-    let before = query.before.parse().ok();
+    let query = query.into_inner();
+    let filter = query.filter();
     let actor = staff.actor.clone();
-    let rows = state
-        .db(move |conn| payments::list_all(conn, &actor, before))
+    let (rows, methods) = state
+        .db(move |conn| {
+            Ok::<_, DomainError>((
+                payments::list(conn, &actor, &filter)?,
+                methods::list(conn, &actor)?,
+            ))
+        })
         .await?;
     let older = (rows.len() as i64 == payments::PAGE_SIZE)
         .then(|| rows.last().map(|r| r.id))
         .flatten();
-    Ok(PaymentsPage { ctx, rows, older })
+    Ok(PaymentsPage {
+        ctx,
+        rows,
+        older,
+        query,
+        statuses: &STATUSES,
+        methods,
+    })
 }
 
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(default)]
+pub struct RefundInput {
+    pub amount: String,
+    pub comment: String,
+    pub idempotency_key: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin/payments/show.html")]
+pub struct PaymentPage {
+    pub ctx: PageContext,
+    pub d: PaymentDetails,
+    pub refund: RefundInput,
+    pub errors: FieldErrors,
+}
+
+impl PaymentPage {
+    pub fn money(&self, minor: &i64) -> Money {
+        Money::from_minor(
+            *minor,
+            self.d.row.currency_exponent,
+            &self.d.row.currency_code,
+        )
+    }
+
+    pub fn refundable(&self) -> Money {
+        self.money(&self.d.payment.refundable())
+    }
+}
+
+async fn payment_page(
+    state: &AppState,
+    staff: &Staff,
+    ctx: PageContext,
+    id: PaymentId,
+    refund: RefundInput,
+    errors: FieldErrors,
+) -> Result<HttpResponse, WebError> {
+    let actor = staff.actor.clone();
+    let d = state
+        .db(move |conn| top_up::details_for_staff(conn, &actor, id))
+        .await?;
+    let refund = RefundInput {
+        idempotency_key: if refund.idempotency_key.is_empty() {
+            crate::config::random_hex(16)
+        } else {
+            refund.idempotency_key
+        },
+        ..refund
+    };
+    page::render_with(
+        page::FORM_SHOWN_AGAIN,
+        &PaymentPage {
+            ctx,
+            d,
+            refund,
+            errors,
+        },
+    )
+}
+
+pub async fn show(
+    state: web::Data<AppState>,
+    staff: Require<perm::PaymentsView>,
+    ctx: PageContext,
+    id: web::Path<PaymentId>,
+) -> Result<HttpResponse, WebError> {
+    payment_page(
+        &state,
+        &staff,
+        ctx,
+        id.into_inner(),
+        RefundInput::default(),
+        FieldErrors::new(),
+    )
+    .await
+}
+
+/// Marks a bank transfer paid: the money is on the company's bank account.
+pub async fn mark_paid(
+    state: web::Data<AppState>,
+    session: Session,
+    staff: Require<perm::PaymentsAdd>,
+    id: web::Path<PaymentId>,
+) -> Result<HttpResponse, WebError> {
+    let id = id.into_inner();
+    let actor = staff.actor.clone();
+    match state
+        .attempt(move |conn| top_up::mark_paid(conn, &actor, id))
+        .await?
+    {
+        Outcome::Done(_) => {
+            Flash::success(format!("Payment #{id} is paid and the account credited."))
+                .set(&session);
+        }
+        Outcome::Invalid(errors) => {
+            Flash::error(errors.get("payment").to_string()).set(&session);
+        }
+    }
+    Ok(page::redirect(&format!("/admin/payments/{id}")))
+}
+
+pub async fn refund(
+    state: web::Data<AppState>,
+    session: Session,
+    staff: Require<perm::PaymentsRefund>,
+    ctx: PageContext,
+    id: web::Path<PaymentId>,
+    form: Form<RefundInput>,
+) -> Result<HttpResponse, WebError> {
+    let id = id.into_inner();
+    let form = form.into_inner();
+    let actor = staff.actor.clone();
+    let typed = form.clone();
+    let outcome = state
+        .attempt(move |conn| {
+            refunds::refund(
+                conn,
+                &actor,
+                id,
+                &RefundForm {
+                    amount: &typed.amount,
+                    comment: &typed.comment,
+                    idempotency_key: &typed.idempotency_key,
+                },
+            )
+        })
+        .await?;
+    match outcome {
+        Outcome::Done(_) => {
+            Flash::success("The refund is recorded and the account debited.").set(&session);
+            Ok(page::redirect(&format!("/admin/payments/{id}")))
+        }
+        Outcome::Invalid(errors) => payment_page(&state, &staff, ctx, id, form, errors).await,
+    }
+}
+
+/// The form to record a payment, on the client card.
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(default)]
 pub struct RecordForm {
     pub account_id: String,
     pub payer_id: String,
+    pub method_id: String,
     pub amount: String,
+    pub paid_on: String,
     pub comment: String,
     pub idempotency_key: String,
 }
@@ -88,7 +302,9 @@ pub async fn record(
                 &PaymentForm {
                     account_id: &typed.account_id,
                     payer_id: &typed.payer_id,
+                    method_id: &typed.method_id,
                     amount: &typed.amount,
+                    paid_on: &typed.paid_on,
                     comment: &typed.comment,
                     idempotency_key: &typed.idempotency_key,
                 },
@@ -105,7 +321,66 @@ pub async fn record(
             Ok(page::redirect(&format!("/admin/clients/{id}?tab=payments")))
         }
         Outcome::Invalid(errors) => {
-            crate::web::admin::clients::payment_form_again(&state, &staff, ctx, id, form, errors)
+            let forms = crate::web::admin::clients::FinanceForms {
+                payment: form,
+                ..crate::web::admin::clients::FinanceForms::fresh()
+            };
+            crate::web::admin::clients::finance_forms_again(&state, &staff, ctx, id, forms, errors)
+                .await
+        }
+    }
+}
+
+/// The form to charge a client or correct a balance, on the client card.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(default)]
+pub struct CorrectionInput {
+    pub correction_account_id: String,
+    pub correction_kind: String,
+    pub correction_amount: String,
+    pub correction_comment: String,
+    pub idempotency_key: String,
+}
+
+pub async fn correct(
+    state: web::Data<AppState>,
+    session: Session,
+    staff: Require<perm::PaymentsRefund>,
+    ctx: PageContext,
+    id: web::Path<ClientId>,
+    form: Form<CorrectionInput>,
+) -> Result<HttpResponse, WebError> {
+    let id = id.into_inner();
+    let form = form.into_inner();
+    let actor = staff.actor.clone();
+    let typed = form.clone();
+    let outcome = state
+        .attempt(move |conn| {
+            refunds::correct(
+                conn,
+                &actor,
+                id,
+                &CorrectionForm {
+                    account_id: &typed.correction_account_id,
+                    kind: &typed.correction_kind,
+                    amount: &typed.correction_amount,
+                    comment: &typed.correction_comment,
+                    idempotency_key: &typed.idempotency_key,
+                },
+            )
+        })
+        .await?;
+    match outcome {
+        Outcome::Done(said) => {
+            Flash::success(said).set(&session);
+            Ok(page::redirect(&format!("/admin/clients/{id}?tab=payments")))
+        }
+        Outcome::Invalid(errors) => {
+            let forms = crate::web::admin::clients::FinanceForms {
+                correction: form,
+                ..crate::web::admin::clients::FinanceForms::fresh()
+            };
+            crate::web::admin::clients::finance_forms_again(&state, &staff, ctx, id, forms, errors)
                 .await
         }
     }
@@ -129,12 +404,18 @@ impl ExpensesPage {
     }
 }
 
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ExpensesQuery {
+    pub before: String,
+}
+
 /// Every charge to every client, newest first.
 pub async fn expenses(
     state: web::Data<AppState>,
     staff: Require<perm::PaymentsView>,
     ctx: PageContext,
-    query: web::Query<ListQuery>,
+    query: web::Query<ExpensesQuery>,
 ) -> Result<ExpensesPage, WebError> {
     let filter = ExpenseFilter {
         before: query.before.parse().ok(),

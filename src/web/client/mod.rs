@@ -66,6 +66,10 @@ client_routes! {
     post "/tickets/{id}/reply" => tickets::reply, SUPPORT;
     post "/tickets/{id}/close" => tickets::close, SUPPORT;
     get "/payments" => payments::index, FINANCE;
+    get "/payments/new" => payments::new, FINANCE;
+    post "/payments" => payments::create, FINANCE;
+    get "/payments/{id}" => payments::show, FINANCE;
+    post "/payments/{id}/cancel" => payments::cancel, FINANCE;
     get "/expenses" => payments::expenses, FINANCE;
     get "/services" => services::index, SERVICES;
     get "/order" => services::new_order, SERVICES;

@@ -1,5 +1,6 @@
 //! Pages for people who are not signed in: the start page, client sign-in and registration.
 
+pub mod gateway;
 pub mod registration;
 pub mod sessions;
 
@@ -16,7 +17,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         web::resource("/register")
             .route(web::get().to(registration::new))
             .route(web::post().to(registration::create)),
-    );
+    )
+    .service(
+        web::resource("/gateway/test/pay/{id}")
+            .route(web::get().to(gateway::checkout))
+            .route(web::post().to(gateway::decide)),
+    )
+    .route("/payments/webhook/test", web::post().to(gateway::webhook));
 }
 
 /// `/` leads to the client area, which asks for a sign-in when needed.

@@ -1,0 +1,10 @@
+DROP INDEX ledger_entries_payment;
+DROP INDEX ledger_entries_key;
+ALTER TABLE ledger_entries DROP COLUMN idempotency_key;
+DROP TABLE gateway_events;
+DROP INDEX payments_status;
+ALTER TABLE payments DROP COLUMN refunded;
+ALTER TABLE payments DROP COLUMN payment_method_id;
+DROP TABLE payment_method_hidden_groups;
+DROP TABLE payment_method_providers;
+DROP TABLE payment_methods;
