@@ -22,8 +22,10 @@ pub struct Config {
     pub pool_size: u32,
     /// How long "log in as client" lasts before the employee is sent back.
     pub impersonation_minutes: i64,
-    /// Signs the test card gateway's webhooks and checkout links.
-    pub test_gateway_secret: Vec<u8>,
+    /// The test card gateway's secret when it is on (`BILLPANEL_TEST_GATEWAY=1`): it signs
+    /// its webhooks and checkout links. Off, the gateway takes no payment: it credits
+    /// accounts without taking money, so it is for trying billpanel, never for production.
+    pub test_gateway: Option<Vec<u8>>,
 }
 
 impl std::fmt::Debug for Config {
@@ -63,12 +65,21 @@ impl Config {
                 .ok_or("BILLPANEL_DB_POOL must be a number from 1 to 256")?,
             None => 8,
         };
-        let test_gateway_secret = match var("BILLPANEL_TEST_GATEWAY_SECRET") {
-            Some(secret) => secret.into_bytes(),
-            None => derive_key(&secret_key, "billpanel test card gateway"),
+        let test_gateway = if var("BILLPANEL_TEST_GATEWAY").is_some_and(|v| v == "1" || v == "true") {
+            Some(match var("BILLPANEL_TEST_GATEWAY_SECRET") {
+                Some(secret) if secret.len() >= 32 => secret.into_bytes(),
+                Some(_) => {
+                    return Err(
+                        "BILLPANEL_TEST_GATEWAY_SECRET must be at least 32 characters long".into(),
+                    );
+                }
+                None => derive_key(&secret_key, "billpanel test card gateway"),
+            })
+        } else {
+            None
         };
         Ok(Self {
-            test_gateway_secret,
+            test_gateway,
             database_url,
             bind,
             public_url,

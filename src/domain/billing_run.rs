@@ -12,6 +12,7 @@ use std::collections::HashMap;
 
 use chrono::{Duration, NaiveDateTime};
 
+use crate::db::models::renewal::{self, Renewal};
 use crate::db::models::service::{DueService, SUSPENDED_UNPAID, Service, ServiceNotice};
 use crate::db::models::{Account, NewOutboxMail, OutboxMail, User};
 use crate::db::{self, DbConnection};
@@ -155,6 +156,7 @@ fn renew_batch(
         .map(|s| (s.id, s))
         .collect();
     let mut outcomes = Vec::with_capacity(batch.len());
+    let mut renewals = Vec::new();
     for read in batch {
         let Some(due) = fresh
             .get(&read.id)
@@ -178,11 +180,18 @@ fn renew_batch(
                 due.paid_months + due.period_months,
                 zone(&due.time_zone),
             );
-            if !Service::extend(conn, due.id, old, due.period_months, until)? {
-                outcomes.push(Outcome::Skipped);
-                continue;
-            }
-            services::charge_period(conn, &actor, due, account, old, until)?;
+            // Written together after the loop; the balance moves now, so the next service of
+            // the same account is decided on what is left.
+            account.balance -= due.price;
+            renewals.push(Renewal {
+                service: due.id,
+                client: due.client_id,
+                account: due.account_id,
+                months: due.period_months,
+                price: due.price,
+                start: old,
+                end: until,
+            });
             outcomes.push(Outcome::Renewed);
         } else {
             if !Service::suspend_unpaid(conn, due.id, old, at)? {
@@ -207,6 +216,16 @@ fn renew_batch(
             )?;
             outcomes.push(Outcome::Suspended);
         }
+    }
+    if !renewal::write_batch(conn, &renewals, db::now())? {
+        // A service moved although its account was locked: some writer did not lock it.
+        // The chunk is rolled back and done again one service at a time.
+        if batch.len() > 1 {
+            return Err(DomainError::Internal(
+                "a service changed under the billing run's locks".into(),
+            ));
+        }
+        return Ok(vec![Outcome::Skipped]);
     }
     Ok(outcomes)
 }

@@ -89,7 +89,7 @@ pub fn test_config(url: &DatabaseUrl) -> Config {
         behind_proxy: false,
         pool_size: 4,
         impersonation_minutes: 60,
-        test_gateway_secret: GATEWAY_SECRET.as_bytes().to_vec(),
+        test_gateway: Some(GATEWAY_SECRET.as_bytes().to_vec()),
     }
 }
 

@@ -15,6 +15,7 @@ mod commands;
 mod csrf;
 mod health;
 mod impersonation;
+mod ledger_property;
 mod organisation;
 mod payments;
 mod registration;

@@ -305,7 +305,7 @@ async fn the_client_cancels_a_new_payment_but_not_a_paid_one() {
     answer.assert_redirect(&format!("/client/payments/{paid}"));
     let after = ann.get(&format!("/client/payments/{paid}")).await;
     assert_eq!(after.text_of("#payment-status"), "Paid");
-    assert!(after.body.contains("Only a new payment"));
+    assert!(after.body.contains("Only a payment that is not paid yet"));
     assert_eq!(balance(&app, account), 2000);
 }
 

@@ -21,6 +21,7 @@ pub mod payer;
 pub mod payment;
 pub mod payment_method;
 pub mod provider;
+pub mod renewal;
 pub mod service;
 pub mod sign_in_throttle;
 pub mod ticket;

@@ -306,13 +306,16 @@ pub struct GatewayEvent {
 }
 
 impl GatewayEvent {
-    pub fn exists(conn: &mut DbConnection, gateway: &str, event_id: &str) -> QueryResult<bool> {
-        diesel::select(diesel::dsl::exists(
-            gateway_events::table
-                .filter(gateway_events::gateway.eq(gateway))
-                .filter(gateway_events::event_id.eq(event_id)),
-        ))
-        .get_result(conn)
+    pub fn find(
+        conn: &mut DbConnection,
+        gateway: &str,
+        event_id: &str,
+    ) -> QueryResult<Option<GatewayEvent>> {
+        gateway_events::table
+            .filter(gateway_events::gateway.eq(gateway))
+            .filter(gateway_events::event_id.eq(event_id))
+            .first(conn)
+            .optional()
     }
 
     /// Stores the event; the (gateway, event id) key refuses it a second time.

@@ -102,11 +102,14 @@ impl PaymentMethod {
             .load(conn)
     }
 
-    /// Enabled methods serving this provider that no group of the client is hidden from.
+    /// Enabled methods serving this provider in this currency that no group of the client
+    /// is hidden from; the test card gateway only when it is on.
     pub fn offered(
         conn: &mut DbConnection,
         client: ClientId,
         provider: ProviderId,
+        currency: CurrencyId,
+        test_gateway: bool,
     ) -> QueryResult<Vec<PaymentMethodRow>> {
         let hidden = payment_method_hidden_groups::table
             .inner_join(
@@ -115,11 +118,17 @@ impl PaymentMethod {
             )
             .filter(client_group_members::client_id.eq(client))
             .select(payment_method_hidden_groups::payment_method_id);
-        payment_methods::table
+        let mut query = payment_methods::table
             .inner_join(companies::table)
             .inner_join(currencies::table)
             .inner_join(payment_method_providers::table)
             .filter(payment_method_providers::provider_id.eq(provider))
+            .filter(payment_methods::currency_id.eq(currency))
+            .into_boxed::<crate::db::MultiBackend>();
+        if !test_gateway {
+            query = query.filter(payment_methods::kind.ne(TEST_CARD));
+        }
+        query
             .filter(payment_methods::enabled.eq(true))
             .filter(payment_methods::id.ne_all(hidden))
             .order(payment_methods::name)

@@ -102,6 +102,8 @@ pub enum WebhookOutcome {
     Duplicate,
     /// A new event that changes nothing (the payment was settled by another).
     Ignored,
+    /// The event id belongs to another payment's event.
+    Conflict,
 }
 
 impl WebhookOutcome {
@@ -111,6 +113,7 @@ impl WebhookOutcome {
             Self::Declined => "declined",
             Self::Duplicate => "already processed",
             Self::Ignored => "nothing to change",
+            Self::Conflict => "event id taken by another payment",
         }
     }
 }
@@ -126,9 +129,10 @@ pub fn receive(
     if !verify(secret, body, signature) {
         return Err(WebhookError::Unauthorized("bad signature"));
     }
-    let event: Event = serde_json::from_slice(body)
+    let mut event: Event = serde_json::from_slice(body)
         .map_err(|e| WebhookError::BadRequest(format!("malformed event: {e}")))?;
-    if event.event_id.trim().is_empty() || event.event_id.len() > 100 {
+    event.event_id = event.event_id.trim().to_string();
+    if event.event_id.is_empty() || event.event_id.len() > 100 {
         return Err(WebhookError::BadRequest(
             "event_id must be 1 to 100 characters".into(),
         ));
@@ -156,8 +160,12 @@ pub fn receive(
     let outcome = db::write_transaction(conn, |conn| {
         // Every change of this payment locks its account: events for it apply one by one.
         Account::lock(conn, payment.account_id)?;
-        if GatewayEvent::exists(conn, GATEWAY, &event.event_id)? {
-            return Ok(WebhookOutcome::Duplicate);
+        if let Some(seen) = GatewayEvent::find(conn, GATEWAY, &event.event_id)? {
+            return if seen.payment_id == payment.id {
+                Ok(WebhookOutcome::Duplicate)
+            } else {
+                Ok(WebhookOutcome::Conflict)
+            };
         }
         let now = db::now();
         GatewayEvent::insert(
@@ -196,17 +204,26 @@ pub fn receive(
         }
     });
     match outcome {
-        // The same event delivered twice at the same moment: the other one applied it.
+        Ok(WebhookOutcome::Conflict) => Err(WebhookError::BadRequest(
+            "event_id was used before for another payment".into(),
+        )),
+        // The same event delivered twice at the same moment: the other one applied it. Any
+        // other broken rule is an error the gateway should retry after.
         Err(DomainError::Database(e)) if db::is_unique_violation(&e) => {
-            Ok(WebhookOutcome::Duplicate)
+            match GatewayEvent::find(conn, GATEWAY, &event.event_id)? {
+                Some(seen) if seen.payment_id == payment.id => Ok(WebhookOutcome::Duplicate),
+                _ => Err(DomainError::Database(e).into()),
+            }
         }
         other => Ok(other?),
     }
 }
 
 /// The token in a checkout link: only billpanel, holding the secret, makes working links.
+/// Links are signed with a key of their own, so what clients see of them tells nothing of
+/// the key that signs webhooks.
 fn checkout_token(secret: &[u8], payment: &Payment) -> String {
-    let mut mac = mac(secret);
+    let mut mac = mac(&crate::config::derive_key(secret, "checkout links"));
     mac.update(format!("checkout:{}:{}", payment.id, payment.amount).as_bytes());
     hex(&mac.finalize().into_bytes())
 }

@@ -4,7 +4,7 @@
 
 use crate::db::models::client_group::ClientGroup;
 use crate::db::models::payment_method::{
-    KINDS, PaymentMethod, PaymentMethodFields, PaymentMethodRow,
+    KINDS, PaymentMethod, PaymentMethodFields, PaymentMethodRow, TEST_CARD,
 };
 use crate::db::models::provider::ProviderChoice;
 use crate::db::models::{Company, Currency, Provider};
@@ -59,7 +59,12 @@ fn parse_ids<T: std::str::FromStr>(
 }
 
 impl MethodInput {
-    pub fn parse(conn: &mut DbConnection, raw: &MethodRaw<'_>) -> Result<Self, DomainError> {
+    /// `test_gateway`: whether the test card gateway is on in this installation.
+    pub fn parse(
+        conn: &mut DbConnection,
+        raw: &MethodRaw<'_>,
+        test_gateway: bool,
+    ) -> Result<Self, DomainError> {
         let mut errors = FieldErrors::new();
         let name = text::required(raw.name, 100, "Name the method as clients will see it.")
             .map_err(|m| errors.add("name", m))
@@ -70,6 +75,11 @@ impl MethodInput {
             .map(|(k, _)| *k);
         if kind.is_none() {
             errors.add("kind", "Choose the kind of method.");
+        } else if kind == Some(TEST_CARD) && !test_gateway {
+            errors.add(
+                "kind",
+                "The test card gateway is off: it credits accounts without taking money. Start billpanel with BILLPANEL_TEST_GATEWAY=1 to try it.",
+            );
         }
         let company = match raw.company_id.trim().parse::<CompanyId>() {
             Ok(id) => Company::find(conn, id)?,
@@ -124,7 +134,13 @@ impl MethodInput {
                 }
             }
         }
-        let hidden_groups = parse_ids(raw.hidden_groups, "hidden_groups", &mut errors);
+        let hidden_groups: Vec<ClientGroupId> =
+            parse_ids(raw.hidden_groups, "hidden_groups", &mut errors);
+        for id in &hidden_groups {
+            if ClientGroup::find(conn, *id)?.is_none() {
+                errors.add("hidden_groups", "Choose groups from the list.");
+            }
+        }
         errors.into_result()?;
         Ok(Self {
             name,

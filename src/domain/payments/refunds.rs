@@ -60,6 +60,10 @@ pub fn refund(
     let amount = amount.unwrap_or_default();
     let outcome = db::write_transaction(conn, |conn| {
         Account::lock(conn, payment.account_id)?;
+        // The same form sent twice: the first one, which held the lock, refunded it.
+        if LedgerEntry::exists_key(conn, &key)? {
+            return Payment::find(conn, id)?.ok_or(DomainError::NotFound);
+        }
         let payment = Payment::find(conn, id)?.ok_or(DomainError::NotFound)?;
         let refundable = payment.refundable();
         if refundable == 0 {
@@ -187,6 +191,9 @@ pub fn correct(
     let money = currency.money(amount);
     let outcome = db::write_transaction(conn, |conn| {
         Account::lock(conn, account_id)?.ok_or(DomainError::NotFound)?;
+        if LedgerEntry::exists_key(conn, &key)? {
+            return Ok("It is recorded.".to_string());
+        }
         let now = db::now();
         let (signed, ledger_kind, expense_id) = match kind {
             "charge" => {

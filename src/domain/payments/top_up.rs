@@ -9,7 +9,7 @@ use crate::db::models::payment::{
     CANCELLED, GatewayEvent, IN_PROGRESS, NEW, NewPayment, PAID, Payment, PaymentRow,
 };
 use crate::db::models::payment_method::{BANK_TRANSFER, PaymentMethod, PaymentMethodRow};
-use crate::db::models::{Account, Company, Payer};
+use crate::db::models::{Account, Company, Payer, Provider};
 use crate::db::{self, DbConnection};
 use crate::domain::audit::{self, Target};
 use crate::domain::client_permissions::{self, FINANCE};
@@ -18,6 +18,8 @@ use crate::domain::payments::{account_currency, credit, find_row, form_key};
 use crate::domain::permissions::{self, require};
 use crate::domain::{Actor, DomainError, FieldErrors};
 use crate::ids::{AccountId, ClientId, PayerId, PaymentId, PaymentMethodId};
+
+const STALE: &str = "The form is stale; reload the page and enter it again.";
 
 /// An account the client can top up, with the methods offered for it.
 pub struct TopUpAccount {
@@ -42,20 +44,29 @@ fn offered(
     conn: &mut DbConnection,
     client_id: ClientId,
     account: AccountId,
+    test_gateway: bool,
 ) -> Result<Vec<PaymentMethodRow>, DomainError> {
     let account = Account::find(conn, account)?.ok_or(DomainError::NotFound)?;
+    let provider = Provider::find(conn, account.provider_id)?.ok_or(DomainError::NotFound)?;
     Ok(PaymentMethod::offered(
         conn,
         client_id,
-        account.provider_id,
+        provider.id,
+        provider.currency_id,
+        test_gateway,
     )?)
 }
 
-pub fn choices(conn: &mut DbConnection, actor: &Actor) -> Result<TopUpChoices, DomainError> {
+/// What the client may choose; `test_gateway`: whether the test card gateway is on.
+pub fn choices(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    test_gateway: bool,
+) -> Result<TopUpChoices, DomainError> {
     let client_id = client_permissions::require(conn, actor, FINANCE)?;
     let mut accounts = Vec::new();
     for account in Account::summaries_of_client(conn, client_id)? {
-        let methods = offered(conn, client_id, account.id)?;
+        let methods = offered(conn, client_id, account.id, test_gateway)?;
         accounts.push(TopUpAccount { account, methods });
     }
     Ok(TopUpChoices {
@@ -78,15 +89,16 @@ pub struct TopUpForm<'a> {
 pub fn start(
     conn: &mut DbConnection,
     actor: &Actor,
+    test_gateway: bool,
     form: &TopUpForm<'_>,
 ) -> Result<Payment, DomainError> {
     let client_id = client_permissions::require(conn, actor, FINANCE)?;
     let mut errors = FieldErrors::new();
     let key = form_key(form.idempotency_key, "amount", &mut errors);
-    if let Some(existing) = Payment::find_by_key(conn, key)?
-        && existing.client_id == client_id
-    {
-        return Ok(existing);
+    match Payment::find_by_key(conn, key)? {
+        Some(existing) if existing.client_id == client_id => return Ok(existing),
+        Some(_) => errors.add("amount", STALE),
+        None => {}
     }
     let account_id = form.account_id.trim().parse::<AccountId>().ok();
     let currency = match account_id {
@@ -108,7 +120,12 @@ pub fn start(
         );
     }
     let method = match (&currency, form.method_id.trim().parse::<PaymentMethodId>()) {
-        (Some(_), Ok(id)) => offered(conn, client_id, account_id.unwrap_or(AccountId(0)))?
+        (Some(_), Ok(id)) => offered(
+            conn,
+            client_id,
+            account_id.unwrap_or(AccountId(0)),
+            test_gateway,
+        )?
             .into_iter()
             .find(|m| m.method.id == id),
         _ => None,
@@ -184,9 +201,11 @@ pub fn start(
     });
     match outcome {
         Err(DomainError::Database(e)) if db::is_unique_violation(&e) => {
-            Payment::find_by_key(conn, key)?
-                .filter(|p| p.client_id == client_id)
-                .ok_or(DomainError::Database(e))
+            match Payment::find_by_key(conn, key)? {
+                Some(p) if p.client_id == client_id => Ok(p),
+                Some(_) => Err(DomainError::invalid("amount", STALE)),
+                None => Err(DomainError::Database(e)),
+            }
         }
         other => other,
     }
@@ -204,7 +223,8 @@ fn own_payment(
         .ok_or(DomainError::NotFound)
 }
 
-/// The client cancels a payment it has not paid yet.
+/// The client cancels a payment it has not paid yet: a new bank transfer, or a card
+/// payment left at the gateway. Money a gateway reports later still credits it.
 pub fn cancel(
     conn: &mut DbConnection,
     actor: &Actor,
@@ -213,10 +233,10 @@ pub fn cancel(
     let payment = own_payment(conn, actor, id)?;
     db::write_transaction(conn, |conn| {
         Account::lock(conn, payment.account_id)?;
-        if !Payment::change_status(conn, id, &[NEW], CANCELLED, None)? {
+        if !Payment::change_status(conn, id, &[NEW, IN_PROGRESS], CANCELLED, None)? {
             return Err(DomainError::invalid(
                 "payment",
-                "Only a new payment that is not paid yet can be cancelled.",
+                "Only a payment that is not paid yet can be cancelled.",
             ));
         }
         audit::record(

@@ -68,28 +68,6 @@ pub(super) fn charge(
     Ok(())
 }
 
-/// Charges the renewal of a due service for the period (`start`, `end`]; the billing run has
-/// locked the account and extended the service.
-pub(crate) fn charge_period(
-    conn: &mut DbConnection,
-    actor: &Actor,
-    due: &DueService,
-    account: &mut Account,
-    start: NaiveDateTime,
-    end: NaiveDateTime,
-) -> Result<(), DomainError> {
-    charge(
-        conn,
-        actor,
-        due.id,
-        account,
-        expense::RENEWAL,
-        due.price,
-        start,
-        end,
-    )
-}
-
 /// Deletes a service left unpaid past its provider's deletion period; false when it was
 /// resumed or deleted meanwhile.
 pub(crate) fn delete_unpaid(

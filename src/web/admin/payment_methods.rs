@@ -147,9 +147,10 @@ pub async fn create(
     let form = form.into_inner();
     let actor = staff.actor.clone();
     let typed = form.clone();
+    let test_gateway = state.config.test_gateway.is_some();
     let outcome = state
         .attempt(move |conn| {
-            let input = MethodInput::parse(conn, &typed.raw())?;
+            let input = MethodInput::parse(conn, &typed.raw(), test_gateway)?;
             methods::create(conn, &actor, &input)
         })
         .await?;
@@ -205,9 +206,10 @@ pub async fn update(
     let form = form.into_inner();
     let actor = staff.actor.clone();
     let typed = form.clone();
+    let test_gateway = state.config.test_gateway.is_some();
     let outcome = state
         .attempt(move |conn| {
-            let input = MethodInput::parse(conn, &typed.raw())?;
+            let input = MethodInput::parse(conn, &typed.raw(), test_gateway)?;
             methods::update(conn, &actor, id, &input)
         })
         .await?;

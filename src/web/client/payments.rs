@@ -91,7 +91,10 @@ async fn top_up_page(
     errors: FieldErrors,
 ) -> Result<HttpResponse, WebError> {
     let actor = user.actor.clone();
-    let choices = state.db(move |conn| top_up::choices(conn, &actor)).await?;
+    let test_gateway = state.config.test_gateway.is_some();
+    let choices = state
+        .db(move |conn| top_up::choices(conn, &actor, test_gateway))
+        .await?;
     if form.idempotency_key.is_empty() {
         form.idempotency_key = crate::config::random_hex(16);
     }
@@ -140,11 +143,13 @@ pub async fn create(
     let form = form.into_inner();
     let actor = user.actor.clone();
     let typed = form.clone();
+    let test_gateway = state.config.test_gateway.is_some();
     let outcome = state
         .attempt(move |conn| {
             top_up::start(
                 conn,
                 &actor,
+                test_gateway,
                 &TopUpForm {
                     account_id: &typed.account_id,
                     payer_id: &typed.payer_id,
@@ -157,10 +162,10 @@ pub async fn create(
         .await?;
     match outcome {
         Outcome::Done(payment) if payment.method == TEST_CARD && payment.status == IN_PROGRESS => {
-            Ok(page::redirect(&gateway::checkout_path(
-                &state.config.test_gateway_secret,
-                &payment,
-            )))
+            match &state.config.test_gateway {
+                Some(secret) => Ok(page::redirect(&gateway::checkout_path(secret, &payment))),
+                None => Ok(page::redirect(&format!("/client/payments/{}", payment.id))),
+            }
         }
         Outcome::Done(payment) => Ok(page::redirect(&format!("/client/payments/{}", payment.id))),
         Outcome::Invalid(errors) => top_up_page(&state, &user, ctx, form, errors).await,
@@ -197,8 +202,12 @@ pub async fn show(
     let d = state
         .db(move |conn| top_up::details_for_client(conn, &actor, id))
         .await?;
-    let checkout = (d.payment.method == TEST_CARD && d.payment.status == IN_PROGRESS)
-        .then(|| gateway::checkout_path(&state.config.test_gateway_secret, &d.payment));
+    let checkout = match &state.config.test_gateway {
+        Some(secret) if d.payment.method == TEST_CARD && d.payment.status == IN_PROGRESS => {
+            Some(gateway::checkout_path(secret, &d.payment))
+        }
+        _ => None,
+    };
     Ok(PaymentPage { ctx, d, checkout })
 }
 

@@ -14,6 +14,15 @@ use crate::ids::PaymentId;
 use crate::web::page::{self, PageContext};
 use crate::web::{AppState, WebError};
 
+/// The gateway's secret, or not found while the test gateway is off.
+fn secret_of(state: &AppState) -> Result<Vec<u8>, WebError> {
+    state
+        .config
+        .test_gateway
+        .clone()
+        .ok_or_else(|| DomainError::NotFound.into())
+}
+
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct TokenQuery {
@@ -35,7 +44,7 @@ pub async fn checkout(
 ) -> Result<CheckoutPage, WebError> {
     let id = id.into_inner();
     let token = query.into_inner().token;
-    let secret = state.config.test_gateway_secret.clone();
+    let secret = secret_of(&state)?;
     let checkout = state
         .db(move |conn| gateway::checkout(conn, &secret, id, &token))
         .await?;
@@ -59,8 +68,17 @@ pub async fn decide(
 ) -> Result<HttpResponse, WebError> {
     let id = id.into_inner();
     let form = form.into_inner();
-    let secret = state.config.test_gateway_secret.clone();
-    let approve = form.decision == "pay";
+    let secret = secret_of(&state)?;
+    let approve = match form.decision.as_str() {
+        "pay" => true,
+        "decline" => false,
+        _ => {
+            return Ok(page::redirect(&format!(
+                "/gateway/test/pay/{id}?token={}",
+                form.token
+            )));
+        }
+    };
     state
         .db(move |conn| gateway::decide(conn, &secret, id, &form.token, approve))
         .await?;
@@ -79,7 +97,12 @@ pub async fn webhook(
         .get(gateway::SIGNATURE_HEADER)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    let secret = state.config.test_gateway_secret.clone();
+    let Some(secret) = state.config.test_gateway.clone() else {
+        tracing::warn!(gateway = gateway::GATEWAY, "webhook refused: the test gateway is off");
+        return HttpResponse::NotFound()
+            .content_type("text/plain; charset=utf-8")
+            .body("the test gateway is off");
+    };
     let outcome = state
         .db(move |conn| {
             Ok::<_, DomainError>(gateway::receive(conn, &secret, signature.as_deref(), &body))

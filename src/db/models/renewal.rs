@@ -1,0 +1,123 @@
+//! The billing run's writes for a chunk of renewals, a few statements for the whole chunk
+//! instead of four per service: the services extended, their expenses, the ledger entries
+//! and the balances. The caller holds the accounts' locks and has decided every renewal on
+//! rows read under them. The statements carry only numbers and timestamps made here.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use diesel::sql_types::BigInt;
+
+use crate::db::DbConnection;
+use crate::ids::{AccountId, ClientId, ServiceId};
+
+/// One period charged: the service is paid from `start` until `end`.
+#[derive(Debug, Clone)]
+pub struct Renewal {
+    pub service: ServiceId,
+    pub client: ClientId,
+    pub account: AccountId,
+    pub months: i32,
+    pub price: i64,
+    pub start: NaiveDateTime,
+    pub end: NaiveDateTime,
+}
+
+#[derive(QueryableByName)]
+struct Inserted {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(sql_type = BigInt)]
+    service_id: i64,
+}
+
+/// A timestamp literal the engine reads as a timestamp.
+fn at(conn: &DbConnection, t: NaiveDateTime) -> String {
+    let text = t.format("'%Y-%m-%d %H:%M:%S%.f'");
+    match conn {
+        DbConnection::Postgresql(_) => format!("CAST({text} AS TIMESTAMP)"),
+        // SQLite keeps timestamps as this text; a cast would make it a number.
+        DbConnection::Sqlite(_) => text.to_string(),
+    }
+}
+
+/// Writes the renewals. Returns false, having written nothing that counts (the caller rolls
+/// back), when a service was not as decided: another writer moved it.
+pub fn write_batch(
+    conn: &mut DbConnection,
+    renewals: &[Renewal],
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    if renewals.is_empty() {
+        return Ok(true);
+    }
+    let ids: Vec<String> = renewals.iter().map(|r| r.service.to_string()).collect();
+    let ids = ids.join(",");
+    let mut new_until = String::from("CASE id");
+    let mut old_until = String::from("CASE id");
+    let mut months = String::from("CASE id");
+    for r in renewals {
+        new_until += &format!(" WHEN {} THEN {}", r.service, at(conn, r.end));
+        old_until += &format!(" WHEN {} THEN {}", r.service, at(conn, r.start));
+        months += &format!(" WHEN {} THEN {}", r.service, r.months);
+    }
+    let extended = diesel::sql_query(format!(
+        "UPDATE services SET paid_until = {new_until} END, paid_months = paid_months + {months} END \
+         WHERE id IN ({ids}) AND status = 'active' AND paid_until = {old_until} END"
+    ))
+    .execute(conn)?;
+    if extended != renewals.len() {
+        return Ok(false);
+    }
+
+    let now_sql = at(conn, now);
+    let expenses: Vec<String> = renewals
+        .iter()
+        .map(|r| {
+            format!(
+                "({}, {}, {}, 'renewal', {}, {}, {}, '', {now_sql})",
+                r.client,
+                r.account,
+                r.service,
+                r.price,
+                at(conn, r.start),
+                at(conn, r.end)
+            )
+        })
+        .collect();
+    let inserted: Vec<Inserted> = diesel::sql_query(format!(
+        "INSERT INTO expenses (client_id, account_id, service_id, kind, amount, period_start, period_end, comment, created_at) \
+         VALUES {} RETURNING id, service_id",
+        expenses.join(",")
+    ))
+    .load(conn)?;
+    let expense_of: std::collections::HashMap<i64, i64> =
+        inserted.iter().map(|e| (e.service_id, e.id)).collect();
+
+    let mut entries = Vec::new();
+    let mut debits: std::collections::BTreeMap<AccountId, i64> = Default::default();
+    for r in renewals.iter().filter(|r| r.price > 0) {
+        entries.push(format!(
+            "({}, {}, 'expense', '', {now_sql}, {})",
+            r.account, -r.price, expense_of[&r.service.0]
+        ));
+        *debits.entry(r.account).or_default() += r.price;
+    }
+    if !entries.is_empty() {
+        diesel::sql_query(format!(
+            "INSERT INTO ledger_entries (account_id, amount, kind, comment, created_at, expense_id) VALUES {}",
+            entries.join(",")
+        ))
+        .execute(conn)?;
+        let mut change = String::from("CASE id");
+        for (account, debit) in &debits {
+            change += &format!(" WHEN {account} THEN {debit}");
+        }
+        let accounts: Vec<String> = debits.keys().map(ToString::to_string).collect();
+        diesel::sql_query(format!(
+            "UPDATE accounts SET balance = balance - {change} END WHERE id IN ({})",
+            accounts.join(",")
+        ))
+        .execute(conn)?;
+    }
+    Ok(true)
+}
