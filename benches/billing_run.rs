@@ -37,7 +37,9 @@ fn args() -> Args {
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
         match arg.as_str() {
-            "--clients" => args.clients = it.next().and_then(|n| n.parse().ok()).expect("--clients N"),
+            "--clients" => {
+                args.clients = it.next().and_then(|n| n.parse().ok()).expect("--clients N")
+            }
             "--database-url" => args.database_url = it.next(),
             // `cargo bench` passes `--bench`; anything else is a mistake worth saying.
             "--bench" => {}
@@ -61,7 +63,9 @@ impl BenchDatabase {
                 let name = format!("billpanel_bench_{}", std::process::id());
                 let mut admin = diesel::PgConnection::establish(server).expect("PostgreSQL");
                 admin
-                    .batch_execute(&format!("DROP DATABASE IF EXISTS {name}; CREATE DATABASE {name}"))
+                    .batch_execute(&format!(
+                        "DROP DATABASE IF EXISTS {name}; CREATE DATABASE {name}"
+                    ))
                     .unwrap();
                 let base = server.rsplit_once('/').map(|(b, _)| b).unwrap();
                 BenchDatabase {
@@ -115,7 +119,10 @@ fn seed(conn: &mut DbConnection, clients: i64, day: NaiveDateTime) {
         "INSERT INTO product_types (name, created_at) VALUES ('Bench hosting', CURRENT_TIMESTAMP)",
     )
     .unwrap();
-    let kind = one_id(conn, "SELECT id FROM product_types WHERE name = 'Bench hosting'");
+    let kind = one_id(
+        conn,
+        "SELECT id FROM product_types WHERE name = 'Bench hosting'",
+    );
     conn.batch_execute(&format!(
         "INSERT INTO tariffs (provider_id, product_type_id, name, price_1, setup_fee, orderable, created_at) \
          VALUES ({provider}, {kind}, 'Bench tariff', 49900, 0, TRUE, CURRENT_TIMESTAMP)"
@@ -201,7 +208,11 @@ fn ceiling(conn: &mut DbConnection, rows: i64) -> f64 {
 
 /// Reads what a client's services page and dashboard read, for a random client, until told
 /// to stop; returns each read's latency.
-fn reader(pool: db::DbPool, clients: i64, stop: Arc<AtomicBool>) -> std::thread::JoinHandle<Vec<Duration>> {
+fn reader(
+    pool: db::DbPool,
+    clients: i64,
+    stop: Arc<AtomicBool>,
+) -> std::thread::JoinHandle<Vec<Duration>> {
     std::thread::spawn(move || {
         let mut conn = pool.get().unwrap();
         let mut rng = rand::rng();
@@ -241,7 +252,10 @@ fn main() {
     let pool = db::connect(&database.url, 4).unwrap();
     let mut conn = pool.get().unwrap();
     db::run_migrations(&mut conn).unwrap();
-    let day = NaiveDate::from_ymd_opt(2026, 3, 1).unwrap().and_hms_opt(0, 0, 0).unwrap();
+    let day = NaiveDate::from_ymd_opt(2026, 3, 1)
+        .unwrap()
+        .and_hms_opt(0, 0, 0)
+        .unwrap();
 
     let started = Instant::now();
     seed(&mut conn, args.clients, day);
@@ -268,13 +282,19 @@ fn main() {
     assert!(report.errors.is_empty(), "{report}");
     assert_eq!(report.renewed as i64, args.clients, "{report}");
     let mismatches = billpanel::domain::payments::check_ledger(&mut conn).unwrap();
-    assert!(mismatches.is_empty(), "the run left {} accounts off their ledger", mismatches.len());
+    assert!(
+        mismatches.is_empty(),
+        "the run left {} accounts off their ledger",
+        mismatches.len()
+    );
 
     let run_rate = report.renewed as f64 / run_secs;
     let ceiling_rate = ceiling(&mut conn, args.clients);
     println!("{engine}: billing run {report} in {run_secs:.2} s");
     println!();
-    println!("| Engine | Renewals | Run | Services/s | Ceiling (rows of a renewal, batched) | Ratio | Read p99 idle | Read p99 during the run |");
+    println!(
+        "| Engine | Renewals | Run | Services/s | Ceiling (rows of a renewal, batched) | Ratio | Read p99 idle | Read p99 during the run |"
+    );
     println!("|---|---|---|---|---|---|---|---|");
     println!(
         "| {engine} | {} | {run_secs:.2} s | {run_rate:.0} | {ceiling_rate:.0}/s | {:.0}% | {:.2} ms | {:.2} ms |",

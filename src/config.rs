@@ -65,7 +65,8 @@ impl Config {
                 .ok_or("BILLPANEL_DB_POOL must be a number from 1 to 256")?,
             None => 8,
         };
-        let test_gateway = if var("BILLPANEL_TEST_GATEWAY").is_some_and(|v| v == "1" || v == "true") {
+        let test_gateway = if var("BILLPANEL_TEST_GATEWAY").is_some_and(|v| v == "1" || v == "true")
+        {
             Some(match var("BILLPANEL_TEST_GATEWAY_SECRET") {
                 Some(secret) if secret.len() >= 32 => secret.into_bytes(),
                 Some(_) => {

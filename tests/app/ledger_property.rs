@@ -23,16 +23,20 @@ fn from_documents(app: &TestApp, account: i64) -> i64 {
         n: i64,
     }
     let sum = |sql: String| {
-        diesel::sql_query(format!("SELECT CAST(COALESCE(SUM(x), 0) AS BIGINT) AS n FROM ({sql}) t"))
-            .get_result::<Sum>(&mut app.conn())
-            .unwrap()
-            .n
+        diesel::sql_query(format!(
+            "SELECT CAST(COALESCE(SUM(x), 0) AS BIGINT) AS n FROM ({sql}) t"
+        ))
+        .get_result::<Sum>(&mut app.conn())
+        .unwrap()
+        .n
     };
     let paid = sum(format!(
         "SELECT amount - refunded AS x FROM payments WHERE account_id = {account} \
          AND status IN ('paid', 'partly_refunded', 'refunded')"
     ));
-    let spent = sum(format!("SELECT amount AS x FROM expenses WHERE account_id = {account}"));
+    let spent = sum(format!(
+        "SELECT amount AS x FROM expenses WHERE account_id = {account}"
+    ));
     let corrected = sum(format!(
         "SELECT amount AS x FROM ledger_entries WHERE account_id = {account} AND kind = 'correction'"
     ));
@@ -41,7 +45,11 @@ fn from_documents(app: &TestApp, account: i64) -> i64 {
 
 /// An amount like "123.45", from 0.01 up to `max` units.
 fn amount(rng: &mut StdRng, max: u32) -> String {
-    format!("{}.{:02}", rng.random_range(0..max), rng.random_range(1..100))
+    format!(
+        "{}.{:02}",
+        rng.random_range(0..max),
+        rng.random_range(1..100)
+    )
 }
 
 #[actix_web::test]
@@ -53,7 +61,13 @@ async fn any_sequence_of_money_moves_keeps_balance_equal_to_the_entries() {
         admin.sign_in_as_admin().await;
         let bank = method(&app, &admin, "Bank", "bank_transfer", &[]).await;
         let card = method(&app, &admin, "Card", "test_card", &[]).await;
-        let hosting = tariff(&app, &admin, "Hosting", &[("price_1", "300"), ("price_3", "850"), ("setup_fee", "50")]).await;
+        let hosting = tariff(
+            &app,
+            &admin,
+            "Hosting",
+            &[("price_1", "300"), ("price_3", "850"), ("setup_fee", "50")],
+        )
+        .await;
         let (ann, client, payer) = client_with_payer(&app, "ann@example.com").await;
         let account = account_of(&app, client);
         let card_page = format!("/admin/clients/{client}?tab=payments");
@@ -64,7 +78,15 @@ async fn any_sequence_of_money_moves_keeps_balance_equal_to_the_entries() {
             let key = format!("s{seed}-{step}");
             match what {
                 0 => {
-                    record(&admin, client, account, payer, &amount(&mut rng, 2000), &key).await;
+                    record(
+                        &admin,
+                        client,
+                        account,
+                        payer,
+                        &amount(&mut rng, 2000),
+                        &key,
+                    )
+                    .await;
                 }
                 1 => {
                     order(&ann, hosting, if rng.random_bool(0.5) { 1 } else { 3 }).await;
@@ -90,13 +112,21 @@ async fn any_sequence_of_money_moves_keeps_balance_equal_to_the_entries() {
                     // must be refused and change nothing.
                     let payments = app.count("payments");
                     if payments > 0 {
-                        let id = id_of(&app, "payments", "id", &rng.random_range(1..=payments).to_string());
+                        let id = id_of(
+                            &app,
+                            "payments",
+                            "id",
+                            &rng.random_range(1..=payments).to_string(),
+                        );
                         let page = format!("/admin/payments/{id}");
                         admin
                             .submit(
                                 &page,
                                 &format!("{page}/refund"),
-                                &[("amount", &amount(&mut rng, 1500)), ("idempotency_key", &key)],
+                                &[
+                                    ("amount", &amount(&mut rng, 1500)),
+                                    ("idempotency_key", &key),
+                                ],
                             )
                             .await;
                     }
@@ -108,7 +138,11 @@ async fn any_sequence_of_money_moves_keeps_balance_equal_to_the_entries() {
                     {
                         let id = bill.trim_start_matches("/client/payments/");
                         admin
-                            .submit(&format!("/admin/payments/{id}"), &format!("/admin/payments/{id}/paid"), &[])
+                            .submit(
+                                &format!("/admin/payments/{id}"),
+                                &format!("/admin/payments/{id}/paid"),
+                                &[],
+                            )
                             .await;
                     }
                 }
@@ -127,13 +161,20 @@ async fn any_sequence_of_money_moves_keeps_balance_equal_to_the_entries() {
                             #[diesel(sql_type = diesel::sql_types::BigInt)]
                             amount: i64,
                         }
-                        let minor = diesel::sql_query(format!("SELECT amount FROM payments WHERE id = {id}"))
-                            .get_result::<Amount>(&mut app.conn())
-                            .unwrap()
-                            .amount;
+                        let minor = diesel::sql_query(format!(
+                            "SELECT amount FROM payments WHERE id = {id}"
+                        ))
+                        .get_result::<Amount>(&mut app.conn())
+                        .unwrap()
+                        .amount;
                         let event = gateway::Event {
                             event_id: format!("evt-{key}"),
-                            event: if rng.random_bool(0.8) { gateway::SUCCEEDED } else { gateway::DECLINED }.into(),
+                            event: if rng.random_bool(0.8) {
+                                gateway::SUCCEEDED
+                            } else {
+                                gateway::DECLINED
+                            }
+                            .into(),
                             payment_id: id,
                             amount: minor,
                             currency: "RUB".into(),
@@ -143,7 +184,10 @@ async fn any_sequence_of_money_moves_keeps_balance_equal_to_the_entries() {
                         for _ in 0..rng.random_range(1..=2) {
                             reqwest::Client::new()
                                 .post(format!("{}/payments/webhook/test", app.base))
-                                .header(gateway::SIGNATURE_HEADER, gateway::sign(GATEWAY_SECRET.as_bytes(), &body))
+                                .header(
+                                    gateway::SIGNATURE_HEADER,
+                                    gateway::sign(GATEWAY_SECRET.as_bytes(), &body),
+                                )
                                 .body(body.clone())
                                 .send()
                                 .await
@@ -153,7 +197,10 @@ async fn any_sequence_of_money_moves_keeps_balance_equal_to_the_entries() {
                 }
             }
             let mismatches = billpanel::domain::payments::check_ledger(&mut app.conn()).unwrap();
-            assert!(mismatches.is_empty(), "seed {seed} step {step} ({what}): {mismatches:?}");
+            assert!(
+                mismatches.is_empty(),
+                "seed {seed} step {step} ({what}): {mismatches:?}"
+            );
             assert_eq!(
                 balance(&app, account),
                 from_documents(&app, account),

@@ -512,13 +512,130 @@ async fn the_same_webhook_five_times_credits_once_and_bad_ones_are_refused() {
         count_where(&app, &format!("ledger_entries WHERE payment_id = {id}")),
         1
     );
-    // Another event for the paid payment is stored but credits nothing.
+    // Another event for the paid payment is stored but credits nothing; nor does a late
+    // decline undo it.
     let (status, said) = deliver(&app, GATEWAY_SECRET, &succeeded("evt_4", id, 10_000)).await;
     assert_eq!(
         (status, said.as_str()),
         (StatusCode::OK, "nothing to change")
     );
+    let declined = gateway::Event {
+        event: gateway::DECLINED.into(),
+        ..succeeded("evt_5", id, 10_000)
+    };
+    let (status, said) = deliver(&app, GATEWAY_SECRET, &declined).await;
+    assert_eq!(
+        (status, said.as_str()),
+        (StatusCode::OK, "nothing to change")
+    );
+    assert_eq!(
+        ann.get(&format!("/client/payments/{id}"))
+            .await
+            .text_of("#payment-status"),
+        "Paid"
+    );
     assert_eq!(balance(&app, account), 10_000);
+
+    // An event id of another payment's event, a wrong currency, a bank transfer: refused.
+    let other = payment_in(
+        &top_up(&ann, account, payer, card, "5")
+            .await
+            .location
+            .unwrap(),
+    );
+    let (status, _) = deliver(&app, GATEWAY_SECRET, &succeeded("evt_1", other, 500)).await;
+    assert_eq!(
+        status,
+        StatusCode::BAD_REQUEST,
+        "an event id names one event"
+    );
+    let dollars = gateway::Event {
+        currency: "USD".into(),
+        ..succeeded("evt_6", other, 500)
+    };
+    assert_eq!(
+        deliver(&app, GATEWAY_SECRET, &dollars).await.0,
+        StatusCode::BAD_REQUEST
+    );
+    let bank = method(&app, &admin, "Bank", "bank_transfer", &[]).await;
+    let transfer = payment_in(
+        &top_up(&ann, account, payer, bank, "7")
+            .await
+            .location
+            .unwrap(),
+    );
+    let (status, said) = deliver(&app, GATEWAY_SECRET, &succeeded("evt_7", transfer, 700)).await;
+    assert_eq!(
+        (status, said.as_str()),
+        (StatusCode::BAD_REQUEST, "unknown payment")
+    );
+    assert_eq!(balance(&app, account), 10_000);
+}
+
+#[actix_web::test]
+async fn a_checkout_link_opens_only_its_own_payment() {
+    let app = TestApp::spawn().await;
+    let admin = app.browser();
+    admin.sign_in_as_admin().await;
+    let card = method(&app, &admin, "Card", "test_card", &[]).await;
+    let (ann, client, payer) = client_with_payer(&app, "ann@example.com").await;
+    let account = account_of(&app, client);
+    let first = top_up(&ann, account, payer, card, "10")
+        .await
+        .location
+        .unwrap();
+    let second = payment_in(
+        &top_up(&ann, account, payer, card, "10")
+            .await
+            .location
+            .unwrap(),
+    );
+    let token = first.split("token=").nth(1).unwrap();
+    let borrowed = ann
+        .get(&format!("/gateway/test/pay/{second}?token={token}"))
+        .await;
+    assert_eq!(borrowed.status, StatusCode::NOT_FOUND);
+    assert_eq!(ann.get(&first).await.status, StatusCode::OK);
+}
+
+#[actix_web::test]
+async fn the_test_gateway_is_off_unless_it_is_turned_on() {
+    let app = TestApp::spawn_with(|config| config.test_gateway = None).await;
+    let admin = app.browser();
+    admin.sign_in_as_admin().await;
+    let provider = id_of(&app, "providers", "name", "Main provider").to_string();
+    let company = id_of(&app, "companies", "legal_name", "My company").to_string();
+    let currency = id_of(&app, "currencies", "code", "RUB").to_string();
+    let refused = admin
+        .submit(
+            "/admin/payment-methods/new",
+            "/admin/payment-methods",
+            &[
+                ("name", "Card"),
+                ("kind", "test_card"),
+                ("company_id", &company),
+                ("currency_id", &currency),
+                ("providers", &provider),
+            ],
+        )
+        .await;
+    assert!(
+        refused
+            .field_error("kind")
+            .contains("BILLPANEL_TEST_GATEWAY"),
+        "{}",
+        refused.field_error("kind")
+    );
+    assert_eq!(app.count("payment_methods"), 0);
+    assert_eq!(
+        app.browser()
+            .get("/gateway/test/pay/1?token=x")
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    let (status, _) = deliver(&app, GATEWAY_SECRET, &succeeded("evt_1", 1, 100)).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
 }
 
 #[actix_web::test]
@@ -599,7 +716,23 @@ async fn refunds_never_exceed_what_was_paid() {
         }
     };
 
-    refund("60").await.assert_redirect(&page);
+    // Sent twice with one key (a double click): refunded once.
+    let key = admin
+        .get(&page)
+        .await
+        .input_value("idempotency_key")
+        .unwrap();
+    for _ in 0..2 {
+        admin
+            .submit(
+                &page,
+                &format!("{page}/refund"),
+                &[("amount", "60"), ("idempotency_key", &key)],
+            )
+            .await
+            .assert_redirect(&page);
+    }
+    assert_eq!(balance(&app, account), 4_000);
     assert_eq!(
         admin.get(&page).await.text_of("#payment-status"),
         "Partly refunded"

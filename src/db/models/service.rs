@@ -410,10 +410,17 @@ impl Service {
             .filter(services::paid_until.le(at))
             .into_boxed::<MultiBackend>();
         if let Some((until, id)) = after {
-            query = query.filter(services::paid_until.ge(until)).filter(
-                services::paid_until
-                    .gt(until)
-                    .or(services::paid_until.eq(until).and(services::id.gt(id))),
+            // A row-value comparison, which both engines answer from the (status,
+            // paid_until, id) index: a whole day of services shares one paid-until, and an
+            // OR of the two columns would scan that day again for every chunk.
+            query = query.filter(
+                diesel::dsl::sql::<diesel::sql_types::Bool>(
+                    "(services.paid_until, services.id) > (",
+                )
+                .bind::<diesel::sql_types::Timestamp, _>(until)
+                .sql(", ")
+                .bind::<diesel::sql_types::BigInt, _>(id.0)
+                .sql(")"),
             );
         }
         query

@@ -126,8 +126,8 @@ pub fn start(
             account_id.unwrap_or(AccountId(0)),
             test_gateway,
         )?
-            .into_iter()
-            .find(|m| m.method.id == id),
+        .into_iter()
+        .find(|m| m.method.id == id),
         _ => None,
     };
     if currency.is_some() && method.is_none() {

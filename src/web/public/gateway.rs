@@ -98,7 +98,10 @@ pub async fn webhook(
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
     let Some(secret) = state.config.test_gateway.clone() else {
-        tracing::warn!(gateway = gateway::GATEWAY, "webhook refused: the test gateway is off");
+        tracing::warn!(
+            gateway = gateway::GATEWAY,
+            "webhook refused: the test gateway is off"
+        );
         return HttpResponse::NotFound()
             .content_type("text/plain; charset=utf-8")
             .body("the test gateway is off");
