@@ -40,7 +40,8 @@ fn at(conn: &DbConnection, t: NaiveDateTime) -> String {
     }
 }
 
-/// Writes the renewals. Returns false, having written nothing that counts (the caller rolls
+/// Writes the renewals. (`status || ''` keeps SQLite on the ids rather than the status
+/// index, which would walk every active service.) Returns false, having written nothing that counts (the caller rolls
 /// back), when a service was not as decided: another writer moved it.
 pub fn write_batch(
     conn: &mut DbConnection,
@@ -62,7 +63,7 @@ pub fn write_batch(
     }
     let extended = diesel::sql_query(format!(
         "UPDATE services SET paid_until = {new_until} END, paid_months = paid_months + {months} END \
-         WHERE id IN ({ids}) AND status = 'active' AND paid_until = {old_until} END"
+         WHERE id IN ({ids}) AND status || '' = 'active' AND paid_until = {old_until} END"
     ))
     .execute(conn)?;
     if extended != renewals.len() {

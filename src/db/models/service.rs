@@ -436,7 +436,9 @@ impl Service {
     ) -> QueryResult<Vec<DueService>> {
         due_query!()
             .filter(services::id.eq_any(ids.to_vec()))
-            .filter(services::status.eq(ACTIVE))
+            // `status || ''` keeps SQLite on the ids: on the bare column it would walk the
+            // status index through every active service instead.
+            .filter(services::status.concat("").eq(ACTIVE))
             .load(conn)
     }
 
