@@ -62,10 +62,12 @@ impl BenchDatabase {
             Some(server) if server.starts_with("postgres") => {
                 let name = format!("billpanel_bench_{}", std::process::id());
                 let mut admin = diesel::PgConnection::establish(server).expect("PostgreSQL");
+                // One statement each: PostgreSQL runs a multi-statement string as one transaction.
                 admin
-                    .batch_execute(&format!(
-                        "DROP DATABASE IF EXISTS {name}; CREATE DATABASE {name}"
-                    ))
+                    .batch_execute(&format!("DROP DATABASE IF EXISTS {name}"))
+                    .unwrap();
+                admin
+                    .batch_execute(&format!("CREATE DATABASE {name}"))
                     .unwrap();
                 let base = server.rsplit_once('/').map(|(b, _)| b).unwrap();
                 BenchDatabase {

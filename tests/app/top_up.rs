@@ -646,19 +646,18 @@ async fn fifty_concurrent_top_ups_leave_the_exact_balance() {
     let card = method(&app, &admin, "Card", "test_card", &[]).await;
     let (ann, client, payer) = client_with_payer(&app, "ann@example.com").await;
     let account = account_of(&app, client);
-    let mut ids = Vec::new();
-    for n in 1..=50 {
-        let amount = format!("{n}.01");
-        ids.push((
-            payment_in(
-                &top_up(&ann, account, payer, card, &amount)
-                    .await
-                    .location
-                    .unwrap(),
-            ),
-            n * 100 + 1,
-        ));
-    }
+    // Fifty top-ups made at once, then every gateway event twice, all at once.
+    let made = futures_util::future::join_all((1..=50_i64).map(|n| {
+        let ann = &ann;
+        async move {
+            let amount = format!("{n}.01");
+            let page = top_up(ann, account, payer, card, &amount).await;
+            (payment_in(&page.location.unwrap()), n * 100 + 1)
+        }
+    }))
+    .await;
+    let ids: Vec<(i64, i64)> = made;
+    assert_eq!(app.count("payments"), 50);
     // Every event twice, all at once: 100 deliveries racing on one account.
     let deliveries = ids.iter().flat_map(|(id, amount)| {
         let event = succeeded(&format!("evt_{id}"), *id, *amount);
