@@ -91,22 +91,33 @@ fn renew_due(
     let mut done = 0;
     let mut cursor: Option<(NaiveDateTime, ServiceId)> = None;
     loop {
-        let batch = match Service::due(conn, at, cursor, CHUNK) {
-            Ok(batch) => batch,
-            Err(e) => {
-                report.errors.push(format!("cannot read due services: {e}"));
-                return;
+        // The chunk is read inside its transaction. On SQLite that transaction holds the
+        // write lock from its start, so nothing can move until it commits and that read is
+        // the one to decide on; PostgreSQL reads the chunk again once its accounts are locked.
+        let attempt = db::write_transaction(conn, |conn| {
+            let batch = Service::due(conn, at, cursor, CHUNK)?;
+            let reread = !matches!(conn, DbConnection::Sqlite(_));
+            let outcomes = renew_batch(conn, &batch, at, reread)?;
+            Ok::<_, DomainError>((batch, outcomes))
+        });
+        let batch = match attempt {
+            Ok((batch, outcomes)) => {
+                count(report, &outcomes);
+                batch
             }
-        };
-        let Some(last) = batch.last() else { break };
-        cursor = last.paid_until.map(|until| (until, last.id));
-        match db::write_transaction(conn, |conn| renew_batch(conn, &batch, at)) {
-            Ok(outcomes) => count(report, &outcomes),
-            // One bad service must not hold back the rest: go through this batch one by one.
+            // One bad service must not hold back the rest: read the chunk again and go
+            // through it one by one.
             Err(_) => {
+                let batch = match Service::due(conn, at, cursor, CHUNK) {
+                    Ok(batch) => batch,
+                    Err(e) => {
+                        report.errors.push(format!("cannot read due services: {e}"));
+                        return;
+                    }
+                };
                 for service in &batch {
                     match db::write_transaction(conn, |conn| {
-                        renew_batch(conn, std::slice::from_ref(service), at)
+                        renew_batch(conn, std::slice::from_ref(service), at, true)
                     }) {
                         Ok(outcomes) => count(report, &outcomes),
                         Err(e) => {
@@ -115,8 +126,11 @@ fn renew_due(
                         }
                     }
                 }
+                batch
             }
-        }
+        };
+        let Some(last) = batch.last() else { break };
+        cursor = last.paid_until.map(|until| (until, last.id));
         done += batch.len() as u64;
         progress("renewing", done.min(total), total);
         if cursor.is_none() {
@@ -136,11 +150,13 @@ fn count(report: &mut RunReport, outcomes: &[Outcome]) {
 }
 
 /// Renews or suspends each service of the batch, in one transaction. Accounts are locked
-/// first, in id order, as every charge locks them.
+/// first, in id order, as every charge locks them. `reread`: the batch was read before the
+/// locks, so read it again under them.
 fn renew_batch(
     conn: &mut DbConnection,
     batch: &[DueService],
     at: NaiveDateTime,
+    reread: bool,
 ) -> Result<Vec<Outcome>, DomainError> {
     let actor = Actor::system();
     let ids: Vec<AccountId> = batch.iter().map(|s| s.account_id).collect();
@@ -150,11 +166,15 @@ fn renew_batch(
         .collect();
     // Decide on the services as they are under the locks: a client or an employee may have
     // suspended one, renewed it or turned auto-renew off since the batch was read.
-    let service_ids: Vec<ServiceId> = batch.iter().map(|s| s.id).collect();
-    let fresh: HashMap<ServiceId, DueService> = Service::active_by_ids(conn, &service_ids)?
-        .into_iter()
-        .map(|s| (s.id, s))
-        .collect();
+    let fresh: HashMap<ServiceId, DueService> = if reread {
+        let service_ids: Vec<ServiceId> = batch.iter().map(|s| s.id).collect();
+        Service::active_by_ids(conn, &service_ids)?
+            .into_iter()
+            .map(|s| (s.id, s))
+            .collect()
+    } else {
+        batch.iter().map(|s| (s.id, s.clone())).collect()
+    };
     let mut outcomes = Vec::with_capacity(batch.len());
     let mut renewals = Vec::new();
     for read in batch {

@@ -40,8 +40,9 @@ fn at(conn: &DbConnection, t: NaiveDateTime) -> String {
     }
 }
 
-/// Writes the renewals. (`status || ''` keeps SQLite on the ids rather than the status
-/// index, which would walk every active service.) Returns false, having written nothing that counts (the caller rolls
+/// Writes the renewals. The services and balances are updated from a VALUES list joined
+/// by id (`status || ''` keeps SQLite on the ids rather than the status index, which would
+/// walk every active service). Returns false, having written nothing that counts (the caller rolls
 /// back), when a service was not as decided: another writer moved it.
 pub fn write_batch(
     conn: &mut DbConnection,
@@ -51,19 +52,24 @@ pub fn write_batch(
     if renewals.is_empty() {
         return Ok(true);
     }
-    let ids: Vec<String> = renewals.iter().map(|r| r.service.to_string()).collect();
-    let ids = ids.join(",");
-    let mut new_until = String::from("CASE id");
-    let mut old_until = String::from("CASE id");
-    let mut months = String::from("CASE id");
-    for r in renewals {
-        new_until += &format!(" WHEN {} THEN {}", r.service, at(conn, r.end));
-        old_until += &format!(" WHEN {} THEN {}", r.service, at(conn, r.start));
-        months += &format!(" WHEN {} THEN {}", r.service, r.months);
-    }
+    // (service, new paid-until, months, the paid-until it was decided on)
+    let rows: Vec<String> = renewals
+        .iter()
+        .map(|r| {
+            format!(
+                "({}, {}, {}, {})",
+                r.service,
+                at(conn, r.end),
+                r.months,
+                at(conn, r.start)
+            )
+        })
+        .collect();
     let extended = diesel::sql_query(format!(
-        "UPDATE services SET paid_until = {new_until} END, paid_months = paid_months + {months} END \
-         WHERE id IN ({ids}) AND status || '' = 'active' AND paid_until = {old_until} END"
+        "UPDATE services SET paid_until = v.column2, paid_months = services.paid_months + v.column3 \
+         FROM (VALUES {}) AS v \
+         WHERE services.id = v.column1 AND services.status || '' = 'active' AND services.paid_until = v.column4",
+        rows.join(",")
     ))
     .execute(conn)?;
     if extended != renewals.len() {
@@ -109,14 +115,14 @@ pub fn write_batch(
             entries.join(",")
         ))
         .execute(conn)?;
-        let mut change = String::from("CASE id");
-        for (account, debit) in &debits {
-            change += &format!(" WHEN {account} THEN {debit}");
-        }
-        let accounts: Vec<String> = debits.keys().map(ToString::to_string).collect();
+        let rows: Vec<String> = debits
+            .iter()
+            .map(|(account, debit)| format!("({account}, {debit})"))
+            .collect();
         diesel::sql_query(format!(
-            "UPDATE accounts SET balance = balance - {change} END WHERE id IN ({})",
-            accounts.join(",")
+            "UPDATE accounts SET balance = accounts.balance - v.column2 FROM (VALUES {}) AS v \
+             WHERE accounts.id = v.column1",
+            rows.join(",")
         ))
         .execute(conn)?;
     }
