@@ -479,6 +479,7 @@ diesel::joinable!(services -> tariffs (tariff_id));
 diesel::joinable!(service_events -> services (service_id));
 diesel::joinable!(expenses -> services (service_id));
 diesel::joinable!(expenses -> accounts (account_id));
+diesel::joinable!(expenses -> clients (client_id));
 diesel::joinable!(tickets -> clients (client_id));
 diesel::joinable!(tickets -> departments (department_id));
 diesel::joinable!(ticket_messages -> tickets (ticket_id));

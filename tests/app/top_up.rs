@@ -830,6 +830,15 @@ async fn a_charge_or_correction_needs_a_reason_and_is_written_once() {
         .await
         .assert_redirect(&card);
     assert_eq!(balance(&app, account), -750);
+    // Staff find it by what it is.
+    let charges = admin
+        .get("/admin/expenses?kind=charge")
+        .await
+        .texts("#expenses tbody tr");
+    assert_eq!(charges.len(), 1, "{charges:?}");
+    assert!(charges[0].contains("Ann Lee"), "{charges:?}");
+    let orders = admin.get("/admin/expenses?kind=order").await;
+    assert!(orders.exists("#no-expenses"));
     let expenses = ann
         .get("/client/expenses")
         .await

@@ -3,7 +3,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::db::schema::{accounts, currencies, expenses, providers, services, tariffs};
+use crate::db::schema::{accounts, clients, currencies, expenses, providers, services, tariffs};
 use crate::db::{DbConnection, MultiBackend};
 use crate::ids::{AccountId, ClientId, EmployeeId, ExpenseId, ServiceId};
 
@@ -50,6 +50,7 @@ pub struct ExpenseRow {
     pub provider_name: String,
     pub currency_code: String,
     pub currency_exponent: i32,
+    pub client_name: String,
 }
 
 impl ExpenseRow {
@@ -68,6 +69,11 @@ impl ExpenseRow {
 pub struct ExpenseFilter {
     pub client: Option<ClientId>,
     pub service: Option<ServiceId>,
+    /// order, renewal or charge
+    pub kind: Option<String>,
+    /// Charged on or after / before.
+    pub from: Option<NaiveDateTime>,
+    pub until: Option<NaiveDateTime>,
     pub before: Option<ExpenseId>,
 }
 
@@ -88,12 +94,14 @@ impl Expense {
         let mut query = expenses::table
             .left_join(services::table.inner_join(tariffs::table))
             .inner_join(accounts::table.inner_join(providers::table.inner_join(currencies::table)))
+            .inner_join(clients::table)
             .select((
                 expenses::all_columns,
                 tariffs::name.nullable(),
                 providers::name,
                 currencies::code,
                 currencies::exponent,
+                clients::name,
             ))
             .into_boxed::<MultiBackend>();
         if let Some(client) = filter.client {
@@ -101,6 +109,15 @@ impl Expense {
         }
         if let Some(service) = filter.service {
             query = query.filter(expenses::service_id.eq(service));
+        }
+        if let Some(kind) = &filter.kind {
+            query = query.filter(expenses::kind.eq(kind.clone()));
+        }
+        if let Some(from) = filter.from {
+            query = query.filter(expenses::created_at.ge(from));
+        }
+        if let Some(until) = filter.until {
+            query = query.filter(expenses::created_at.lt(until));
         }
         if let Some(before) = filter.before {
             query = query.filter(expenses::id.lt(before));

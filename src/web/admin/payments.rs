@@ -36,13 +36,15 @@ pub struct ListQuery {
     pub until: String,
 }
 
+/// The start of a day typed as `YYYY-MM-DD` in a list's filter; anything else: no limit.
+fn day(raw: &str) -> Option<chrono::NaiveDateTime> {
+    NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d")
+        .ok()
+        .map(|d| d.and_time(chrono::NaiveTime::MIN))
+}
+
 impl ListQuery {
     fn filter(&self) -> PaymentFilter {
-        let day = |raw: &str| {
-            NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d")
-                .ok()
-                .map(|d| d.and_time(chrono::NaiveTime::MIN))
-        };
         PaymentFilter {
             client: self.client.trim().trim_start_matches('#').parse().ok(),
             status: STATUSES
@@ -392,6 +394,8 @@ pub struct ExpensesPage {
     pub ctx: PageContext,
     pub rows: Vec<ExpenseRow>,
     pub older: Option<ExpenseId>,
+    pub query: ExpensesQuery,
+    pub kinds: &'static [(&'static str, &'static str)],
 }
 
 impl ExpensesPage {
@@ -404,11 +408,56 @@ impl ExpensesPage {
     }
 }
 
-#[derive(Debug, Default, Deserialize)]
+/// The filter of the expenses list, as typed.
+#[derive(Debug, Default, Clone, Deserialize)]
 #[serde(default)]
 pub struct ExpensesQuery {
     pub before: String,
+    pub client: String,
+    pub kind: String,
+    pub from: String,
+    pub until: String,
 }
+
+impl ExpensesQuery {
+    fn filter(&self) -> ExpenseFilter {
+        ExpenseFilter {
+            client: self.client.trim().trim_start_matches('#').parse().ok(),
+            kind: EXPENSE_KINDS
+                .iter()
+                .find(|(k, _)| *k == self.kind)
+                .map(|(k, _)| k.to_string()),
+            from: day(&self.from),
+            until: day(&self.until).map(|d| d + chrono::Duration::days(1)),
+            before: self.before.parse().ok(),
+            service: None,
+        }
+    }
+
+    pub fn is_filtered(&self) -> bool {
+        [&self.client, &self.kind, &self.from, &self.until]
+            .iter()
+            .any(|v| !v.trim().is_empty())
+    }
+
+    /// The query string of the filter without the page, for the "older" link.
+    pub fn keep(&self) -> String {
+        serde_urlencoded::to_string([
+            ("client", &self.client),
+            ("kind", &self.kind),
+            ("from", &self.from),
+            ("until", &self.until),
+        ])
+        .unwrap_or_default()
+    }
+}
+
+/// What an expense can be, for the filter.
+pub const EXPENSE_KINDS: [(&str, &str); 3] = [
+    ("order", "Order"),
+    ("renewal", "Renewal"),
+    ("charge", "Charge"),
+];
 
 /// Every charge to every client, newest first.
 pub async fn expenses(
@@ -417,10 +466,8 @@ pub async fn expenses(
     ctx: PageContext,
     query: web::Query<ExpensesQuery>,
 ) -> Result<ExpensesPage, WebError> {
-    let filter = ExpenseFilter {
-        before: query.before.parse().ok(),
-        ..Default::default()
-    };
+    let query = query.into_inner();
+    let filter = query.filter();
     let actor = staff.actor.clone();
     let rows = state
         .db(move |conn| services::expenses(conn, &actor, &filter))
@@ -428,5 +475,11 @@ pub async fn expenses(
     let older = (rows.len() as i64 == services::PAGE_SIZE)
         .then(|| rows.last().map(|r| r.expense.id))
         .flatten();
-    Ok(ExpensesPage { ctx, rows, older })
+    Ok(ExpensesPage {
+        ctx,
+        rows,
+        older,
+        query,
+        kinds: &EXPENSE_KINDS,
+    })
 }
