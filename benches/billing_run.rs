@@ -139,10 +139,11 @@ fn seed(conn: &mut DbConnection, clients: i64, day: NaiveDateTime) {
     ))
     .unwrap();
     let tariff = one_id(conn, "SELECT id FROM tariffs WHERE name = 'Bench tariff'");
-    let anchor = ts(day - Days::days(31));
+    // Paid for one month from the anchor: 1 February 2026 + 1 month is the day.
+    let anchor = ts(day - Days::days(28));
     let due = ts(day);
     let later = ts(day + Days::days(14));
-    let later_anchor = ts(day + Days::days(14) - Days::days(31));
+    let later_anchor = ts(day + Days::days(14) - Days::days(28));
     let mut first = 0;
     while first < clients {
         let last = (first + 5_000).min(clients);

@@ -95,6 +95,14 @@ fn renew_due(
         // write lock from its start, so nothing can move until it commits and that read is
         // the one to decide on; PostgreSQL reads the chunk again once its accounts are locked.
         let attempt = db::write_transaction(conn, |conn| {
+            if let DbConnection::Postgresql(_) = conn {
+                // The re-read under the locks must see what the writers before us committed,
+                // whatever the server's default isolation.
+                diesel::connection::SimpleConnection::batch_execute(
+                    conn,
+                    "SET TRANSACTION ISOLATION LEVEL READ COMMITTED",
+                )?;
+            }
             let batch = Service::due(conn, at, cursor, CHUNK)?;
             let reread = !matches!(conn, DbConnection::Sqlite(_));
             let outcomes = renew_batch(conn, &batch, at, reread)?;
@@ -238,14 +246,13 @@ fn renew_batch(
         }
     }
     if !renewal::write_batch(conn, &renewals, db::now())? {
-        // A service moved although its account was locked: some writer did not lock it.
-        // The chunk is rolled back and done again one service at a time.
-        if batch.len() > 1 {
-            return Err(DomainError::Internal(
-                "a service changed under the billing run's locks".into(),
-            ));
-        }
-        return Ok(vec![Outcome::Skipped]);
+        // A service moved although its account was locked: some writer did not lock it. The
+        // chunk is rolled back and done again one service at a time, and the service that
+        // moves alone is reported: it is a fault to look into, not a race to ride out.
+        return Err(DomainError::Internal(match batch {
+            [one] => format!("service #{} changed under its account's lock", one.id),
+            _ => "a service changed under the billing run's locks".into(),
+        }));
     }
     Ok(outcomes)
 }

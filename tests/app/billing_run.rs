@@ -268,3 +268,54 @@ async fn the_command_runs_once_as_of_a_date_and_says_what_it_did() {
     assert!(String::from_utf8_lossy(&bad.stderr).contains("--at soon"));
     assert_eq!(app.count("expenses"), 2);
 }
+
+#[actix_web::test]
+async fn a_day_of_many_renewals_spans_chunks_and_shares_one_balance() {
+    let app = TestApp::spawn().await;
+    let admin = app.browser();
+    admin.sign_in_as_admin().await;
+    let vps = tariff(&app, &admin, "VPS", &[("price_1", "100")]).await;
+    // Ann can pay for her service's next period and one more; Bob for all of his.
+    let (_, _, ann_account, ann_service) =
+        client_with_service(&app, &admin, "ann@example.com", vps, "300").await;
+    let (_, bob, bob_account, bob_service) =
+        client_with_service(&app, &admin, "bob@example.com", vps, "200000").await;
+    let due = paid_until(&app, ann_service);
+    // Two more services of Ann and 1,200 more of Bob, all due the same moment: more than
+    // two chunks, and more services of one account in a chunk than its balance pays for.
+    for (account, service, copies) in [
+        (ann_account, ann_service, 2),
+        (bob_account, bob_service, 1_200),
+    ] {
+        diesel::sql_query(format!(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {copies}) \
+             INSERT INTO services (client_id, account_id, tariff_id, period_months, price, order_cost, status, \
+                 auto_renew, anchor_at, paid_months, paid_until, created_at) \
+             SELECT s.client_id, s.account_id, s.tariff_id, 1, s.price, s.order_cost, 'active', TRUE, \
+                 s.anchor_at, 1, s.paid_until, s.created_at \
+             FROM services s, n WHERE s.id = {service} AND s.account_id = {account}"
+        ))
+        .execute(&mut app.conn())
+        .unwrap();
+    }
+    diesel::sql_query(format!(
+        "UPDATE services SET paid_until = (SELECT paid_until FROM services WHERE id = {ann_service}), \
+         anchor_at = (SELECT anchor_at FROM services WHERE id = {ann_service}) WHERE client_id = {bob}"
+    ))
+    .execute(&mut app.conn())
+    .unwrap();
+
+    let report = run(&app, due + Duration::hours(1));
+    assert!(report.errors.is_empty(), "{report:?}");
+    // Ann: 200.00 left after her order pays two renewals of three; Bob: all 1,201.
+    assert_eq!((report.renewed, report.suspended), (1_203, 1), "{report}");
+    assert_eq!(balance(&app, ann_account), 0);
+    assert_eq!(
+        balance(&app, bob_account),
+        20_000_000 - 10_000 - 1_201 * 10_000
+    );
+    assert_eq!(app.count("expenses"), 2 + 1_203);
+    ledger_ok(&app);
+    // Nothing is due any more: a second run does nothing.
+    assert_eq!(run(&app, due + Duration::hours(1)), RunReport::default());
+}

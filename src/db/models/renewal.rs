@@ -42,8 +42,8 @@ fn at(conn: &DbConnection, t: NaiveDateTime) -> String {
 
 /// Writes the renewals. The services and balances are updated from a VALUES list joined
 /// by id (`status || ''` keeps SQLite on the ids rather than the status index, which would
-/// walk every active service). Returns false, having written nothing that counts (the caller rolls
-/// back), when a service was not as decided: another writer moved it.
+/// walk every active service). Returns false when a service was not as decided (another
+/// writer moved it); the caller then rolls the transaction back.
 pub fn write_batch(
     conn: &mut DbConnection,
     renewals: &[Renewal],

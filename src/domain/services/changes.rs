@@ -348,8 +348,13 @@ pub fn set_paid_until(
         return Err(DomainError::invalid("paid_until", "Enter the date."));
     };
     db::write_transaction(conn, |conn| {
+        let account_id = Service::find(conn, id)?
+            .ok_or(DomainError::NotFound)?
+            .account_id;
+        let account = Account::lock(conn, account_id)?.ok_or(DomainError::NotFound)?;
+        // Decide on the service as it is under the lock: the billing run may just have
+        // renewed it.
         let service = Service::find(conn, id)?.ok_or(DomainError::NotFound)?;
-        let account = Account::lock(conn, service.account_id)?.ok_or(DomainError::NotFound)?;
         let Some(old) = service.paid_until else {
             return Err(DomainError::invalid(
                 "paid_until",
