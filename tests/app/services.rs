@@ -357,7 +357,26 @@ async fn staff_order_for_a_client_and_change_services_with_a_reason() {
             &[("paid_until", "2031-01-15"), ("reason", "compensation")],
         )
         .await;
+    // Back onto the day the first period started, which was charged: refused, as the next
+    // renewal would charge that period again.
+    let today = chrono::Utc::now()
+        .date_naive()
+        .format("%Y-%m-%d")
+        .to_string();
+    admin
+        .submit(
+            &page,
+            &format!("{page}/paid-until"),
+            &[("paid_until", &today), ("reason", "typo")],
+        )
+        .await;
     let shown = admin.get(&page).await;
+    assert!(
+        shown
+            .body
+            .contains("A period starting on that day was charged already"),
+        "the refusal is shown"
+    );
     assert!(shown.text_of("#paid-until").contains("2031-01-15"));
     let history = shown.text_of("#service-history");
     for expected in ["abuse report 7", "resolved", "compensation", "admin@"] {

@@ -372,6 +372,16 @@ pub fn set_paid_until(
         let until = chrono::TimeZone::from_local_datetime(&zone, &date.and_time(local_time))
             .earliest()
             .map_or(date.and_time(local_time), |t| t.naive_utc());
+        // The next renewal charges the period from `until`; a period starting then that was
+        // charged already would collide with its expense at every billing run.
+        if until != old
+            && crate::db::models::expense::Expense::count_for_period(conn, id, until)? > 0
+        {
+            return Err(DomainError::invalid(
+                "paid_until",
+                "A period starting on that day was charged already; choose another day.",
+            ));
+        }
         Service::set_paid_until(conn, id, until)?;
         let detail = format!("{} → {}: {reason}", format_at(old), format_at(until));
         history(
