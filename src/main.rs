@@ -36,6 +36,12 @@ enum Command {
         #[arg(long)]
         at: Option<String>,
     },
+    /// Fill an empty database with a demo provider: staff, catalog, N clients with a year of
+    /// services, payments and tickets. Prints the sign-in details of the demo people.
+    SeedDemo {
+        #[arg(long, default_value_t = 1000)]
+        clients: u64,
+    },
     /// Add an administrator. Without --password, the password is read from standard input.
     CreateAdmin {
         #[arg(long)]
@@ -62,6 +68,7 @@ fn main() -> ExitCode {
             Command::CheckLedger => check_ledger(&config),
             Command::BillingRun { at } => billing_run(&config, at.as_deref()),
             Command::CreateAdmin { email, password } => create_admin(&config, &email, password),
+            Command::SeedDemo { clients } => seed_demo(&config, clients),
         });
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -129,6 +136,42 @@ fn billing_run(config: &Config, at: Option<&str>) -> Result<(), String> {
             report.errors.len()
         ))
     }
+}
+
+fn seed_demo(config: &Config, clients: u64) -> Result<(), String> {
+    use std::io::{IsTerminal, Write};
+    let pool = server::open_database(config)?;
+    let mut conn = pool.get().map_err(|e| format!("cannot connect: {e}"))?;
+    let started = std::time::Instant::now();
+    let terminal = std::io::stderr().is_terminal();
+    let report =
+        billpanel::domain::demo::seed(&mut conn, clients, billpanel::db::now(), |done, total| {
+            if terminal {
+                eprint!("\rseeding: {done} of {total} clients");
+                let _ = std::io::stderr().flush();
+            }
+        })
+        .map_err(|e| e.to_string())?;
+    if terminal {
+        eprintln!();
+    }
+    println!(
+        "seeded {} clients, {} services, {} payments and {} tickets in {:.1} s",
+        report.clients,
+        report.services,
+        report.payments,
+        report.tickets,
+        started.elapsed().as_secs_f64()
+    );
+    println!("staff (sign in at /admin/login):");
+    for (email, password, role) in &report.staff {
+        println!("  {role:<18} {email}  password {password}");
+    }
+    println!("clients (sign in at /login):");
+    for (email, password) in &report.client_logins {
+        println!("  {email}  password {password}");
+    }
+    Ok(())
 }
 
 fn create_admin(config: &Config, email: &str, password: Option<String>) -> Result<(), String> {

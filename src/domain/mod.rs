@@ -14,6 +14,7 @@ pub mod clients;
 pub mod companies;
 pub mod currencies;
 pub mod dashboard;
+pub mod demo;
 pub mod departments;
 pub mod email;
 pub mod employees;

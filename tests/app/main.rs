@@ -13,6 +13,7 @@ mod client_groups;
 mod client_payers;
 mod commands;
 mod csrf;
+mod demo;
 mod health;
 mod impersonation;
 mod ledger_property;

@@ -1,0 +1,98 @@
+//! `billpanel seed-demo`: a demo provider that people can sign in to, whose ledger holds
+//! and whose data the billing run and the pages take as they are.
+
+use billpanel::domain::{billing_run, demo};
+use reqwest::StatusCode;
+
+use crate::helpers::TestApp;
+
+#[actix_web::test]
+async fn the_demo_is_a_provider_people_can_sign_in_to() {
+    let app = TestApp::spawn().await;
+    let work = tempfile::tempdir().unwrap();
+    let output =
+        crate::commands::billpanel(&app._db, work.path(), &["seed-demo", "--clients", "300"])
+            .output()
+            .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout} {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout.contains("seeded 300 clients"), "{stdout}");
+    assert!(stdout.contains("admin@demo.billpanel.test"), "{stdout}");
+    assert!(stdout.contains("client1@demo.billpanel.test"), "{stdout}");
+    assert_eq!(app.count("clients"), 300);
+    let mismatches = billpanel::domain::payments::check_ledger(&mut app.conn()).unwrap();
+    assert!(mismatches.is_empty(), "{mismatches:?}");
+    for status in [
+        "active",
+        "ordered",
+        "suspended_unpaid",
+        "suspended_client",
+        "suspended_admin",
+        "deleted",
+    ] {
+        let n = app.count(&format!("services WHERE status = '{status}'"));
+        assert!(n > 0, "no {status} service");
+    }
+
+    // The administrator finds a client by its payer's tax id.
+    let admin = app.browser();
+    admin
+        .sign_in_to_admin("admin@demo.billpanel.test", demo::STAFF_PASSWORD)
+        .await
+        .assert_redirect("/admin");
+    let found = admin.get("/admin/clients?q=7700000002").await;
+    assert!(
+        found.body.contains("Hosting 3"),
+        "the organisation with that tax id is found"
+    );
+    // The support employee answers tickets and sees no payments.
+    let support = app.browser();
+    support
+        .sign_in_to_admin("support@demo.billpanel.test", demo::STAFF_PASSWORD)
+        .await
+        .assert_redirect("/admin");
+    assert_eq!(support.get("/admin/tickets").await.status, StatusCode::OK);
+    assert_eq!(
+        support.get("/admin/payments").await.status,
+        StatusCode::FORBIDDEN
+    );
+    // A client sees its services and payments.
+    let client = app.browser();
+    client
+        .sign_in_as_client("client1@demo.billpanel.test", demo::CLIENT_PASSWORD)
+        .await
+        .assert_redirect("/client");
+    assert!(
+        !client
+            .get("/client/services")
+            .await
+            .texts("#services tbody tr")
+            .is_empty()
+    );
+    assert!(
+        !client
+            .get("/client/payments")
+            .await
+            .texts("#payments tbody tr")
+            .is_empty()
+    );
+
+    // The billing run takes the demo as it is; a second seed refuses a database with clients.
+    let report = billing_run::run(&mut app.conn(), billpanel::db::now(), &mut |_, _, _| {});
+    assert!(report.errors.is_empty(), "{report:?}");
+    assert!(
+        billpanel::domain::payments::check_ledger(&mut app.conn())
+            .unwrap()
+            .is_empty()
+    );
+    let again =
+        crate::commands::billpanel(&app._db, work.path(), &["seed-demo", "--clients", "10"])
+            .output()
+            .unwrap();
+    assert!(!again.status.success());
+    assert_eq!(app.count("clients"), 300);
+}
