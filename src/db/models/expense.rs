@@ -91,8 +91,11 @@ impl Expense {
         filter: &ExpenseFilter,
         limit: i64,
     ) -> QueryResult<Vec<ExpenseRow>> {
+        // Two flat left joins: a nested `services JOIN tariffs` group made SQLite build the
+        // whole services × tariffs join for every list.
         let mut query = expenses::table
-            .left_join(services::table.inner_join(tariffs::table))
+            .left_join(services::table)
+            .left_join(tariffs::table.on(tariffs::id.nullable().eq(services::tariff_id.nullable())))
             .inner_join(accounts::table.inner_join(providers::table.inner_join(currencies::table)))
             .inner_join(clients::table)
             .select((
