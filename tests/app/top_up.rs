@@ -849,3 +849,50 @@ async fn a_charge_or_correction_needs_a_reason_and_is_written_once() {
         "{expenses:?}"
     );
 }
+
+/// The gateway's routes stand outside the admin and client tables: the checkout page opens
+/// for whoever holds the signed link (as a real gateway's page does), its form needs the
+/// CSRF token like every form, and the webhook needs the signature instead.
+#[actix_web::test]
+async fn the_gateways_routes_admit_only_who_they_declare() {
+    let app = TestApp::spawn().await;
+    let admin = app.browser();
+    admin.sign_in_as_admin().await;
+    let card = method(&app, &admin, "Card", "test_card", &[]).await;
+    let (ann, client, payer) = client_with_payer(&app, "ann@example.com").await;
+    let account = account_of(&app, client);
+    let link = top_up(&ann, account, payer, card, "10")
+        .await
+        .location
+        .unwrap();
+    let id = payment_in(&link);
+    let token = link.split("token=").nth(1).unwrap().to_string();
+
+    let stranger = app.browser();
+    assert_eq!(stranger.get(&link).await.status, StatusCode::OK);
+    let forged = stranger
+        .post_raw(
+            &format!("/gateway/test/pay/{id}"),
+            &[("token", &token), ("decision", "pay")],
+        )
+        .await;
+    assert_eq!(
+        forged.status,
+        StatusCode::FORBIDDEN,
+        "no CSRF token, no payment"
+    );
+    let unsigned = reqwest::Client::new()
+        .post(format!("{}/payments/webhook/test", app.base))
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unsigned.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(balance(&app, account), 0);
+    assert_eq!(
+        ann.get(&format!("/client/payments/{id}"))
+            .await
+            .text_of("#payment-status"),
+        "In progress"
+    );
+}

@@ -168,6 +168,20 @@ impl MethodInput {
     }
 }
 
+/// The amounts a method takes: "10.00 RUB – 50,000.00 RUB", "from 10.00 RUB", "up to …",
+/// or "any amount".
+pub fn limits(row: &PaymentMethodRow) -> String {
+    let money = |m: i64| {
+        crate::domain::money::Money::from_minor(m, row.currency_exponent, &row.currency_code)
+    };
+    match (row.method.min_amount, row.method.max_amount) {
+        (Some(min), Some(max)) => format!("{} – {}", money(min), money(max)),
+        (Some(min), None) => format!("from {}", money(min)),
+        (None, Some(max)) => format!("up to {}", money(max)),
+        (None, None) => "any amount".into(),
+    }
+}
+
 /// What the method form offers.
 pub struct MethodChoices {
     pub companies: Vec<Company>,

@@ -29,15 +29,8 @@ impl MethodsPage {
         kind_label(&row.method.kind)
     }
 
-    /// "10.00 – 100,000.00 EUR", "from 10.00 EUR", or "any amount".
     pub fn limits(&self, row: &PaymentMethodRow) -> String {
-        let money = |m: i64| Money::from_minor(m, row.currency_exponent, &row.currency_code);
-        match (row.method.min_amount, row.method.max_amount) {
-            (Some(min), Some(max)) => format!("{} – {}", money(min), money(max)),
-            (Some(min), None) => format!("from {}", money(min)),
-            (None, Some(max)) => format!("up to {}", money(max)),
-            (None, None) => "any amount".into(),
-        }
+        methods::limits(row)
     }
 }
 

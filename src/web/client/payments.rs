@@ -73,13 +73,7 @@ impl TopUpPage {
     }
 
     pub fn limits(&self, m: &crate::db::models::payment_method::PaymentMethodRow) -> String {
-        let money = |v: i64| Money::from_minor(v, m.currency_exponent, &m.currency_code);
-        match (m.method.min_amount, m.method.max_amount) {
-            (Some(min), Some(max)) => format!("{} to {}", money(min), money(max)),
-            (Some(min), None) => format!("from {}", money(min)),
-            (None, Some(max)) => format!("up to {}", money(max)),
-            (None, None) => String::new(),
-        }
+        crate::domain::payments::methods::limits(m)
     }
 }
 
