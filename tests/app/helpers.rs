@@ -464,3 +464,62 @@ impl Browser {
             .assert_redirect(&format!("/admin/{kind}/{id}"));
     }
 }
+
+/// What administrators set up in the catalog and the payment methods, through the forms.
+/// A tariff of the main provider, made through the catalog pages; returns its id.
+pub async fn tariff(app: &TestApp, admin: &Browser, name: &str, fields: &[(&str, &str)]) -> i64 {
+    let type_name = format!("{name} type");
+    admin
+        .submit(
+            "/admin/catalog",
+            "/admin/catalog/types",
+            &[("type_name", &type_name)],
+        )
+        .await
+        .assert_redirect("/admin/catalog");
+    let provider = id_of(app, "providers", "name", "Main provider").to_string();
+    let kind = id_of(app, "product_types", "name", &type_name).to_string();
+    let mut all = vec![
+        ("provider_id", provider.as_str()),
+        ("product_type_id", kind.as_str()),
+        ("name", name),
+        ("orderable", "on"),
+    ];
+    all.extend_from_slice(fields);
+    admin
+        .submit("/admin/catalog/tariffs/new", "/admin/catalog/tariffs", &all)
+        .await
+        .assert_redirect("/admin/catalog");
+    id_of(app, "tariffs", "name", name)
+}
+
+/// A payment method of the main provider and company in RUB, added on its form.
+pub async fn payment_method(
+    app: &TestApp,
+    admin: &Browser,
+    name: &str,
+    kind: &str,
+    extra: &[(&str, &str)],
+) -> i64 {
+    let provider = id_of(app, "providers", "name", "Main provider").to_string();
+    let company = id_of(app, "companies", "legal_name", "My company").to_string();
+    let currency = id_of(app, "currencies", "code", "RUB").to_string();
+    let mut fields = vec![
+        ("name", name),
+        ("kind", kind),
+        ("company_id", company.as_str()),
+        ("currency_id", currency.as_str()),
+        ("enabled", "on"),
+        ("providers", provider.as_str()),
+    ];
+    fields.extend_from_slice(extra);
+    admin
+        .submit(
+            "/admin/payment-methods/new",
+            "/admin/payment-methods",
+            &fields,
+        )
+        .await
+        .assert_redirect("/admin/payment-methods");
+    id_of(app, "payment_methods", "name", name)
+}

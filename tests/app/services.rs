@@ -3,40 +3,9 @@
 
 use diesel::RunQueryDsl;
 
+pub(crate) use crate::helpers::tariff;
 use crate::helpers::{Browser, TestApp, id_of};
 use crate::payments::{account_of, client_with_payer, record};
-
-/// A tariff of the main provider, made through the catalog pages; returns its id.
-pub(crate) async fn tariff(
-    app: &TestApp,
-    admin: &Browser,
-    name: &str,
-    fields: &[(&str, &str)],
-) -> i64 {
-    let type_name = format!("{name} type");
-    admin
-        .submit(
-            "/admin/catalog",
-            "/admin/catalog/types",
-            &[("type_name", &type_name)],
-        )
-        .await
-        .assert_redirect("/admin/catalog");
-    let provider = id_of(app, "providers", "name", "Main provider").to_string();
-    let kind = id_of(app, "product_types", "name", &type_name).to_string();
-    let mut all = vec![
-        ("provider_id", provider.as_str()),
-        ("product_type_id", kind.as_str()),
-        ("name", name),
-        ("orderable", "on"),
-    ];
-    all.extend_from_slice(fields);
-    admin
-        .submit("/admin/catalog/tariffs/new", "/admin/catalog/tariffs", &all)
-        .await
-        .assert_redirect("/admin/catalog");
-    id_of(app, "tariffs", "name", name)
-}
 
 /// The client orders `months` of the tariff from its order page, as a person would.
 pub(crate) async fn order(client: &Browser, tariff: i64, months: u32) -> crate::helpers::Page {

@@ -5,40 +5,10 @@ use billpanel::domain::payments::gateway;
 use diesel::RunQueryDsl;
 use reqwest::StatusCode;
 
+pub(crate) use crate::helpers::payment_method as method;
 use crate::helpers::{Browser, GATEWAY_SECRET, TestApp, id_of};
 use crate::payments::{account_of, client_with_payer, record};
 use crate::services::balance;
-
-/// A payment method of the main provider and company in RUB, added on its form.
-pub(crate) async fn method(
-    app: &TestApp,
-    admin: &Browser,
-    name: &str,
-    kind: &str,
-    extra: &[(&str, &str)],
-) -> i64 {
-    let provider = id_of(app, "providers", "name", "Main provider").to_string();
-    let company = id_of(app, "companies", "legal_name", "My company").to_string();
-    let currency = id_of(app, "currencies", "code", "RUB").to_string();
-    let mut fields = vec![
-        ("name", name),
-        ("kind", kind),
-        ("company_id", company.as_str()),
-        ("currency_id", currency.as_str()),
-        ("enabled", "on"),
-        ("providers", provider.as_str()),
-    ];
-    fields.extend_from_slice(extra);
-    admin
-        .submit(
-            "/admin/payment-methods/new",
-            "/admin/payment-methods",
-            &fields,
-        )
-        .await
-        .assert_redirect("/admin/payment-methods");
-    id_of(app, "payment_methods", "name", name)
-}
 
 /// The client fills in the top-up form; the answer is the redirect (or the form again).
 pub(crate) async fn top_up(

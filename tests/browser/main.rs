@@ -1,0 +1,213 @@
+//! The main journeys of billpanel in a real browser: Debian's chromium, headless, driven
+//! through chromedriver. Each journey starts the application on a fresh database, does what
+//! a person does with the mouse and keyboard, fails on any console error or failed request,
+//! and leaves screenshots in `target/screenshots/`. Where chromium or chromedriver is not
+//! installed, each journey says it is skipped and passes.
+
+#[allow(dead_code)]
+#[path = "../app/helpers.rs"]
+mod helpers;
+
+mod chrome;
+
+use helpers::{PASSWORD, TestApp, id_of, payment_method, tariff};
+
+const CLIENT_EMAIL: &str = "ann@example.com";
+const TAX_ID: &str = "DE811907980";
+
+/// What the provider has set up before a visitor arrives: a card payment method and a tariff,
+/// made by the administrator through the admin forms.
+async fn provider_ready_to_sell(app: &TestApp) -> i64 {
+    let admin = app.browser();
+    admin.sign_in_as_admin().await;
+    payment_method(app, &admin, "Card", "test_card", &[]).await;
+    tariff(app, &admin, "VPS Start", &[("price_1", "300")]).await
+}
+
+/// A visitor registers, adds a payer, tops up by card through the test gateway, orders a tariff
+/// and sees it active. Leaves the client signed in, on its service's page.
+async fn register_pay_and_order(ann: &mut chrome::Chrome, vps: i64) {
+    ann.visit("/register").await;
+    ann.fill("email", CLIENT_EMAIL).await;
+    ann.fill("name", "Ann Lee").await;
+    ann.fill("password", PASSWORD).await;
+    ann.fill("password_confirm", PASSWORD).await;
+    ann.screenshot("register").await;
+    ann.press("Create account").await;
+    assert_eq!(ann.path().await, "/client");
+    ann.screenshot("dashboard").await;
+
+    ann.follow_link("Payers").await;
+    ann.follow_link("Add payer").await;
+    ann.select("kind", "sole_proprietor").await;
+    ann.fill("name", "Ann Lee IT Services").await;
+    ann.fill("email", CLIENT_EMAIL).await;
+    ann.fill("phone", "+49 30 1234567").await;
+    ann.fill("country", "DE").await;
+    ann.fill("tax_id", TAX_ID).await;
+    ann.fill("postal_address", "Hauptstr. 1, 10115 Berlin")
+        .await;
+    ann.fill("legal_address", "Hauptstr. 1, 10115 Berlin").await;
+    ann.fill("contact_person", "Ann Lee").await;
+    ann.screenshot("payer-form").await;
+    ann.press("Add payer").await;
+    assert_eq!(ann.path().await, "/client/payers");
+    assert!(ann.text("main").await.contains("Ann Lee IT Services"));
+
+    ann.follow_link("Payments").await;
+    ann.click_through("#top-up").await;
+    ann.click("input[name=\"method_id\"]").await;
+    ann.fill("amount", "1000").await;
+    ann.screenshot("top-up").await;
+    ann.press("Continue").await;
+    assert!(
+        ann.path().await.starts_with("/gateway/test/pay/"),
+        "the card payment goes to the gateway, not {}",
+        ann.path().await
+    );
+    let amount = ann.text("#checkout-amount").await;
+    assert!(
+        amount.contains("1,000.00") || amount.contains("1000.00"),
+        "{amount}"
+    );
+    ann.screenshot("gateway").await;
+    ann.click_through("#pay").await;
+    assert!(ann.path().await.starts_with("/client/payments/"));
+    assert_eq!(ann.text("#payment-status").await, "Paid");
+    ann.screenshot("paid").await;
+
+    ann.follow_link("Services").await;
+    ann.follow_link("Order a service").await;
+    ann.click(&format!("#choice-{vps}-1")).await;
+    ann.screenshot("order").await;
+    ann.press("Order").await;
+    assert!(ann.path().await.starts_with("/client/services/"));
+    assert!(ann.text("h1").await.contains("VPS Start"));
+    assert!(ann.text("h1 .badge").await.contains("Active"));
+    assert!(ann.text("#balance").await.contains("700"));
+    ann.screenshot("service-active").await;
+}
+
+#[actix_web::test]
+async fn a_visitor_registers_pays_by_card_and_orders_a_service() {
+    let app = TestApp::spawn().await;
+    let vps = provider_ready_to_sell(&app).await;
+    let Some(mut ann) = chrome::start(&app.base, "client-orders", "ann").await else {
+        return;
+    };
+    register_pay_and_order(&mut ann, vps).await;
+    ann.finish().await;
+}
+
+#[actix_web::test]
+async fn the_administrator_finds_a_client_by_tax_id_and_works_as_it() {
+    let app = TestApp::spawn().await;
+    let vps = provider_ready_to_sell(&app).await;
+    let Some(mut ann) = chrome::start(&app.base, "admin-finds-client", "ann").await else {
+        return;
+    };
+    register_pay_and_order(&mut ann, vps).await;
+    ann.finish().await;
+    let client = helpers::client_id_by_email(&app, CLIENT_EMAIL);
+
+    let mut admin = chrome::start(&app.base, "admin-finds-client", "admin")
+        .await
+        .unwrap();
+    admin.visit("/admin/login").await;
+    admin.fill("email", helpers::ADMIN_EMAIL).await;
+    admin.fill("password", helpers::ADMIN_PASSWORD).await;
+    admin.press("Sign in").await;
+    assert_eq!(admin.path().await, "/admin");
+    admin.follow_link("Clients").await;
+    admin.fill("q", TAX_ID).await;
+    admin.press("Find").await;
+    let rows = admin.text("#clients tbody").await;
+    assert!(
+        rows.contains("Ann Lee"),
+        "the search by tax id finds Ann: {rows}"
+    );
+    admin.screenshot("found-by-tax-id").await;
+
+    admin
+        .click_through(&format!("#clients a[href=\"/admin/clients/{client}\"]"))
+        .await;
+    admin.screenshot("client-card").await;
+    admin.press("Log in as client").await;
+    assert_eq!(admin.path().await, "/client");
+    let banner = admin.text("#impersonation-banner").await;
+    assert!(
+        banner.contains(&format!("client #{client}")) && banner.contains("Ann Lee"),
+        "{banner}"
+    );
+    admin.follow_link("Services").await;
+    assert!(admin.text("main").await.contains("VPS Start"));
+    admin.screenshot("working-as-client").await;
+    admin.press("Return to admin").await;
+    assert_eq!(admin.path().await, format!("/admin/clients/{client}"));
+    assert!(!admin.has("#impersonation-banner").await);
+    admin.screenshot("back-in-admin").await;
+    admin.finish().await;
+}
+
+#[actix_web::test]
+async fn support_answers_a_ticket_and_the_client_reads_the_reply() {
+    let app = TestApp::spawn().await;
+    let admin = app.browser();
+    admin.sign_in_as_admin().await;
+    let tech = id_of(&app, "departments", "name", "Technical support");
+    admin
+        .create_employee(&app, "Sam Support", "sam@example.com", &[tech])
+        .await;
+    let client = app.browser();
+    client.register(CLIENT_EMAIL, "Ann Lee").await;
+
+    let Some(mut ann) = chrome::start(&app.base, "support-answers", "ann").await else {
+        return;
+    };
+    ann.visit("/login").await;
+    ann.fill("email", CLIENT_EMAIL).await;
+    ann.fill("password", PASSWORD).await;
+    ann.press("Sign in").await;
+    ann.follow_link("Support").await;
+    ann.follow_link("New ticket").await;
+    ann.select("department_id", &tech.to_string()).await;
+    ann.fill("subject", "Server does not boot").await;
+    ann.fill("body", "My VPS stopped answering after a reboot.")
+        .await;
+    ann.screenshot("client-writes").await;
+    ann.press("Send").await;
+    let ticket_page = ann.path().await;
+    assert!(ticket_page.starts_with("/client/tickets/"), "{ticket_page}");
+
+    let mut sam = chrome::start(&app.base, "support-answers", "sam")
+        .await
+        .unwrap();
+    sam.visit("/admin/login").await;
+    sam.fill("email", "sam@example.com").await;
+    sam.fill("password", PASSWORD).await;
+    sam.press("Sign in").await;
+    sam.follow_link("Tickets").await;
+    assert!(sam.text("#tickets").await.contains("Server does not boot"));
+    sam.screenshot("queue").await;
+    sam.follow_link("Server does not boot").await;
+    sam.fill("body", "We restarted the host; your VPS answers again.")
+        .await;
+    sam.screenshot("support-replies").await;
+    sam.press("Send reply").await;
+    assert!(
+        sam.text("main")
+            .await
+            .contains("We restarted the host; your VPS answers again.")
+    );
+    sam.finish().await;
+
+    ann.visit(&ticket_page).await;
+    let conversation = ann.text("#conversation").await;
+    assert!(
+        conversation.contains("We restarted the host; your VPS answers again."),
+        "{conversation}"
+    );
+    assert!(conversation.contains("Sam Support"), "{conversation}");
+    ann.screenshot("client-reads-reply").await;
+    ann.finish().await;
+}
