@@ -183,8 +183,19 @@ pub fn list(
             ));
             search_ids = Some(Vec::new());
         } else {
-            let mut ids = ClientSearch::find(conn, query, SEARCH_LIMIT + 1)?;
-            if ids.len() as i64 > SEARCH_LIMIT {
+            // The plain list, newest first, pages through the search itself: each page reads
+            // only its own hits. Filters and other orders need the hits as one set.
+            let paged = filter.sort == Sort::Id
+                && filter.enabled.is_none()
+                && filter.group.is_none()
+                && filter.provider.is_none()
+                && filter.state.is_none();
+            let mut ids = if paged {
+                ClientSearch::find(conn, query, filter.after.as_ref().map(|a| a.id), limit + 1)?
+            } else {
+                ClientSearch::find(conn, query, None, SEARCH_LIMIT + 1)?
+            };
+            if !paged && ids.len() as i64 > SEARCH_LIMIT {
                 ids.truncate(SEARCH_LIMIT as usize);
                 notice = Some(format!(
                     "More than {SEARCH_LIMIT} clients match; showing the newest {SEARCH_LIMIT}. Refine the search."

@@ -470,6 +470,7 @@ pub fn seed(
     } else {
         "INSERT INTO client_search (client_id, document)"
     });
+    let mut t_terms = Rows::new("INSERT INTO client_search_terms (term, client_id)");
     let mut report = DemoReport {
         clients,
         services: 0,
@@ -573,6 +574,9 @@ pub fn seed(
                 ]
                 .join(" | ")
                 .to_lowercase();
+                for term in crate::db::models::client_search::terms(&document) {
+                    t_terms.push(format!("('{term}', {cid})"))?;
+                }
                 t_search.push(format!("({cid}, '{document}')"))?;
                 if i % 50 == 0 {
                     t_members.push(format!("({}, {cid})", org.resellers))?;
@@ -761,6 +765,7 @@ pub fn seed(
                 &mut t_users,
                 &mut t_payers,
                 &mut t_search,
+                &mut t_terms,
                 &mut t_members,
                 &mut t_accounts,
                 &mut t_services,

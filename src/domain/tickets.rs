@@ -368,21 +368,48 @@ pub struct QueueRow {
     pub overdue: bool,
 }
 
-/// Tickets in `status` of the departments the actor sees. Those waiting for the provider
-/// come longest-waiting first, measured in each department's business hours.
+/// Most tickets a queue page may show.
+pub const QUEUE_MAX: i64 = 500;
+
+/// One page of the queue: the first rows, and how many tickets the tab holds in all.
+pub struct Queue {
+    pub rows: Vec<QueueRow>,
+    pub total: i64,
+}
+
+/// The first `limit` (at most `QUEUE_MAX`) tickets in `status` of the departments the actor
+/// sees. Those waiting for the provider come longest-waiting first, measured in each
+/// department's business hours; the others most recently updated first.
+///
+/// Within one department, business time only grows with the time waited, so the longest
+/// waits of the queue are among each department's `limit` oldest tickets: only those are
+/// read and measured, whatever the queue's length.
 pub fn queue(
     conn: &mut DbConnection,
     actor: &Actor,
     status: &str,
+    limit: i64,
     now: NaiveDateTime,
-) -> Result<Vec<QueueRow>, DomainError> {
+) -> Result<Queue, DomainError> {
     let visible = visible_departments(conn, actor)?;
+    let limit = limit.clamp(1, QUEUE_MAX);
     let status = match status {
         WAITING_CLIENT | CLOSED => status,
         _ => WAITING_PROVIDER,
     };
-    let tickets = Ticket::of_departments(conn, visible.as_deref(), status, 500)?;
     let departments = Department::all(conn)?;
+    let total = Ticket::count_in(conn, visible.as_deref(), status)?;
+    let tickets = if status == WAITING_PROVIDER {
+        let mut tickets = Vec::new();
+        for department in &departments {
+            if visible.as_ref().is_none_or(|v| v.contains(&department.id)) {
+                tickets.extend(Ticket::longest_waiting(conn, department.id, limit)?);
+            }
+        }
+        tickets
+    } else {
+        Ticket::updated_last(conn, visible.as_deref(), status, limit)?
+    };
     let employees = Employee::all(conn)?;
     let client_ids: Vec<ClientId> = tickets.iter().map(|t| t.client_id).collect();
     let clients = Client::by_ids(conn, &client_ids)?;
@@ -423,10 +450,12 @@ pub fn queue(
         rows.sort_by(|a, b| {
             b.waited_minutes
                 .cmp(&a.waited_minutes)
+                .then(a.ticket.waiting_since.cmp(&b.ticket.waiting_since))
                 .then(a.ticket.id.cmp(&b.ticket.id))
         });
+        rows.truncate(limit as usize);
     }
-    Ok(rows)
+    Ok(Queue { rows, total })
 }
 
 pub struct StaffTicketView {

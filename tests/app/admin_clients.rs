@@ -456,3 +456,85 @@ async fn equal_names_and_dates_page_by_id_without_repeats() {
         assert_eq!(seen.len(), 5, "{sort}: no repeats, got {seen:?}");
     }
 }
+
+#[actix_web::test]
+async fn a_search_pages_through_its_hits_and_an_id_is_found_by_its_start() {
+    let app = TestApp::spawn().await;
+    let admin = app.browser();
+    admin.sign_in_as_admin().await;
+    let provider = id_of(&app, "providers", "name", "Main provider").to_string();
+    for n in 0..7 {
+        let phone = match n {
+            0 => "4951234567",
+            1 => "84951234567",
+            _ => "",
+        };
+        let created = admin
+            .submit(
+                "/admin/clients/new",
+                "/admin/clients",
+                &[
+                    ("email", &format!("novak{n}@example.com")),
+                    ("name", &format!("Jan Novak {n}")),
+                    ("kind", "person"),
+                    ("phone", phone),
+                    ("provider_ids", &provider),
+                    ("password", PASSWORD),
+                ],
+            )
+            .await;
+        assert_eq!(
+            created.status,
+            reqwest::StatusCode::SEE_OTHER,
+            "{}",
+            created.body
+        );
+    }
+    let names = |page: &crate::helpers::Page| page.texts("#clients td.client-name");
+
+    // Newest first, three to a page, each page reading on from the last.
+    let mut seen = Vec::new();
+    let mut next = Some("/admin/clients?q=novak&per=3".to_owned());
+    let mut pages = 0;
+    while let Some(path) = next {
+        let page = admin.get(&path).await;
+        assert!(
+            !page.exists("#search-notice"),
+            "{}",
+            page.text_of("#search-notice")
+        );
+        seen.extend(names(&page));
+        next = page
+            .html()
+            .select(&scraper::Selector::parse("#next-page").unwrap())
+            .next()
+            .and_then(|a| a.value().attr("href").map(str::to_owned));
+        pages += 1;
+        assert!(pages < 10);
+    }
+    assert_eq!(pages, 3);
+    assert_eq!(
+        seen,
+        (0..7)
+            .rev()
+            .map(|n| format!("Jan Novak {n}"))
+            .collect::<Vec<_>>()
+    );
+
+    // A whole phone (or tax id, or email) finds the client it starts a word of, not the
+    // clients in whose numbers it stands somewhere in the middle.
+    assert_eq!(
+        names(&admin.get("/admin/clients?q=4951234567").await),
+        vec!["Jan Novak 0"]
+    );
+    // When no word starts with it, the query is looked for anywhere.
+    assert_eq!(
+        names(&admin.get("/admin/clients?q=1234567").await),
+        vec!["Jan Novak 1", "Jan Novak 0"]
+    );
+    // Filters still apply to the hits.
+    assert_eq!(
+        names(&admin.get("/admin/clients?q=novak&sort=name&per=3").await),
+        vec!["Jan Novak 0", "Jan Novak 1", "Jan Novak 2"]
+    );
+}

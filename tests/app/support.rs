@@ -422,3 +422,53 @@ async fn the_client_menu_marks_unseen_replies_and_unread_messages() {
     let menu = ann.get("/client").await.texts("#bp-client-menu a");
     assert!(menu.iter().any(|item| item == "Support"), "seen: {menu:?}");
 }
+
+#[actix_web::test]
+async fn the_queue_shows_the_longest_waits_first_fifty_at_a_time() {
+    let app = TestApp::spawn().await;
+    let ann = app.browser();
+    ann.register("ann@example.com", "Ann").await;
+    let mut first = 0;
+    for n in 0..60 {
+        let id = open_ticket(
+            &ann,
+            &app,
+            if n % 2 == 0 {
+                "Technical support"
+            } else {
+                "Sales"
+            },
+            &format!("Question {n:02}"),
+            "Please help.",
+        )
+        .await;
+        if n == 0 {
+            first = id;
+        }
+    }
+    // The first ticket has waited longest: a day more than the others.
+    {
+        use billpanel::db::schema::tickets;
+        use diesel::prelude::*;
+        let day_ago = billpanel::db::now() - chrono::Duration::days(1);
+        diesel::update(tickets::table.find(first))
+            .set(tickets::waiting_since.eq(Some(day_ago)))
+            .execute(&mut app.conn())
+            .unwrap();
+    }
+    let admin = app.browser();
+    admin.sign_in_as_admin().await;
+
+    let queue = admin.get("/admin/tickets").await;
+    let rows = queue.texts("#tickets tbody tr");
+    assert_eq!(rows.len(), 50);
+    assert!(rows[0].contains("Question 00"), "{}", rows[0]);
+    assert!(
+        queue
+            .text_of("#queue-count")
+            .contains("The first 50 of 60 tickets")
+    );
+    let all = admin.get("/admin/tickets?show=200").await;
+    assert_eq!(all.texts("#tickets tbody tr").len(), 60);
+    assert_eq!(all.text_of("#queue-count"), "60 tickets.");
+}

@@ -1,6 +1,9 @@
-//! The `client_search` index: one lower-cased document per client, searched by substring
-//! through SQLite FTS5's trigram tokenizer or PostgreSQL's pg_trgm GIN index. Each engine
-//! has its own statement; both are served by an index, never by a scan of every client.
+//! The `client_search` index: one lower-cased document per client, and its words in
+//! `client_search_terms`. A search first looks for words that start with the query (a tax
+//! id, an email, a surname: one range of a B-tree, however common its letters are); when no
+//! word does, it looks for the query anywhere in the document through SQLite FTS5's trigram
+//! tokenizer or PostgreSQL's pg_trgm GIN index. Both are served by an index, never by a scan
+//! of every client.
 
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
@@ -19,9 +22,32 @@ struct Hit {
 
 pub struct ClientSearch;
 
+/// The words of a search document, each once: what `client_search_terms` holds of it (the
+/// migration that made the table splits the same way).
+pub fn terms(document: &str) -> std::collections::BTreeSet<&str> {
+    document
+        .split(' ')
+        .filter(|w| !w.is_empty() && *w != "|")
+        .collect()
+}
+
+/// The `n`th bind parameter (from 1) as the engine writes it.
+fn param(conn: &DbConnection, n: usize) -> String {
+    match conn {
+        DbConnection::Sqlite(_) => "?".into(),
+        DbConnection::Postgresql(_) => format!("${n}"),
+    }
+}
+
+/// The first string after every string that starts with `prefix`, in byte order.
+fn past_prefix(prefix: &str) -> String {
+    format!("{prefix}{}", char::MAX)
+}
+
 impl ClientSearch {
-    /// Replaces the client's document.
+    /// Replaces the client's document and its words.
     pub fn set(conn: &mut DbConnection, client_id: ClientId, document: &str) -> QueryResult<()> {
+        Self::set_terms(conn, client_id, document)?;
         match conn {
             DbConnection::Sqlite(c) => {
                 diesel::sql_query("DELETE FROM client_search WHERE rowid = ?")
@@ -45,8 +71,38 @@ impl ClientSearch {
         Ok(())
     }
 
+    fn set_terms(conn: &mut DbConnection, client_id: ClientId, document: &str) -> QueryResult<()> {
+        diesel::sql_query(format!(
+            "DELETE FROM client_search_terms WHERE client_id = {}",
+            client_id.0
+        ))
+        .execute(conn)?;
+        let words = terms(document);
+        if words.is_empty() {
+            return Ok(());
+        }
+        let values = (1..=words.len())
+            .map(|n| format!("({}, {})", param(conn, n), client_id.0))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut insert = diesel::sql_query(format!(
+            "INSERT INTO client_search_terms (term, client_id) VALUES {values}"
+        ))
+        .into_boxed();
+        for word in words {
+            insert = insert.bind::<Text, _>(word);
+        }
+        insert.execute(conn)?;
+        Ok(())
+    }
+
     /// Removes the client's document (SQLite's FTS table has no foreign key to cascade).
     pub fn remove(conn: &mut DbConnection, client_id: ClientId) -> QueryResult<()> {
+        diesel::sql_query(format!(
+            "DELETE FROM client_search_terms WHERE client_id = {}",
+            client_id.0
+        ))
+        .execute(conn)?;
         match conn {
             DbConnection::Sqlite(c) => {
                 diesel::sql_query("DELETE FROM client_search WHERE rowid = ?")
@@ -62,19 +118,47 @@ impl ClientSearch {
         Ok(())
     }
 
-    /// Ids of clients whose document contains `query` (at least three characters), newest
-    /// first, at most `limit`.
-    pub fn find(conn: &mut DbConnection, query: &str, limit: i64) -> QueryResult<Vec<ClientId>> {
+    /// Ids of clients below `before` (all when `None`), newest first, at most `limit`, that
+    /// match `query` (at least three characters). A query with a digit or an `@` (a tax id, a
+    /// phone, an email) first looks for words that start with it, and when some client has
+    /// one, those clients are the answer; otherwise, as for names, the query is looked for
+    /// anywhere in the document.
+    pub fn find(
+        conn: &mut DbConnection,
+        query: &str,
+        before: Option<ClientId>,
+        limit: i64,
+    ) -> QueryResult<Vec<ClientId>> {
         let query = query.trim().to_lowercase();
+        let before = before.map_or(i64::MAX, |id| id.0);
+        let identifier =
+            !query.contains(' ') && query.chars().any(|c| c.is_ascii_digit() || c == '@');
+        if identifier && Self::some_word_starts_with(conn, &query)? {
+            let by_word: Vec<Hit> = diesel::sql_query(format!(
+                "SELECT DISTINCT client_id AS id FROM client_search_terms \
+                 WHERE term >= {} AND term < {} AND client_id < {} ORDER BY client_id DESC LIMIT {}",
+                param(conn, 1),
+                param(conn, 2),
+                param(conn, 3),
+                param(conn, 4)
+            ))
+            .bind::<Text, _>(&query)
+            .bind::<Text, _>(past_prefix(&query))
+            .bind::<BigInt, _>(before)
+            .bind::<BigInt, _>(limit)
+            .load(conn)?;
+            return Ok(by_word.into_iter().map(|h| ClientId(h.id)).collect());
+        }
         let hits: Vec<Hit> = match conn {
             DbConnection::Sqlite(c) => {
                 // A quoted FTS5 string: the trigram tokenizer matches it as a substring.
                 let phrase = format!("\"{}\"", query.replace('"', "\"\""));
                 diesel::sql_query(
                     "SELECT rowid AS id FROM client_search WHERE client_search MATCH ? \
-                     ORDER BY rowid DESC LIMIT ?",
+                     AND rowid < ? ORDER BY rowid DESC LIMIT ?",
                 )
                 .bind::<Text, _>(phrase)
+                .bind::<BigInt, _>(before)
                 .bind::<BigInt, _>(limit)
                 .load(c)?
             }
@@ -88,13 +172,26 @@ impl ClientSearch {
                 );
                 diesel::sql_query(
                     "SELECT client_id AS id FROM client_search WHERE document LIKE $1 \
-                     ORDER BY client_id DESC LIMIT $2",
+                     AND client_id < $2 ORDER BY client_id DESC LIMIT $3",
                 )
                 .bind::<Text, _>(pattern)
+                .bind::<BigInt, _>(before)
                 .bind::<BigInt, _>(limit)
                 .load(c)?
             }
         };
         Ok(hits.into_iter().map(|h| ClientId(h.id)).collect())
+    }
+
+    fn some_word_starts_with(conn: &mut DbConnection, prefix: &str) -> QueryResult<bool> {
+        let found: Vec<Hit> = diesel::sql_query(format!(
+            "SELECT client_id AS id FROM client_search_terms WHERE term >= {} AND term < {} LIMIT 1",
+            param(conn, 1),
+            param(conn, 2)
+        ))
+        .bind::<Text, _>(prefix)
+        .bind::<Text, _>(past_prefix(prefix))
+        .load(conn)?;
+        Ok(!found.is_empty())
     }
 }

@@ -122,7 +122,23 @@ impl Ticket {
     }
 
     /// Tickets of these departments (all when `None`) in `status`, oldest waiting first.
-    pub fn of_departments(
+    /// The `limit` tickets of one department that have waited for the provider longest,
+    /// oldest first (the `tickets_queue` index, read from its start).
+    pub fn longest_waiting(
+        conn: &mut DbConnection,
+        department: DepartmentId,
+        limit: i64,
+    ) -> QueryResult<Vec<Ticket>> {
+        tickets::table
+            .filter(tickets::department_id.eq(department))
+            .filter(tickets::status.eq(WAITING_PROVIDER))
+            .order((tickets::waiting_since.asc(), tickets::id.asc()))
+            .limit(limit)
+            .load(conn)
+    }
+
+    /// The `limit` tickets in `status` updated last, of these departments (all when `None`).
+    pub fn updated_last(
         conn: &mut DbConnection,
         departments: Option<&[DepartmentId]>,
         status: &str,
@@ -135,13 +151,24 @@ impl Ticket {
             query = query.filter(tickets::department_id.eq_any(departments.to_vec()));
         }
         query
-            .order((
-                tickets::waiting_since.asc(),
-                tickets::updated_at.desc(),
-                tickets::id.asc(),
-            ))
+            .order((tickets::updated_at.desc(), tickets::id.desc()))
             .limit(limit)
             .load(conn)
+    }
+
+    /// How many tickets are in `status` in these departments (all when `None`).
+    pub fn count_in(
+        conn: &mut DbConnection,
+        departments: Option<&[DepartmentId]>,
+        status: &str,
+    ) -> QueryResult<i64> {
+        let mut query = tickets::table
+            .filter(tickets::status.eq(status.to_owned()))
+            .into_boxed();
+        if let Some(departments) = departments {
+            query = query.filter(tickets::department_id.eq_any(departments.to_vec()));
+        }
+        query.count().get_result(conn)
     }
 
     /// Sets the state after a message or a decision of the staff or the client.

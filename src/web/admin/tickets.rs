@@ -21,7 +21,12 @@ use crate::web::{AppState, WebError};
 #[serde(default)]
 pub struct QueueQuery {
     pub status: String,
+    /// How many rows to show: `QUEUE_PAGE` unless the person asked for more.
+    pub show: i64,
 }
+
+/// Rows a queue page shows first; "Show more" steps up to `tickets::QUEUE_MAX`.
+pub const QUEUE_PAGE: i64 = 50;
 
 pub const TABS: &[(&str, &str)] = &[
     (WAITING_PROVIDER, "Waiting for us"),
@@ -36,6 +41,10 @@ pub struct QueuePage {
     pub status: String,
     pub tabs: &'static [(&'static str, &'static str)],
     pub rows: Vec<QueueRow>,
+    /// How many tickets the tab holds in all.
+    pub total: i64,
+    /// How many rows the "Show more" link asks for, when more can be shown.
+    pub more: Option<i64>,
 }
 
 impl QueuePage {
@@ -55,16 +64,26 @@ pub async fn index(
         WAITING_CLIENT | CLOSED => query.status.clone(),
         _ => WAITING_PROVIDER.to_owned(),
     };
+    let show = if query.show > 0 {
+        query.show.min(tickets::QUEUE_MAX)
+    } else {
+        QUEUE_PAGE
+    };
     let actor = staff.actor.clone();
     let wanted = status.clone();
-    let rows = state
-        .db(move |conn| tickets::queue(conn, &actor, &wanted, crate::db::now()))
+    let queue = state
+        .db(move |conn| tickets::queue(conn, &actor, &wanted, show, crate::db::now()))
         .await?;
+    let shown = queue.rows.len() as i64;
+    let more = (queue.total > shown && shown < tickets::QUEUE_MAX)
+        .then(|| (shown * 4).clamp(QUEUE_PAGE, tickets::QUEUE_MAX));
     Ok(QueuePage {
         ctx,
         status,
         tabs: TABS,
-        rows,
+        rows: queue.rows,
+        total: queue.total,
+        more,
     })
 }
 
