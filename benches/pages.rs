@@ -1,25 +1,29 @@
-//! The main pages under load, on a demo provider of N clients (`billpanel seed-demo`):
-//! requests per second and p50/p99 latency at 32 connections for `/healthz` (the ceiling:
-//! the framework and one pooled database round trip), the admin client list (first page, a
-//! search by name, a search by tax id, page 2,000), a client card, the client dashboard, the
-//! ticket queue, and a payment POST at 8 connections. Writes the table to BENCHMARKS.md.
+//! The main pages under load, on a demo provider of N clients (`billpanel seed-demo`), served
+//! by one or more real `billpanel serve` processes on one database: requests per second and
+//! p50/p99 latency at 32 connections for `/healthz` (the ceiling: the framework and one pooled
+//! database round trip), the admin client list (first page, a search by name, a search by tax
+//! id, page 2,000), a client card, the client dashboard, the ticket queue, and a payment POST
+//! at 8 connections. Then 10 seconds of overload on the name search (128 connections), and
+//! the dashboard's throughput in the 2 seconds after it; and each server's peak memory.
+//! Several servers share the load round-robin, as a load balancer would. Writes the table to
+//! BENCHMARKS.md.
 //!
-//!     cargo bench --bench pages -- [--clients 100000] [--seconds 5] [--database-url URL] [--write BENCHMARKS.md]
+//!     cargo bench --bench pages -- [--clients 100000] [--seconds 5] [--servers 1]
+//!         [--database-url postgres://...] [--write BENCHMARKS.md]
 
-use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use actix_web::HttpServer;
 use billpanel::config::Config;
-use billpanel::db::{self, DatabaseUrl, DbConnection};
+use billpanel::db::{self, DatabaseUrl, DbConnection, Engine};
 use billpanel::domain::demo;
-use billpanel::web::{self, AppState};
 use diesel::prelude::*;
 use diesel::sql_types::BigInt;
 
 struct Args {
     clients: u64,
     seconds: u64,
+    servers: usize,
     database_url: Option<String>,
     write: Option<String>,
 }
@@ -28,6 +32,7 @@ fn args() -> Args {
     let mut args = Args {
         clients: 100_000,
         seconds: 5,
+        servers: 1,
         database_url: None,
         write: None,
     };
@@ -39,6 +44,13 @@ fn args() -> Args {
             }
             "--seconds" => {
                 args.seconds = it.next().and_then(|n| n.parse().ok()).expect("--seconds S")
+            }
+            "--servers" => {
+                args.servers = it
+                    .next()
+                    .and_then(|n| n.parse().ok())
+                    .filter(|n| *n >= 1)
+                    .expect("--servers N")
             }
             "--database-url" => args.database_url = it.next(),
             "--write" => args.write = it.next(),
@@ -59,24 +71,105 @@ fn one_id(conn: &mut DbConnection, sql: &str) -> i64 {
     diesel::sql_query(sql).get_result::<Id>(conn).unwrap().id
 }
 
-/// The server on its own thread and runtime, as `billpanel serve` runs it.
-fn start(state: AppState) -> String {
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        actix_web::rt::System::new().block_on(async move {
-            let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-            tx.send(listener.local_addr().unwrap()).unwrap();
-            HttpServer::new(move || web::app(state.clone()))
-                .workers(2)
-                .disable_signals()
-                .listen(listener)
+/// `billpanel serve` processes on one database, each on its own port; stopped when dropped.
+struct Servers {
+    children: Vec<Child>,
+    bases: Vec<String>,
+}
+
+impl Servers {
+    fn start(count: usize, url: &DatabaseUrl, work_dir: &std::path::Path) -> Servers {
+        let database_url = match url.engine {
+            Engine::Sqlite => format!("sqlite://{}", url.target),
+            Engine::Postgres => url.target.clone(),
+        };
+        let mut servers = Servers {
+            children: Vec::new(),
+            bases: Vec::new(),
+        };
+        for _ in 0..count {
+            let port = std::net::TcpListener::bind("127.0.0.1:0")
                 .unwrap()
-                .run()
-                .await
-                .unwrap();
-        });
-    });
-    format!("http://{}", rx.recv().unwrap())
+                .local_addr()
+                .unwrap()
+                .port();
+            let child = Command::new(env!("CARGO_BIN_EXE_billpanel"))
+                .arg("serve")
+                .current_dir(work_dir)
+                .env("DATABASE_URL", &database_url)
+                .env("BILLPANEL_BIND", format!("127.0.0.1:{port}"))
+                .env("BILLPANEL_SECRET_KEY", "b".repeat(64))
+                .env("BILLPANEL_BILLING_RUN", "off")
+                .env("RUST_LOG", "warn")
+                .stdin(Stdio::null())
+                .spawn()
+                .expect("billpanel serve starts");
+            servers.children.push(child);
+            servers.bases.push(format!("http://127.0.0.1:{port}"));
+        }
+        for base in &servers.bases {
+            let deadline = Instant::now() + Duration::from_secs(60);
+            while !healthy(base) {
+                assert!(Instant::now() < deadline, "{base} did not answer in 60 s");
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        }
+        servers
+    }
+
+    /// Samples each server's memory every 100 ms until `stop` is set: the peak of its own
+    /// memory (RssAnon) and of all it had mapped (VmHWM, with the database file and the
+    /// binary that the OS keeps in its page cache), in MiB.
+    fn watch_memory(
+        &self,
+        stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    ) -> std::thread::JoinHandle<Vec<(f64, f64)>> {
+        let pids: Vec<u32> = self.children.iter().map(Child::id).collect();
+        std::thread::spawn(move || {
+            let field = |status: &str, name: &str| -> f64 {
+                status
+                    .lines()
+                    .find_map(|l| l.strip_prefix(name))
+                    .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+                    .map_or(0.0, |kb| kb / 1024.0)
+            };
+            let mut peaks = vec![(0.0_f64, 0.0_f64); pids.len()];
+            loop {
+                for (pid, peak) in pids.iter().zip(peaks.iter_mut()) {
+                    let status =
+                        std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+                    peak.0 = peak.0.max(field(&status, "RssAnon:"));
+                    peak.1 = peak.1.max(field(&status, "VmHWM:"));
+                }
+                if stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    return peaks;
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        })
+    }
+}
+
+impl Drop for Servers {
+    fn drop(&mut self) {
+        for child in &mut self.children {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// Whether `/healthz` of the server at `base` answers 200, asked over plain TCP.
+fn healthy(base: &str) -> bool {
+    use std::io::{Read, Write};
+    let host = base.trim_start_matches("http://");
+    let Ok(mut stream) = std::net::TcpStream::connect(host) else {
+        return false;
+    };
+    let mut answer = String::new();
+    write!(stream, "GET /healthz HTTP/1.0\r\nHost: {host}\r\n\r\n").is_ok()
+        && stream.read_to_string(&mut answer).is_ok()
+        && answer.split(' ').nth(1) == Some("200")
 }
 
 fn browser() -> reqwest::Client {
@@ -167,23 +260,18 @@ where
 fn main() {
     let args = args();
     let dir = tempfile::tempdir().unwrap();
+    let pg_name = format!("billpanel_pages_{}", std::process::id());
     let (url, engine) = match &args.database_url {
         Some(url) if url.starts_with("postgres") => {
-            let name = format!("billpanel_pages_{}", std::process::id());
             let mut admin = diesel::PgConnection::establish(url).expect("PostgreSQL");
             diesel::connection::SimpleConnection::batch_execute(
                 &mut admin,
-                &format!("DROP DATABASE IF EXISTS {name}"),
-            )
-            .unwrap();
-            diesel::connection::SimpleConnection::batch_execute(
-                &mut admin,
-                &format!("CREATE DATABASE {name}"),
+                &format!("DROP DATABASE IF EXISTS {pg_name}; CREATE DATABASE {pg_name}"),
             )
             .unwrap();
             let base = url.rsplit_once('/').map(|(b, _)| b).unwrap();
             (
-                DatabaseUrl::parse(&format!("{base}/{name}")).unwrap(),
+                DatabaseUrl::parse(&format!("{base}/{pg_name}")).unwrap(),
                 "PostgreSQL",
             )
         }
@@ -204,9 +292,10 @@ fn main() {
         admin_email: None,
         admin_password: None,
         behind_proxy: false,
-        pool_size: 8,
+        pool_size: 2,
         impersonation_minutes: 60,
         test_gateway: None,
+        billing_schedule: false,
     };
     let pool = billpanel::server::open_database(&config).unwrap();
     let mut conn = pool.get().unwrap();
@@ -230,10 +319,15 @@ fn main() {
         &format!("SELECT MIN(id) AS id FROM payers WHERE client_id = {client_id}"),
     );
     drop(conn);
-    let base = start(AppState::new(pool, config));
+    drop(pool);
+    let servers = Servers::start(args.servers, &url, dir.path());
+    let stop_watching = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let memory_watch = servers.watch_memory(stop_watching.clone());
+    let bases = servers.bases.clone();
+    let base = bases[0].clone();
     let last_page_after = args.clients.saturating_sub(1999 * 50) + 1;
 
-    let rows = actix_web::rt::System::new().block_on(async {
+    let (rows, overload) = actix_web::rt::System::new().block_on(async {
         let admin = browser();
         sign_in(
             &admin,
@@ -263,6 +357,22 @@ fn main() {
                 .await
                 .unwrap(),
         );
+        // The same path on every server, taken in turn.
+        let on_each =
+            |path: &str| -> Vec<String> { bases.iter().map(|b| format!("{b}{path}")).collect() };
+        let get = |urls: Vec<String>, who: &reqwest::Client| {
+            let who = who.clone();
+            move |n: u64| {
+                let url = urls[n as usize % urls.len()].clone();
+                let who = who.clone();
+                async move {
+                    match who.get(&url).send().await {
+                        Ok(r) => r.status() == 200 && r.bytes().await.is_ok(),
+                        Err(_) => false,
+                    }
+                }
+            }
+        };
 
         let pages: Vec<(String, &reqwest::Client)> = vec![
             ("/healthz".into(), &admin),
@@ -276,23 +386,17 @@ fn main() {
         ];
         let mut rows = Vec::new();
         for (path, who) in &pages {
-            let url = format!("{base}{path}");
-            let m = measure(32, args.seconds, |_| {
-                let url = url.clone();
-                async move {
-                    match who.get(&url).send().await {
-                        Ok(r) => r.status() == 200 && r.bytes().await.is_ok(),
-                        Err(_) => false,
-                    }
-                }
-            })
-            .await;
+            let m = measure(32, args.seconds, get(on_each(path), who)).await;
             rows.push((format!("GET {path}"), 32, m));
         }
-        let action = format!("{base}/admin/clients/{client_id}/payments");
+        let actions = on_each(&format!("/admin/clients/{client_id}/payments"));
         let run = std::process::id();
         let m = measure(8, args.seconds, |n| {
-            let (action, token, admin) = (action.clone(), token.clone(), &admin);
+            let (action, token, admin) = (
+                actions[n as usize % actions.len()].clone(),
+                token.clone(),
+                &admin,
+            );
             async move {
                 let key = format!("bench-{run}-{n}");
                 let form = [
@@ -310,15 +414,43 @@ fn main() {
         })
         .await;
         rows.push(("POST a payment (durable commit)".into(), 8, m));
-        rows
+
+        // Overload: four times the connections on the name search for 10 s, then the
+        // dashboard's throughput in the 2 s right after, against its own above.
+        let overload_seconds = args.seconds.max(1) * 2;
+        let during = {
+            let flood = measure(
+                128,
+                overload_seconds,
+                get(on_each("/admin/clients?q=novak"), &admin),
+            );
+            let probe = async {
+                tokio_sleep(Duration::from_secs(overload_seconds) / 2).await;
+                measure(4, 1, get(on_each("/client"), &owner)).await
+            };
+            let (flood, probe) = futures_util::future::join(flood, probe).await;
+            (flood, probe)
+        };
+        let after = measure(32, 2, get(on_each("/client"), &owner)).await;
+        (rows, (overload_seconds, during, after))
     });
 
     let healthz = rows[0].2.rps;
+    let dashboard = rows
+        .iter()
+        .find(|(what, _, _)| what == "GET /client")
+        .map_or(0.0, |(_, _, m)| m.rps);
+    let (overload_seconds, (flood, probe), after) = overload;
+    stop_watching.store(true, std::sync::atomic::Ordering::Relaxed);
+    let memory = memory_watch.join().unwrap();
+    drop(servers);
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
     let mut table = format!(
-        "## {engine}, {} clients, {}-core machine, {}\n\n\
+        "## {engine}, {} clients, {} `serve` process{} (2 workers each), {}-core machine, {}\n\n\
          | Request | Connections | Requests/s | % of /healthz | p50 | p99 | Failed |\n|---|---|---|---|---|---|---|\n",
         args.clients,
+        args.servers,
+        if args.servers == 1 { "" } else { "es" },
         cores,
         chrono::Utc::now().format("%Y-%m-%d")
     );
@@ -332,27 +464,48 @@ fn main() {
             m.failed
         );
     }
+    table += &format!(
+        "\nOverload: {overload_seconds} s of 128 connections on the name search ({:.0} requests/s, p99 {:.0} ms, {} failed); \
+         the dashboard meanwhile {:.0} requests/s at 4 connections (p99 {:.0} ms); in the 2 s after, \
+         {:.0} requests/s at 32 connections, {:.0} % of its throughput above.\n\n\
+         Peak memory of each server, its own (RssAnon) and with what it maps of the database file and the binary (VmHWM): {}.\n",
+        flood.rps,
+        flood.p99,
+        flood.failed,
+        probe.rps,
+        probe.p99,
+        after.rps,
+        100.0 * after.rps / dashboard.max(1.0),
+        memory
+            .iter()
+            .map(|(own, mapped)| format!("{own:.0} MiB ({mapped:.0} MiB)"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
     println!("\n{table}");
     if let Some(path) = args.write {
         let mut text = std::fs::read_to_string(&path).unwrap_or_else(|_| {
-            "# Benchmarks\n\nWritten by `cargo bench --bench pages -- --write BENCHMARKS.md`: the main pages under load on a demo provider made by `billpanel seed-demo`, with one server process (2 workers) and the load generator on the same machine.\n\n".into()
+            "# Benchmarks\n\nWritten by `cargo bench --bench pages -- --write BENCHMARKS.md`: the main pages under load on a demo provider made by `billpanel seed-demo`, served by `billpanel serve` processes, with the load generator on the same machine.\n\n".into()
         });
         text += &table;
         text += "\n";
         std::fs::write(&path, text).unwrap();
     }
     assert!(
-        rows.iter().all(|(_, _, m)| m.failed == 0),
+        rows.iter().all(|(_, _, m)| m.failed == 0) && after.failed == 0 && probe.failed == 0,
         "some requests failed"
     );
     if let Some(url) = &args.database_url
         && url.starts_with("postgres")
         && let Ok(mut admin) = diesel::PgConnection::establish(url)
     {
-        let name = format!("billpanel_pages_{}", std::process::id());
         let _ = diesel::connection::SimpleConnection::batch_execute(
             &mut admin,
-            &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+            &format!("DROP DATABASE IF EXISTS {pg_name} WITH (FORCE)"),
         );
     }
+}
+
+async fn tokio_sleep(d: Duration) {
+    actix_web::rt::time::sleep(d).await
 }

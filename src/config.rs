@@ -26,6 +26,9 @@ pub struct Config {
     /// its webhooks and checkout links. Off, the gateway takes no payment: it credits
     /// accounts without taking money, so it is for trying billpanel, never for production.
     pub test_gateway: Option<Vec<u8>>,
+    /// Whether `serve` runs the billing run by itself every hour (`BILLPANEL_BILLING_RUN=off`
+    /// leaves it to `billpanel billing-run` from cron or to another server).
+    pub billing_schedule: bool,
 }
 
 impl std::fmt::Debug for Config {
@@ -79,8 +82,14 @@ impl Config {
         } else {
             None
         };
+        let billing_schedule = match var("BILLPANEL_BILLING_RUN").as_deref() {
+            None | Some("on") => true,
+            Some("off") => false,
+            Some(_) => return Err("BILLPANEL_BILLING_RUN must be on or off".into()),
+        };
         Ok(Self {
             test_gateway,
+            billing_schedule,
             database_url,
             bind,
             public_url,

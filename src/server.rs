@@ -56,7 +56,11 @@ pub async fn serve(config: Config) -> Result<(), String> {
         spawn_checkpointer(pool.clone());
     }
     spawn_housekeeping(pool.clone());
-    spawn_billing(pool.clone());
+    if config.billing_schedule {
+        spawn_billing(pool.clone());
+    } else {
+        tracing::info!("BILLPANEL_BILLING_RUN=off: this server runs no billing run by itself");
+    }
     let bind = config.bind.clone();
     let state = AppState::new(pool, config);
     let server = HttpServer::new(move || web::app(state.clone()))

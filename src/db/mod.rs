@@ -101,7 +101,7 @@ const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 5000;
 PRAGMA journal_mode = WAL;
 PRAGMA synchronous = FULL;
 PRAGMA foreign_keys = ON;
-PRAGMA cache_size = -16384;
+PRAGMA cache_size = -4096;
 PRAGMA mmap_size = 268435456;
 PRAGMA temp_store = MEMORY;";
 
@@ -240,9 +240,17 @@ pub fn run_migrations(conn: &mut DbConnection) -> Result<Vec<String>, String> {
     }
 }
 
+/// Write transactions of this process on SQLite, one at a time. SQLite's busy handler makes a
+/// writer that finds the lock taken sleep and retry in steps of up to 100 ms, so under load
+/// a few writers would wait far longer than the writes take; waiting here instead, each is
+/// woken the moment the one before commits. (Other processes on the same file still meet
+/// the busy timeout.)
+static SQLITE_WRITER: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// Runs `f` in a transaction that writes. On SQLite it starts with `BEGIN IMMEDIATE`, taking
-/// the write lock up front so that two writers queue on the busy timeout instead of one
-/// failing halfway; on PostgreSQL it is an ordinary transaction. Nested calls use savepoints.
+/// the write lock up front so that two writers queue instead of one failing halfway (in this
+/// process on `SQLITE_WRITER`); on PostgreSQL it is an ordinary transaction. Nested calls
+/// use savepoints.
 pub fn write_transaction<T, E>(
     conn: &mut DbConnection,
     f: impl FnOnce(&mut DbConnection) -> Result<T, E>,
@@ -250,14 +258,18 @@ pub fn write_transaction<T, E>(
 where
     E: From<diesel::result::Error>,
 {
-    let begun = match conn {
+    let (_writer, begun) = match conn {
         DbConnection::Sqlite(c) => {
             let depth =
                 AnsiTransactionManager::transaction_manager_status_mut(c).transaction_depth()?;
             if depth.is_some() {
                 return conn.transaction(f);
             }
-            AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")
+            let writer = SQLITE_WRITER.lock().unwrap_or_else(|e| e.into_inner());
+            (
+                writer,
+                AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE"),
+            )
         }
         DbConnection::Postgresql(_) => return conn.transaction(f),
     };

@@ -904,10 +904,14 @@ pub struct ClientCard {
     pub provider_ids: Vec<ProviderId>,
 }
 
+/// The client's card: what every tab shows (the client, its users, accounts, payers and
+/// groups) and the list of the one tab named, read only for that tab (`None`: no list, as
+/// for the edit and delete pages). Lists the actor may not see are left empty.
 pub fn card(
     conn: &mut DbConnection,
     actor: &Actor,
     id: ClientId,
+    tab: Option<&str>,
 ) -> Result<ClientCard, DomainError> {
     require(actor, permissions::CLIENTS_VIEW)?;
     let client = Client::find(conn, id)?.ok_or(DomainError::NotFound)?;
@@ -916,22 +920,25 @@ pub fn card(
         Some(e) => Employee::find(conn, e)?.map(|e| e.name),
         None => None,
     };
-    let filter = crate::db::models::audit_event::AuditFilter {
-        client_id: Some(id),
-        ..Default::default()
-    };
-    let mut events = AuditEvent::search(conn, &filter, 50)?;
-    events.extend(AuditEvent::search(
-        conn,
-        &crate::db::models::audit_event::AuditFilter {
-            object_type: Some("client".into()),
-            object_id: Some(id.0),
+    let mut events = Vec::new();
+    if tab == Some("audit") {
+        let filter = crate::db::models::audit_event::AuditFilter {
+            client_id: Some(id),
             ..Default::default()
-        },
-        50,
-    )?);
-    events.sort_by_key(|e| std::cmp::Reverse(e.id));
-    events.dedup_by_key(|e| e.id);
+        };
+        events = AuditEvent::search(conn, &filter, 50)?;
+        events.extend(AuditEvent::search(
+            conn,
+            &crate::db::models::audit_event::AuditFilter {
+                object_type: Some("client".into()),
+                object_id: Some(id.0),
+                ..Default::default()
+            },
+            50,
+        )?);
+        events.sort_by_key(|e| std::cmp::Reverse(e.id));
+        events.dedup_by_key(|e| e.id);
+    }
     Ok(ClientCard {
         state: state_of(conn, id)?,
         owner_email: users
@@ -941,29 +948,37 @@ pub fn card(
             .unwrap_or_default(),
         registered_by,
         accounts: Account::summaries_of_client(conn, id)?,
-        messages: Message::of_client(conn, id, 50)?,
-        payers: crate::db::models::Payer::of_client(conn, id)?,
-        payments: match crate::domain::payments::list_of_client(conn, actor, id) {
-            Ok(rows) => rows,
-            Err(DomainError::Forbidden) => Vec::new(),
-            Err(e) => return Err(e),
+        messages: match tab {
+            Some("messages") => Message::of_client(conn, id, 50)?,
+            _ => Vec::new(),
         },
-        services: allowed(crate::domain::services::list(
-            conn,
-            actor,
-            &crate::db::models::service::ServiceFilter {
-                client: Some(id),
-                ..Default::default()
-            },
-        ))?,
-        expenses: allowed(crate::domain::services::expenses(
-            conn,
-            actor,
-            &crate::db::models::expense::ExpenseFilter {
-                client: Some(id),
-                ..Default::default()
-            },
-        ))?,
+        payers: crate::db::models::Payer::of_client(conn, id)?,
+        payments: match tab {
+            Some("payments") => allowed(crate::domain::payments::list_of_client(conn, actor, id))?,
+            _ => Vec::new(),
+        },
+        services: match tab {
+            Some("services") => allowed(crate::domain::services::list(
+                conn,
+                actor,
+                &crate::db::models::service::ServiceFilter {
+                    client: Some(id),
+                    ..Default::default()
+                },
+            ))?,
+            _ => Vec::new(),
+        },
+        expenses: match tab {
+            Some("expenses") => allowed(crate::domain::services::expenses(
+                conn,
+                actor,
+                &crate::db::models::expense::ExpenseFilter {
+                    client: Some(id),
+                    ..Default::default()
+                },
+            ))?,
+            _ => Vec::new(),
+        },
         groups: crate::db::models::client_group::ClientGroup::groups_of(conn, id)?,
         all_groups: crate::db::models::client_group::ClientGroup::all(conn)?,
         provider_ids: Account::provider_ids_of(conn, id)?,

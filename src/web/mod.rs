@@ -41,15 +41,35 @@ pub struct AppState {
     /// Bounds how many password hashes run at once, so a burst of sign-ins cannot take
     /// every core from the pages.
     password_work: Arc<Semaphore>,
+    /// Bounds how many client-list searches run at once: a flood of searches then waits
+    /// here, holding no database connection, while every other page goes on being served.
+    searches: Arc<Semaphore>,
 }
+
+/// How long a search waits for its turn before the page says the server is busy.
+const SEARCH_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 
 impl AppState {
     pub fn new(pool: DbPool, config: Config) -> Self {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        // Searches may take half the pool; the other half stays free for every other page.
+        let searches = (config.pool_size as usize / 2).max(1);
         Self {
             pool,
             config: Arc::new(config),
             password_work: Arc::new(Semaphore::new(cores)),
+            searches: Arc::new(Semaphore::new(searches)),
+        }
+    }
+
+    /// A turn to search the client list; 503 when none comes within `SEARCH_WAIT`.
+    pub async fn search_turn(&self) -> Result<tokio::sync::SemaphorePermit<'_>, WebError> {
+        match tokio::time::timeout(SEARCH_WAIT, self.searches.acquire()).await {
+            Ok(Ok(permit)) => Ok(permit),
+            Ok(Err(e)) => Err(WebError::Internal(format!("searches closed: {e}"))),
+            Err(_) => Err(WebError::Unavailable(
+                "every search slot stayed busy for 5 seconds".into(),
+            )),
         }
     }
 

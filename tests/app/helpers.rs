@@ -90,6 +90,7 @@ pub fn test_config(url: &DatabaseUrl) -> Config {
         pool_size: 4,
         impersonation_minutes: 60,
         test_gateway: Some(GATEWAY_SECRET.as_bytes().to_vec()),
+        billing_schedule: false,
     }
 }
 

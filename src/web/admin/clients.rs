@@ -165,6 +165,7 @@ pub async fn index(
     let filter = query.filter();
     let per_page = query.per_page();
     let actor = staff.actor.clone();
+    let _turn = state.search_turn().await?;
     let (page, providers, groups) = state
         .db(move |conn| {
             let page = clients::list(conn, &actor, &filter, per_page)?;
@@ -606,10 +607,16 @@ async fn card_page_with(
     errors: FieldErrors,
 ) -> Result<HttpResponse, WebError> {
     let actor = staff.actor.clone();
+    let tab = if TABS.iter().any(|(t, _)| *t == tab) {
+        tab
+    } else {
+        "users".into()
+    };
     let with_methods = tab == "payments" && ctx.can(crate::domain::permissions::PAYMENTS_ADD.key);
+    let shown = tab.clone();
     let (card, methods) = state
         .db(move |conn| {
-            let card = clients::card(conn, &actor, id)?;
+            let card = clients::card(conn, &actor, id, Some(&shown))?;
             let methods = if with_methods {
                 crate::domain::payments::methods::list(conn, &actor)?
             } else {
@@ -618,11 +625,6 @@ async fn card_page_with(
             Ok::<_, crate::domain::DomainError>((card, methods))
         })
         .await?;
-    let tab = if TABS.iter().any(|(t, _)| *t == tab) {
-        tab
-    } else {
-        "users".into()
-    };
     page::render_with(
         page::FORM_SHOWN_AGAIN,
         &ClientCardPage {
@@ -668,7 +670,7 @@ pub async fn edit(
     let id = id.into_inner();
     let actor = staff.actor.clone();
     let card = state
-        .db(move |conn| clients::card(conn, &actor, id))
+        .db(move |conn| clients::card(conn, &actor, id, None))
         .await?;
     form_page(
         &state,
@@ -764,7 +766,7 @@ pub async fn confirm_delete(
     let id = id.into_inner();
     let actor = staff.actor.clone();
     let card = state
-        .db(move |conn| clients::card(conn, &actor, id))
+        .db(move |conn| clients::card(conn, &actor, id, None))
         .await?;
     Ok(DeletePage {
         ctx,
@@ -793,7 +795,7 @@ pub async fn delete(
         Outcome::Invalid(errors) => {
             let actor = staff.actor.clone();
             let card = state
-                .db(move |conn| clients::card(conn, &actor, id))
+                .db(move |conn| clients::card(conn, &actor, id, None))
                 .await?;
             let error = errors.get("delete").to_owned();
             page::render_with(page::FORM_SHOWN_AGAIN, &DeletePage { ctx, card, error })
