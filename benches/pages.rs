@@ -264,11 +264,13 @@ fn main() {
     let (url, engine) = match &args.database_url {
         Some(url) if url.starts_with("postgres") => {
             let mut admin = diesel::PgConnection::establish(url).expect("PostgreSQL");
-            diesel::connection::SimpleConnection::batch_execute(
-                &mut admin,
-                &format!("DROP DATABASE IF EXISTS {pg_name}; CREATE DATABASE {pg_name}"),
-            )
-            .unwrap();
+            for statement in [
+                format!("DROP DATABASE IF EXISTS {pg_name}"),
+                format!("CREATE DATABASE {pg_name}"),
+            ] {
+                diesel::connection::SimpleConnection::batch_execute(&mut admin, &statement)
+                    .unwrap();
+            }
             let base = url.rsplit_once('/').map(|(b, _)| b).unwrap();
             (
                 DatabaseUrl::parse(&format!("{base}/{pg_name}")).unwrap(),

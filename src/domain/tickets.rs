@@ -371,7 +371,11 @@ pub struct QueueRow {
 /// Most tickets a queue page may show.
 pub const QUEUE_MAX: i64 = 500;
 
-/// One page of the queue: the first rows, and how many tickets the tab holds in all.
+/// The queue counts its tickets up to this many; past it, the page says "more than".
+pub const QUEUE_COUNT_CAP: i64 = 1000;
+
+/// One page of the queue: the first rows, and how many tickets the tab holds in all (up to
+/// `QUEUE_COUNT_CAP + 1`, which means more than the cap).
 pub struct Queue {
     pub rows: Vec<QueueRow>,
     pub total: i64,
@@ -398,7 +402,7 @@ pub fn queue(
         _ => WAITING_PROVIDER,
     };
     let departments = Department::all(conn)?;
-    let total = Ticket::count_in(conn, visible.as_deref(), status)?;
+    let total = Ticket::count_in(conn, visible.as_deref(), status, QUEUE_COUNT_CAP)?;
     let tickets = if status == WAITING_PROVIDER {
         let mut tickets = Vec::new();
         for department in &departments {

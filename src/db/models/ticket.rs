@@ -156,19 +156,22 @@ impl Ticket {
             .load(conn)
     }
 
-    /// How many tickets are in `status` in these departments (all when `None`).
+    /// How many tickets are in `status` in these departments (all when `None`), counting no
+    /// further than `cap + 1`: a long queue costs no more to count than one of `cap`.
     pub fn count_in(
         conn: &mut DbConnection,
         departments: Option<&[DepartmentId]>,
         status: &str,
+        cap: i64,
     ) -> QueryResult<i64> {
         let mut query = tickets::table
             .filter(tickets::status.eq(status.to_owned()))
+            .select(tickets::id)
             .into_boxed();
         if let Some(departments) = departments {
             query = query.filter(tickets::department_id.eq_any(departments.to_vec()));
         }
-        query.count().get_result(conn)
+        Ok(query.limit(cap + 1).load::<TicketId>(conn)?.len() as i64)
     }
 
     /// Sets the state after a message or a decision of the staff or the client.

@@ -49,6 +49,15 @@ pub struct QueuePage {
 
 impl QueuePage {
     /// "2 h 05 min" of business time.
+    /// "60", or "more than 1000" past what the queue counts.
+    pub fn total_label(&self) -> String {
+        if self.total > tickets::QUEUE_COUNT_CAP {
+            format!("more than {}", tickets::QUEUE_COUNT_CAP)
+        } else {
+            self.total.to_string()
+        }
+    }
+
     pub fn waited(&self, minutes: &i64) -> String {
         format!("{} h {:02} min", minutes / 60, minutes % 60)
     }
