@@ -107,6 +107,8 @@ pub struct ClientFilter {
     pub enabled: Option<bool>,
     pub sort: Sort,
     pub after: Option<Cursor>,
+    /// Look for the query inside words too, not only at their starts (see `ClientSearch::find`).
+    pub anywhere: bool,
 }
 
 pub struct ClientRow {
@@ -123,6 +125,8 @@ pub struct ClientListPage {
     pub notice: Option<String>,
     /// The provider whose balance orders the list (balance sort).
     pub balance_provider: Option<ProviderId>,
+    /// The search found clients by the start of a word only (the page offers `anywhere`).
+    pub word_start_only: bool,
 }
 
 type BoxedClients = clients::BoxedQuery<'static, MultiBackend>;
@@ -170,6 +174,7 @@ pub fn list(
 ) -> Result<ClientListPage, DomainError> {
     require(actor, permissions::CLIENTS_VIEW)?;
     let mut notice = None;
+    let mut word_start_only = false;
     let query = filter.query.trim();
     let mut search_ids: Option<Vec<ClientId>> = None;
     if let Ok(id) = query.trim_start_matches('#').parse::<i64>()
@@ -190,11 +195,18 @@ pub fn list(
                 && filter.group.is_none()
                 && filter.provider.is_none()
                 && filter.state.is_none();
-            let mut ids = if paged {
-                ClientSearch::find(conn, query, filter.after.as_ref().map(|a| a.id), limit + 1)?
+            let (mut ids, by_word_start) = if paged {
+                ClientSearch::find(
+                    conn,
+                    query,
+                    filter.anywhere,
+                    filter.after.as_ref().map(|a| a.id),
+                    limit + 1,
+                )?
             } else {
-                ClientSearch::find(conn, query, None, SEARCH_LIMIT + 1)?
+                ClientSearch::find(conn, query, filter.anywhere, None, SEARCH_LIMIT + 1)?
             };
+            word_start_only = by_word_start;
             if !paged && ids.len() as i64 > SEARCH_LIMIT {
                 ids.truncate(SEARCH_LIMIT as usize);
                 notice = Some(format!(
@@ -220,6 +232,7 @@ pub fn list(
                         next: None,
                         notice,
                         balance_provider: None,
+                        word_start_only,
                     });
                 }
             },
@@ -338,6 +351,7 @@ pub fn list(
         next,
         notice,
         balance_provider,
+        word_start_only,
     })
 }
 

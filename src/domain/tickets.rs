@@ -368,8 +368,8 @@ pub struct QueueRow {
     pub overdue: bool,
 }
 
-/// Most tickets a queue page may show.
-pub const QUEUE_MAX: i64 = 500;
+/// Most tickets a queue page may show (each department's that many are read and measured).
+pub const QUEUE_MAX: i64 = 200;
 
 /// The queue counts its tickets up to this many; past it, the page says "more than".
 pub const QUEUE_COUNT_CAP: i64 = 1000;

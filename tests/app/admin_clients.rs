@@ -521,20 +521,54 @@ async fn a_search_pages_through_its_hits_and_an_id_is_found_by_its_start() {
             .collect::<Vec<_>>()
     );
 
-    // A whole phone (or tax id, or email) finds the client it starts a word of, not the
-    // clients in whose numbers it stands somewhere in the middle.
+    // A whole phone (or tax id, or email) finds the client it starts a word of; the page
+    // says so and offers to look inside the numbers too.
+    let whole = admin.get("/admin/clients?q=4951234567").await;
+    assert_eq!(names(&whole), vec!["Jan Novak 0"]);
+    assert!(
+        whole
+            .text_of("#word-start-notice")
+            .contains("starts with “4951234567”")
+    );
+    let inside = whole
+        .html()
+        .select(&scraper::Selector::parse("#search-anywhere").unwrap())
+        .next()
+        .and_then(|a| a.value().attr("href").map(str::to_owned))
+        .expect("a link to search inside words");
+    let anywhere = admin.get(&inside).await;
+    assert_eq!(names(&anywhere), vec!["Jan Novak 1", "Jan Novak 0"]);
+    assert!(!anywhere.exists("#word-start-notice"));
+    // When no word starts with it, the query is looked for anywhere.
+    let middle = admin.get("/admin/clients?q=1234567").await;
+    assert_eq!(names(&middle), vec!["Jan Novak 1", "Jan Novak 0"]);
+    assert!(!middle.exists("#word-start-notice"));
+
+    // Deleting a client takes its words out of the search.
+    let gone = client_id_by_email(&app, "novak0@example.com");
+    admin
+        .submit(
+            &format!("/admin/clients/{gone}/delete"),
+            &format!("/admin/clients/{gone}/delete"),
+            &[],
+        )
+        .await
+        .assert_redirect("/admin/clients");
+    assert_eq!(
+        crate::helpers::count_rows(
+            &mut app.conn(),
+            &format!("client_search_terms WHERE client_id = {gone}")
+        ),
+        0
+    );
+    // No word starts with it now, so it is found inside the other number.
     assert_eq!(
         names(&admin.get("/admin/clients?q=4951234567").await),
-        vec!["Jan Novak 0"]
-    );
-    // When no word starts with it, the query is looked for anywhere.
-    assert_eq!(
-        names(&admin.get("/admin/clients?q=1234567").await),
-        vec!["Jan Novak 1", "Jan Novak 0"]
+        vec!["Jan Novak 1"]
     );
     // Filters still apply to the hits.
     assert_eq!(
         names(&admin.get("/admin/clients?q=novak&sort=name&per=3").await),
-        vec!["Jan Novak 0", "Jan Novak 1", "Jan Novak 2"]
+        vec!["Jan Novak 1", "Jan Novak 2", "Jan Novak 3"]
     );
 }

@@ -466,7 +466,8 @@ impl Browser {
     }
 }
 
-/// What administrators set up in the catalog and the payment methods, through the forms.
+// What administrators set up in the catalog and the payment methods, through the forms.
+
 /// A tariff of the main provider, made through the catalog pages; returns its id.
 pub async fn tariff(app: &TestApp, admin: &Browser, name: &str, fields: &[(&str, &str)]) -> i64 {
     let type_name = format!("{name} type");

@@ -115,6 +115,28 @@ async fn an_order_the_balance_covers_starts_at_once_and_is_charged_exactly() {
     assert!(list.text_of("main").contains("Ann Lee"));
     let list = admin.get("/admin/clients?state=not_active").await;
     assert!(!list.text_of("main").contains("Ann Lee"));
+    // Each tab of the card reads and shows its own list.
+    let tab = |name: &str| format!("/admin/clients/{client}?tab={name}");
+    assert!(
+        admin
+            .get(&tab("services"))
+            .await
+            .text_of("#client-services")
+            .contains("VPS-1")
+    );
+    assert!(
+        admin
+            .get(&tab("expenses"))
+            .await
+            .text_of("#client-expenses")
+            .contains("599.90 RUB")
+    );
+    let audit = admin.get(&tab("audit")).await;
+    assert!(!audit.exists("#client-services") && !audit.exists("#client-expenses"));
+    assert!(
+        !audit.text_of("main").contains("Nothing recorded yet"),
+        "the payment and the order are recorded"
+    );
     // Staff see it too, with its charge.
     let page = admin.get(&format!("/admin/services/{service}")).await;
     assert!(page.text_of("#service-history").contains("activated"));

@@ -45,9 +45,9 @@ fn past_prefix(prefix: &str) -> String {
 }
 
 impl ClientSearch {
-    /// Replaces the client's document and its words.
+    /// Replaces the client's document and its words. The document first: on PostgreSQL its
+    /// upsert locks the client's row, so two changes to one client replace the words in turn.
     pub fn set(conn: &mut DbConnection, client_id: ClientId, document: &str) -> QueryResult<()> {
-        Self::set_terms(conn, client_id, document)?;
         match conn {
             DbConnection::Sqlite(c) => {
                 diesel::sql_query("DELETE FROM client_search WHERE rowid = ?")
@@ -68,7 +68,7 @@ impl ClientSearch {
                 .execute(c)?;
             }
         }
-        Ok(())
+        Self::set_terms(conn, client_id, document)
     }
 
     fn set_terms(conn: &mut DbConnection, client_id: ClientId, document: &str) -> QueryResult<()> {
@@ -119,20 +119,23 @@ impl ClientSearch {
     }
 
     /// Ids of clients below `before` (all when `None`), newest first, at most `limit`, that
-    /// match `query` (at least three characters). A query with a digit or an `@` (a tax id, a
-    /// phone, an email) first looks for words that start with it, and when some client has
-    /// one, those clients are the answer; otherwise, as for names, the query is looked for
-    /// anywhere in the document.
+    /// match `query` (at least three characters), and whether only the starts of words were
+    /// searched. Unless `anywhere`, a query with a digit or an `@` (a tax id, a phone, an
+    /// email) first looks for words that start with it, and when some client has one, those
+    /// clients are the answer (the page says so, and offers the search `anywhere`);
+    /// otherwise, as for names, the query is looked for anywhere in the document.
     pub fn find(
         conn: &mut DbConnection,
         query: &str,
+        anywhere: bool,
         before: Option<ClientId>,
         limit: i64,
-    ) -> QueryResult<Vec<ClientId>> {
+    ) -> QueryResult<(Vec<ClientId>, bool)> {
         let query = query.trim().to_lowercase();
         let before = before.map_or(i64::MAX, |id| id.0);
-        let identifier =
-            !query.contains(' ') && query.chars().any(|c| c.is_ascii_digit() || c == '@');
+        let identifier = !anywhere
+            && !query.contains(' ')
+            && query.chars().any(|c| c.is_ascii_digit() || c == '@');
         if identifier && Self::some_word_starts_with(conn, &query)? {
             let by_word: Vec<Hit> = diesel::sql_query(format!(
                 "SELECT DISTINCT client_id AS id FROM client_search_terms \
@@ -147,7 +150,7 @@ impl ClientSearch {
             .bind::<BigInt, _>(before)
             .bind::<BigInt, _>(limit)
             .load(conn)?;
-            return Ok(by_word.into_iter().map(|h| ClientId(h.id)).collect());
+            return Ok((by_word.into_iter().map(|h| ClientId(h.id)).collect(), true));
         }
         let hits: Vec<Hit> = match conn {
             DbConnection::Sqlite(c) => {
@@ -180,7 +183,7 @@ impl ClientSearch {
                 .load(c)?
             }
         };
-        Ok(hits.into_iter().map(|h| ClientId(h.id)).collect())
+        Ok((hits.into_iter().map(|h| ClientId(h.id)).collect(), false))
     }
 
     fn some_word_starts_with(conn: &mut DbConnection, prefix: &str) -> QueryResult<bool> {

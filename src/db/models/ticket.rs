@@ -121,7 +121,6 @@ impl Ticket {
             .get_result(conn)
     }
 
-    /// Tickets of these departments (all when `None`) in `status`, oldest waiting first.
     /// The `limit` tickets of one department that have waited for the provider longest,
     /// oldest first (the `tickets_queue` index, read from its start).
     pub fn longest_waiting(

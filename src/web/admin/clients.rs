@@ -37,6 +37,8 @@ pub struct ListQuery {
     pub per: String,
     pub after_id: String,
     pub after: String,
+    /// "1": look for the search inside words too.
+    pub anywhere: String,
 }
 
 impl ListQuery {
@@ -60,6 +62,7 @@ impl ListQuery {
                 id,
                 key: self.after.clone(),
             }),
+            anywhere: self.anywhere == "1",
         }
     }
 
@@ -75,6 +78,7 @@ impl ListQuery {
             ("enabled", self.enabled.as_str()),
             ("sort", self.sort.as_str()),
             ("per", self.per.as_str()),
+            ("anywhere", self.anywhere.as_str()),
             ("after_id", after_id.as_str()),
             ("after", after.as_str()),
         ];
@@ -94,11 +98,21 @@ impl ListQuery {
             ("provider", &self.provider),
             ("enabled", &self.enabled),
             ("sort", &self.sort),
+            ("anywhere", &self.anywhere),
         ]
         .into_iter()
         .filter(|(_, v)| !v.is_empty())
         .map(|(k, v)| (k, v.as_str()))
         .collect()
+    }
+
+    /// The same search, looking inside words too.
+    pub fn anywhere_href(&self) -> String {
+        ListQuery {
+            anywhere: "1".into(),
+            ..self.clone()
+        }
+        .href("/admin/clients", None)
     }
 
     /// Rows per page: 1 to 200, 50 unless chosen.
@@ -165,7 +179,11 @@ pub async fn index(
     let filter = query.filter();
     let per_page = query.per_page();
     let actor = staff.actor.clone();
-    let _turn = state.search_turn().await?;
+    let _turn = if filter.query.trim().is_empty() {
+        None
+    } else {
+        Some(state.search_turn().await?)
+    };
     let (page, providers, groups) = state
         .db(move |conn| {
             let page = clients::list(conn, &actor, &filter, per_page)?;

@@ -22,7 +22,7 @@ use crate::web::{AppState, WebError};
 pub struct QueueQuery {
     pub status: String,
     /// How many rows to show: `QUEUE_PAGE` unless the person asked for more.
-    pub show: i64,
+    pub show: String,
 }
 
 /// Rows a queue page shows first; "Show more" steps up to `tickets::QUEUE_MAX`.
@@ -48,7 +48,6 @@ pub struct QueuePage {
 }
 
 impl QueuePage {
-    /// "2 h 05 min" of business time.
     /// "60", or "more than 1000" past what the queue counts.
     pub fn total_label(&self) -> String {
         if self.total > tickets::QUEUE_COUNT_CAP {
@@ -58,6 +57,7 @@ impl QueuePage {
         }
     }
 
+    /// "2 h 05 min" of business time.
     pub fn waited(&self, minutes: &i64) -> String {
         format!("{} h {:02} min", minutes / 60, minutes % 60)
     }
@@ -73,10 +73,9 @@ pub async fn index(
         WAITING_CLIENT | CLOSED => query.status.clone(),
         _ => WAITING_PROVIDER.to_owned(),
     };
-    let show = if query.show > 0 {
-        query.show.min(tickets::QUEUE_MAX)
-    } else {
-        QUEUE_PAGE
+    let show = match query.show.parse::<i64>() {
+        Ok(n) if n > 0 => n.min(tickets::QUEUE_MAX),
+        _ => QUEUE_PAGE,
     };
     let actor = staff.actor.clone();
     let wanted = status.clone();
