@@ -75,3 +75,45 @@ fn two_servers_starting_together_migrate_and_create_one_administrator() {
     let pool = db::connect(&database.url, 1).unwrap();
     assert_eq!(Employee::count(&mut pool.get().unwrap()).unwrap(), 1);
 }
+
+/// The words the migration that made `client_search_terms` fills it with, from the search
+/// documents already there, are the words billpanel itself writes for them.
+#[actix_web::test]
+async fn the_search_words_migration_fills_in_the_words_of_existing_clients() {
+    use diesel::RunQueryDsl;
+    use diesel::connection::SimpleConnection;
+    #[derive(diesel::QueryableByName, Debug, PartialEq)]
+    struct Word {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        term: String,
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        client_id: i64,
+    }
+    let words = |app: &crate::helpers::TestApp| -> Vec<Word> {
+        diesel::sql_query(
+            "SELECT term, client_id FROM client_search_terms ORDER BY client_id, term",
+        )
+        .load(&mut app.conn())
+        .unwrap()
+    };
+    let app = crate::helpers::TestApp::spawn().await;
+    app.browser()
+        .register("ann@example.com", "Ann  Lee-Smith")
+        .await;
+    crate::payments::client_with_payer(&app, "bob@shop.example").await;
+    let written = words(&app);
+    assert!(written.len() > 6, "{written:?}");
+
+    let up = match app._db.engine() {
+        db::Engine::Sqlite => include_str!(
+            "../../migrations/sqlite/2026-11-29-000015_create_client_search_terms/up.sql"
+        ),
+        db::Engine::Postgres => include_str!(
+            "../../migrations/postgres/2026-11-29-000015_create_client_search_terms/up.sql"
+        ),
+    };
+    app.conn()
+        .batch_execute(&format!("DROP TABLE client_search_terms; {up}"))
+        .unwrap();
+    assert_eq!(words(&app), written);
+}
