@@ -134,6 +134,31 @@ async fn the_list_finds_clients_by_id_name_email_and_phone() {
     );
 }
 
+/// The client names on `first` and on every page its "next" links lead to, and how many
+/// pages there were.
+async fn walk_pages(admin: &crate::helpers::Browser, first: String) -> (Vec<String>, usize) {
+    let mut seen = Vec::new();
+    let mut next = Some(first);
+    let mut pages = 0;
+    while let Some(path) = next {
+        let page = admin.get(&path).await;
+        assert!(
+            !page.exists("#search-notice"),
+            "{}",
+            page.text_of("#search-notice")
+        );
+        seen.extend(page.texts("#clients td.client-name"));
+        next = page
+            .html()
+            .select(&scraper::Selector::parse("#next-page").unwrap())
+            .next()
+            .and_then(|a| a.value().attr("href").map(str::to_owned));
+        pages += 1;
+        assert!(pages < 10, "no end to the pages");
+    }
+    (seen, pages)
+}
+
 #[actix_web::test]
 async fn pages_follow_each_other_without_gaps_or_repeats() {
     let app = TestApp::spawn().await;
@@ -155,37 +180,14 @@ async fn pages_follow_each_other_without_gaps_or_repeats() {
             )
             .await;
     }
-    let mut seen = Vec::new();
-    let mut next = Some("/admin/clients?sort=name&per=3".to_owned());
-    let mut pages = 0;
-    while let Some(path) = next {
-        let page = admin.get(&path).await;
-        seen.extend(page.texts("#clients td.client-name"));
-        next = page
-            .html()
-            .select(&scraper::Selector::parse("#next-page").unwrap())
-            .next()
-            .and_then(|a| a.value().attr("href").map(str::to_owned));
-        pages += 1;
-        assert!(pages < 10);
-    }
+    let (seen, pages) = walk_pages(&admin, "/admin/clients?sort=name&per=3".to_owned()).await;
     assert_eq!(pages, 3, "7 clients, 3 to a page");
     assert_eq!(
         seen,
         (0..7).map(|n| format!("Client {n}")).collect::<Vec<_>>()
     );
     // Newest first, by registration date: the same rows in the other order.
-    let mut seen = Vec::new();
-    let mut next = Some("/admin/clients?sort=registered&per=3".to_owned());
-    while let Some(path) = next {
-        let page = admin.get(&path).await;
-        seen.extend(page.texts("#clients td.client-name"));
-        next = page
-            .html()
-            .select(&scraper::Selector::parse("#next-page").unwrap())
-            .next()
-            .and_then(|a| a.value().attr("href").map(str::to_owned));
-    }
+    let (seen, _) = walk_pages(&admin, "/admin/clients?sort=registered&per=3".to_owned()).await;
     assert_eq!(
         seen,
         (0..7)
@@ -493,25 +495,7 @@ async fn a_search_pages_through_its_hits_and_an_id_is_found_by_its_start() {
     let names = |page: &crate::helpers::Page| page.texts("#clients td.client-name");
 
     // Newest first, three to a page, each page reading on from the last.
-    let mut seen = Vec::new();
-    let mut next = Some("/admin/clients?q=novak&per=3".to_owned());
-    let mut pages = 0;
-    while let Some(path) = next {
-        let page = admin.get(&path).await;
-        assert!(
-            !page.exists("#search-notice"),
-            "{}",
-            page.text_of("#search-notice")
-        );
-        seen.extend(names(&page));
-        next = page
-            .html()
-            .select(&scraper::Selector::parse("#next-page").unwrap())
-            .next()
-            .and_then(|a| a.value().attr("href").map(str::to_owned));
-        pages += 1;
-        assert!(pages < 10);
-    }
+    let (seen, pages) = walk_pages(&admin, "/admin/clients?q=novak&per=3".to_owned()).await;
     assert_eq!(pages, 3);
     assert_eq!(
         seen,
