@@ -111,6 +111,16 @@ pub struct ClientFilter {
     pub anywhere: bool,
 }
 
+impl ClientFilter {
+    /// Whether any filter besides the search applies (what `with_conditions` adds).
+    fn has_conditions(&self) -> bool {
+        self.enabled.is_some()
+            || self.group.is_some()
+            || self.provider.is_some()
+            || self.state.is_some()
+    }
+}
+
 pub struct ClientRow {
     pub client: Client,
     pub email: String,
@@ -190,11 +200,7 @@ pub fn list(
         } else {
             // The plain list, newest first, pages through the search itself: each page reads
             // only its own hits. Filters and other orders need the hits as one set.
-            let paged = filter.sort == Sort::Id
-                && filter.enabled.is_none()
-                && filter.group.is_none()
-                && filter.provider.is_none()
-                && filter.state.is_none();
+            let paged = filter.sort == Sort::Id && !filter.has_conditions();
             let (mut ids, by_word_start) = if paged {
                 ClientSearch::find(
                     conn,

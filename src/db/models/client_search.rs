@@ -71,12 +71,17 @@ impl ClientSearch {
         Self::set_terms(conn, client_id, document)
     }
 
-    fn set_terms(conn: &mut DbConnection, client_id: ClientId, document: &str) -> QueryResult<()> {
+    fn remove_terms(conn: &mut DbConnection, client_id: ClientId) -> QueryResult<()> {
         diesel::sql_query(format!(
             "DELETE FROM client_search_terms WHERE client_id = {}",
             client_id.0
         ))
         .execute(conn)?;
+        Ok(())
+    }
+
+    fn set_terms(conn: &mut DbConnection, client_id: ClientId, document: &str) -> QueryResult<()> {
+        Self::remove_terms(conn, client_id)?;
         let words = terms(document);
         if words.is_empty() {
             return Ok(());
@@ -98,11 +103,7 @@ impl ClientSearch {
 
     /// Removes the client's document (SQLite's FTS table has no foreign key to cascade).
     pub fn remove(conn: &mut DbConnection, client_id: ClientId) -> QueryResult<()> {
-        diesel::sql_query(format!(
-            "DELETE FROM client_search_terms WHERE client_id = {}",
-            client_id.0
-        ))
-        .execute(conn)?;
+        Self::remove_terms(conn, client_id)?;
         match conn {
             DbConnection::Sqlite(c) => {
                 diesel::sql_query("DELETE FROM client_search WHERE rowid = ?")
@@ -132,26 +133,18 @@ impl ClientSearch {
         limit: i64,
     ) -> QueryResult<(Vec<ClientId>, bool)> {
         let query = query.trim().to_lowercase();
-        let before = before.map_or(i64::MAX, |id| id.0);
         let identifier = !anywhere
             && !query.contains(' ')
             && query.chars().any(|c| c.is_ascii_digit() || c == '@');
-        if identifier && Self::some_word_starts_with(conn, &query)? {
-            let by_word: Vec<Hit> = diesel::sql_query(format!(
-                "SELECT DISTINCT client_id AS id FROM client_search_terms \
-                 WHERE term >= {} AND term < {} AND client_id < {} ORDER BY client_id DESC LIMIT {}",
-                param(conn, 1),
-                param(conn, 2),
-                param(conn, 3),
-                param(conn, 4)
-            ))
-            .bind::<Text, _>(&query)
-            .bind::<Text, _>(past_prefix(&query))
-            .bind::<BigInt, _>(before)
-            .bind::<BigInt, _>(limit)
-            .load(conn)?;
-            return Ok((by_word.into_iter().map(|h| ClientId(h.id)).collect(), true));
+        // On the first page the word search tells by itself whether any word starts with
+        // the query; a later page asks first, so that it searches as the first page did.
+        if identifier && (before.is_none() || Self::some_word_starts_with(conn, &query)?) {
+            let by_word = Self::by_word_start(conn, &query, before, limit)?;
+            if before.is_some() || !by_word.is_empty() {
+                return Ok((by_word, true));
+            }
         }
+        let before = before.map_or(i64::MAX, |id| id.0);
         let hits: Vec<Hit> = match conn {
             DbConnection::Sqlite(c) => {
                 // A quoted FTS5 string: the trigram tokenizer matches it as a substring.
@@ -184,6 +177,29 @@ impl ClientSearch {
             }
         };
         Ok((hits.into_iter().map(|h| ClientId(h.id)).collect(), false))
+    }
+
+    /// Clients below `before` with a word that starts with `prefix`, newest first.
+    fn by_word_start(
+        conn: &mut DbConnection,
+        prefix: &str,
+        before: Option<ClientId>,
+        limit: i64,
+    ) -> QueryResult<Vec<ClientId>> {
+        let hits: Vec<Hit> = diesel::sql_query(format!(
+            "SELECT DISTINCT client_id AS id FROM client_search_terms \
+             WHERE term >= {} AND term < {} AND client_id < {} ORDER BY client_id DESC LIMIT {}",
+            param(conn, 1),
+            param(conn, 2),
+            param(conn, 3),
+            param(conn, 4)
+        ))
+        .bind::<Text, _>(prefix)
+        .bind::<Text, _>(past_prefix(prefix))
+        .bind::<BigInt, _>(before.map_or(i64::MAX, |id| id.0))
+        .bind::<BigInt, _>(limit)
+        .load(conn)?;
+        Ok(hits.into_iter().map(|h| ClientId(h.id)).collect())
     }
 
     fn some_word_starts_with(conn: &mut DbConnection, prefix: &str) -> QueryResult<bool> {
