@@ -1,8 +1,11 @@
 //! Database access: the connection type for both engines, the pool, migrations and transactions.
 //! Nothing here knows about HTTP; the domain layer calls it with a borrowed connection.
 
+pub mod id_list;
 pub mod models;
 pub mod schema;
+
+pub use id_list::InIdsExt;
 
 use std::path::Path;
 use std::time::Duration;

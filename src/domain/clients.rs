@@ -4,6 +4,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use crate::db::InIdsExt;
 use crate::db::models::account::AccountSummary;
 use crate::db::models::client_search::{ClientSearch, MIN_QUERY_CHARS};
 use crate::db::models::service::{self, Service};
@@ -257,7 +258,7 @@ pub fn list(
             .filter(accounts::provider_id.eq(provider))
             .into_boxed::<MultiBackend>();
         if let Some(ids) = &search_ids {
-            query = query.filter(clients::id.eq_any(ids.clone()));
+            query = query.filter(clients::id.in_ids(ids.iter().copied()));
         }
         if let Some(enabled) = filter.enabled {
             query = query.filter(clients::enabled.eq(enabled));
@@ -300,7 +301,7 @@ pub fn list(
     } else {
         let mut query = with_conditions(clients::table.into_boxed(), filter);
         if let Some(ids) = &search_ids {
-            query = query.filter(clients::id.eq_any(ids.clone()));
+            query = query.filter(clients::id.in_ids(ids.iter().copied()));
         }
         query = match (filter.sort, &filter.after) {
             // The outer bound on the sort column lets the (name, id) index start at the

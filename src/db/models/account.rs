@@ -4,6 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::DbConnection;
+use crate::db::InIdsExt;
 use crate::db::schema::{accounts, currencies, providers};
 use crate::ids::{AccountId, ClientId, ProviderId};
 
@@ -131,7 +132,7 @@ impl Account {
     ) -> QueryResult<Vec<(ClientId, AccountSummary)>> {
         let rows: Vec<(ClientId, AccountId, i64, i64, String, String, i32)> = accounts::table
             .inner_join(providers::table.inner_join(currencies::table))
-            .filter(accounts::client_id.eq_any(client_ids))
+            .filter(accounts::client_id.in_ids(client_ids.iter().copied()))
             .order((accounts::client_id, providers::name))
             .select((
                 accounts::client_id,

@@ -4,6 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::DbConnection;
+use crate::db::InIdsExt;
 use crate::db::schema::clients;
 use crate::ids::{ClientId, EmployeeId};
 
@@ -91,7 +92,9 @@ impl Client {
 
     /// Clients by id, in no particular order.
     pub fn by_ids(conn: &mut DbConnection, ids: &[ClientId]) -> QueryResult<Vec<Client>> {
-        clients::table.filter(clients::id.eq_any(ids)).load(conn)
+        clients::table
+            .filter(clients::id.in_ids(ids.iter().copied()))
+            .load(conn)
     }
 
     pub fn count(conn: &mut DbConnection) -> QueryResult<i64> {

@@ -8,7 +8,7 @@ use crate::db::schema::{
     accounts, currencies, product_types, providers, service_events, service_notices, services,
     tariffs,
 };
-use crate::db::{DbConnection, MultiBackend};
+use crate::db::{DbConnection, InIdsExt, MultiBackend};
 use crate::ids::{AccountId, ClientId, ProviderId, ServiceEventId, ServiceId, TariffId};
 
 pub const ORDERED: &str = "ordered";
@@ -267,7 +267,7 @@ impl Service {
         clients: &[ClientId],
     ) -> QueryResult<Vec<ClientId>> {
         services::table
-            .filter(services::client_id.eq_any(clients))
+            .filter(services::client_id.in_ids(clients.iter().copied()))
             .filter(services::status.eq(ACTIVE))
             .select(services::client_id)
             .distinct()

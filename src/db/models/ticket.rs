@@ -4,6 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::DbConnection;
+use crate::db::InIdsExt;
 use crate::db::schema::{canned_replies, ticket_messages, tickets};
 use crate::ids::{
     CannedReplyId, ClientId, DepartmentId, EmployeeId, ServiceId, TicketId, TicketMessageId, UserId,
@@ -147,7 +148,7 @@ impl Ticket {
             .filter(tickets::status.eq(status.to_owned()))
             .into_boxed();
         if let Some(departments) = departments {
-            query = query.filter(tickets::department_id.eq_any(departments.to_vec()));
+            query = query.filter(tickets::department_id.in_ids(departments.iter().copied()));
         }
         query
             .order((tickets::updated_at.desc(), tickets::id.desc()))
@@ -168,7 +169,7 @@ impl Ticket {
             .select(tickets::id)
             .into_boxed();
         if let Some(departments) = departments {
-            query = query.filter(tickets::department_id.eq_any(departments.to_vec()));
+            query = query.filter(tickets::department_id.in_ids(departments.iter().copied()));
         }
         Ok(query.limit(cap + 1).load::<TicketId>(conn)?.len() as i64)
     }

@@ -5,6 +5,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::DbConnection;
+use crate::db::InIdsExt;
 use crate::db::schema::users;
 use crate::ids::{ClientId, UserId};
 
@@ -76,7 +77,7 @@ impl User {
         client_ids: &[ClientId],
     ) -> QueryResult<Vec<(ClientId, String)>> {
         users::table
-            .filter(users::client_id.eq_any(client_ids))
+            .filter(users::client_id.in_ids(client_ids.iter().copied()))
             .filter(users::is_owner.eq(true))
             .select((users::client_id, users::email))
             .load(conn)
