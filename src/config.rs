@@ -82,11 +82,11 @@ impl Config {
         } else {
             None
         };
-        let billing_schedule = match var("BILLPANEL_BILLING_RUN").as_deref() {
-            None | Some("on") => true,
-            Some("off") => false,
-            Some(_) => return Err("BILLPANEL_BILLING_RUN must be on or off".into()),
-        };
+        let billing_schedule = on_or_off(
+            "BILLPANEL_BILLING_RUN",
+            var("BILLPANEL_BILLING_RUN").as_deref(),
+            true,
+        )?;
         Ok(Self {
             test_gateway,
             billing_schedule,
@@ -123,6 +123,17 @@ pub fn derive_key(master: &[u8], purpose: &str) -> Vec<u8> {
         .map(|b| format!("{b:02x}"))
         .collect::<String>()
         .into_bytes()
+}
+
+/// A switch read from the environment: `on` or `off` (any case, spaces ignored), the
+/// default when unset.
+fn on_or_off(name: &str, value: Option<&str>, default: bool) -> Result<bool, String> {
+    match value.map(|v| v.trim().to_ascii_lowercase()).as_deref() {
+        None => Ok(default),
+        Some("on") => Ok(true),
+        Some("off") => Ok(false),
+        Some(other) => Err(format!("{name} must be on or off, not {other:?}")),
+    }
 }
 
 /// Reads the key file, or writes a new random key to it (readable by the owner only).
@@ -185,4 +196,23 @@ pub fn random_hex(bytes: usize) -> String {
     let mut buf = vec![0u8; bytes];
     rand::rng().fill_bytes(&mut buf);
     buf.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::on_or_off;
+
+    #[test]
+    fn a_switch_is_on_or_off_and_anything_else_is_refused_by_name() {
+        assert_eq!(on_or_off("X", None, true), Ok(true));
+        assert_eq!(on_or_off("X", None, false), Ok(false));
+        assert_eq!(on_or_off("X", Some("off"), true), Ok(false));
+        assert_eq!(on_or_off("X", Some(" OFF "), true), Ok(false));
+        assert_eq!(on_or_off("X", Some("on"), false), Ok(true));
+        let refused = on_or_off("BILLPANEL_BILLING_RUN", Some("no"), true).unwrap_err();
+        assert!(
+            refused.contains("BILLPANEL_BILLING_RUN must be on or off"),
+            "{refused}"
+        );
+    }
 }

@@ -41,36 +41,74 @@ pub struct AppState {
     /// Bounds how many password hashes run at once, so a burst of sign-ins cannot take
     /// every core from the pages.
     password_work: Arc<Semaphore>,
-    /// Bounds how many client-list searches run at once: a flood of searches then waits
-    /// here, holding no database connection, while every other page goes on being served.
-    searches: Arc<Semaphore>,
+    /// Bounds how many client-list searches and export chunks run at once: a flood of them
+    /// then waits here, holding no database connection, while every other page goes on
+    /// being served.
+    searches: Arc<Turns>,
 }
 
 /// How long a search waits for its turn before the page says the server is busy.
 const SEARCH_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 
+/// A fixed number of turns at some expensive work. Waiting requests are served in the
+/// order they came; one that waits longer than `wait` gets "busy" (503) instead of joining
+/// a queue that only grows.
+pub struct Turns {
+    semaphore: Semaphore,
+    wait: std::time::Duration,
+}
+
+impl Turns {
+    pub fn new(turns: usize, wait: std::time::Duration) -> Self {
+        Self {
+            semaphore: Semaphore::new(turns.max(1)),
+            wait,
+        }
+    }
+
+    /// A turn, or `Unavailable` when none comes within the wait.
+    pub async fn take(&self) -> Result<tokio::sync::SemaphorePermit<'_>, WebError> {
+        match tokio::time::timeout(self.wait, self.semaphore.acquire()).await {
+            Ok(Ok(permit)) => Ok(permit),
+            Ok(Err(e)) => Err(WebError::Internal(format!("turns closed: {e}"))),
+            Err(_) => Err(WebError::Unavailable(format!(
+                "every turn stayed busy for {} ms",
+                self.wait.as_millis()
+            ))),
+        }
+    }
+
+    /// A turn however long it takes: for work already under way, such as a download
+    /// whose first bytes have been sent.
+    pub async fn take_waiting(&self) -> Result<tokio::sync::SemaphorePermit<'_>, WebError> {
+        self.semaphore
+            .acquire()
+            .await
+            .map_err(|e| WebError::Internal(format!("turns closed: {e}")))
+    }
+}
+
 impl AppState {
     pub fn new(pool: DbPool, config: Config) -> Self {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         // Searches may take half the pool; the other half stays free for every other page.
-        let searches = (config.pool_size as usize / 2).max(1);
+        let searches = config.pool_size as usize / 2;
         Self {
             pool,
             config: Arc::new(config),
             password_work: Arc::new(Semaphore::new(cores)),
-            searches: Arc::new(Semaphore::new(searches)),
+            searches: Arc::new(Turns::new(searches, SEARCH_WAIT)),
         }
     }
 
     /// A turn to search the client list; 503 when none comes within `SEARCH_WAIT`.
     pub async fn search_turn(&self) -> Result<tokio::sync::SemaphorePermit<'_>, WebError> {
-        match tokio::time::timeout(SEARCH_WAIT, self.searches.acquire()).await {
-            Ok(Ok(permit)) => Ok(permit),
-            Ok(Err(e)) => Err(WebError::Internal(format!("searches closed: {e}"))),
-            Err(_) => Err(WebError::Unavailable(
-                "every search slot stayed busy for 5 seconds".into(),
-            )),
-        }
+        self.searches.take().await
+    }
+
+    /// A turn for the next chunk of a client export, however long it takes.
+    pub async fn export_turn(&self) -> Result<tokio::sync::SemaphorePermit<'_>, WebError> {
+        self.searches.take_waiting().await
     }
 
     /// Runs `f` with a pooled connection on the blocking thread pool.
@@ -207,4 +245,41 @@ fn security_headers(https: bool) -> DefaultHeaders {
         .add(("X-Content-Type-Options", "nosniff"))
         .add(("X-Frame-Options", "DENY"))
         .add(("Referrer-Policy", "same-origin"))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::{Turns, WebError};
+
+    #[actix_web::test]
+    async fn a_request_gets_busy_when_every_turn_stays_taken_and_a_turn_once_one_is_free() {
+        let turns = Turns::new(2, Duration::from_millis(50));
+        let first = turns.take().await.expect("a first turn");
+        let _second = turns.take().await.expect("a second turn");
+        assert!(matches!(turns.take().await, Err(WebError::Unavailable(_))));
+        drop(first);
+        assert!(turns.take().await.is_ok());
+    }
+
+    #[actix_web::test]
+    async fn a_waiting_turn_comes_when_one_is_given_back() {
+        let turns = std::sync::Arc::new(Turns::new(1, Duration::from_millis(10)));
+        let held = turns.take().await.expect("the only turn");
+        let waiter = {
+            let turns = turns.clone();
+            actix_web::rt::spawn(async move { turns.take_waiting().await.is_ok() })
+        };
+        // Longer than `take` would wait: the waiting turn does not give up.
+        actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+        drop(held);
+        assert!(waiter.await.expect("the waiter finished"));
+    }
+
+    #[test]
+    fn there_is_always_at_least_one_turn() {
+        let turns = Turns::new(0, Duration::from_millis(1));
+        assert_eq!(turns.semaphore.available_permits(), 1);
+    }
 }

@@ -281,9 +281,16 @@ pub async fn export(
                 ));
             }
             let query = filter.clone();
-            let page = state
-                .db(move |conn| clients::list(conn, &actor, &query, CHUNK))
-                .await;
+            // Each chunk is a search's worth of work: it takes a turn like one, so a few
+            // exports cannot take the pool from every other page.
+            let page = match state.export_turn().await {
+                Ok(_turn) => {
+                    state
+                        .db(move |conn| clients::list(conn, &actor, &query, CHUNK))
+                        .await
+                }
+                Err(e) => Err(e),
+            };
             match page {
                 Ok(page) => {
                     let bytes = web::Bytes::from(csv_rows(&page));
