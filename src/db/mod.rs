@@ -131,9 +131,15 @@ impl ManageConnection for ConnectionManager {
         }
     }
 
+    /// Asked at every checkout. A SQLite connection is a file opened in this process and
+    /// cannot be lost, so only a PostgreSQL connection is asked to answer.
     fn is_valid(&self, conn: &mut DbConnection) -> Result<(), r2d2::Error> {
-        conn.batch_execute("SELECT 1")
-            .map_err(r2d2::Error::QueryError)
+        match conn {
+            DbConnection::Sqlite(_) => Ok(()),
+            DbConnection::Postgresql(c) => {
+                c.batch_execute("SELECT 1").map_err(r2d2::Error::QueryError)
+            }
+        }
     }
 
     /// A connection given back in the middle of a transaction (a panic inside one) must not

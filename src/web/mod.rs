@@ -129,6 +129,25 @@ impl AppState {
         .map_err(|e| WebError::Internal(format!("blocking task failed: {e}")))?
     }
 
+    /// Runs a short read, such as a session's identity (a few rows by primary key). On
+    /// SQLite, when a connection is idle in the pool, it runs right here on the request's
+    /// worker: such a read takes microseconds, less than handing it to the blocking pool
+    /// and back. With PostgreSQL (a network round trip), or no idle connection, it goes to
+    /// the blocking pool like `db`.
+    pub async fn db_short<T, E, F>(&self, f: F) -> Result<T, WebError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: Into<WebError> + Send + 'static,
+    {
+        if self.config.database_url.engine == crate::db::Engine::Sqlite
+            && let Some(mut conn) = self.pool.try_get()
+        {
+            return f(&mut conn).map_err(Into::into);
+        }
+        self.db(f).await
+    }
+
     /// Runs a domain operation that may refuse the input: `Ok(Outcome::Invalid(..))` carries
     /// the messages to show at the fields, any other refusal is an error page.
     pub async fn attempt<T, F>(&self, f: F) -> Result<forms::Outcome<T>, WebError>
