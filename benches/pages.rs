@@ -159,6 +159,28 @@ impl Drop for Servers {
     }
 }
 
+/// CPU time the servers have used so far (user and system), in seconds. A steadier measure
+/// than requests per second on a shared machine, where the load generator and neighbours
+/// take their share of the cores. PostgreSQL's own processes are not counted.
+fn servers_cpu_seconds(pids: &[u32]) -> f64 {
+    pids.iter()
+        .map(|pid| {
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+            // Fields after the command name (which may hold spaces) start at state (3rd):
+            // utime is the 14th field and stime the 15th, in clock ticks of 1/100 s.
+            let after_name = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+            let fields: Vec<&str> = after_name.split_whitespace().collect();
+            let ticks = |i: usize| {
+                fields
+                    .get(i)
+                    .and_then(|v| v.parse::<f64>().ok())
+                    .unwrap_or(0.0)
+            };
+            (ticks(11) + ticks(12)) / 100.0
+        })
+        .sum()
+}
+
 /// Whether `/healthz` of the server at `base` answers 200, asked over plain TCP.
 fn healthy(base: &str) -> bool {
     use std::io::{Read, Write};
@@ -217,6 +239,8 @@ struct Measured {
     p50: f64,
     p99: f64,
     failed: u64,
+    /// The servers' CPU time per request, in microseconds (set by the caller).
+    cpu_us: f64,
 }
 
 /// `connections` loops sending `request` for `seconds`.
@@ -254,6 +278,7 @@ where
         p50: at(0.5),
         p99: at(0.99),
         failed,
+        cpu_us: 0.0,
     }
 }
 
@@ -326,6 +351,7 @@ fn main() {
     let stop_watching = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let memory_watch = servers.watch_memory(stop_watching.clone());
     let bases = servers.bases.clone();
+    let pids: Vec<u32> = servers.children.iter().map(Child::id).collect();
     let base = bases[0].clone();
     let last_page_after = args.clients.saturating_sub(1999 * 50) + 1;
 
@@ -387,13 +413,20 @@ fn main() {
             ("/admin/tickets".into(), &admin),
         ];
         let mut rows = Vec::new();
+        let cpu_per_request = |m: &mut Measured, cpu_before: f64| {
+            let requests = (m.rps * args.seconds as f64).max(1.0);
+            m.cpu_us = (servers_cpu_seconds(&pids) - cpu_before) * 1e6 / requests;
+        };
         for (path, who) in &pages {
-            let m = measure(32, args.seconds, get(on_each(path), who)).await;
+            let cpu_before = servers_cpu_seconds(&pids);
+            let mut m = measure(32, args.seconds, get(on_each(path), who)).await;
+            cpu_per_request(&mut m, cpu_before);
             rows.push((format!("GET {path}"), 32, m));
         }
         let actions = on_each(&format!("/admin/clients/{client_id}/payments"));
         let run = std::process::id();
-        let m = measure(8, args.seconds, |n| {
+        let cpu_before = servers_cpu_seconds(&pids);
+        let mut m = measure(8, args.seconds, |n| {
             let (action, token, admin) = (
                 actions[n as usize % actions.len()].clone(),
                 token.clone(),
@@ -415,6 +448,7 @@ fn main() {
             }
         })
         .await;
+        cpu_per_request(&mut m, cpu_before);
         rows.push(("POST a payment (durable commit)".into(), 8, m));
 
         // Overload: four times the connections on the name search for 10 s, then the
@@ -449,7 +483,7 @@ fn main() {
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
     let mut table = format!(
         "## {engine}, {} clients, {} `serve` process{} (2 workers each), {}-core machine, {}\n\n\
-         | Request | Connections | Requests/s | % of /healthz | p50 | p99 | Failed |\n|---|---|---|---|---|---|---|\n",
+         | Request | Connections | Requests/s | % of /healthz | p50 | p99 | Failed | Server CPU per request |\n|---|---|---|---|---|---|---|---|\n",
         args.clients,
         args.servers,
         if args.servers == 1 { "" } else { "es" },
@@ -458,12 +492,13 @@ fn main() {
     );
     for (what, connections, m) in &rows {
         table += &format!(
-            "| {what} | {connections} | {:.0} | {:.0} % | {:.1} ms | {:.1} ms | {} |\n",
+            "| {what} | {connections} | {:.0} | {:.0} % | {:.1} ms | {:.1} ms | {} | {:.0} µs |\n",
             m.rps,
             100.0 * m.rps / healthz,
             m.p50,
             m.p99,
-            m.failed
+            m.failed,
+            m.cpu_us
         );
     }
     table += &format!(

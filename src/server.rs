@@ -81,7 +81,7 @@ fn spawn_checkpointer(pool: DbPool) {
         .spawn(move || {
             for tick in 1u64.. {
                 std::thread::sleep(Duration::from_secs(1));
-                if let Ok(mut conn) = pool.get()
+                if let Ok(mut conn) = db::checkout(&pool)
                     && let Err(e) = db::checkpoint(&mut conn, tick % 60 == 0)
                 {
                     tracing::debug!("WAL checkpoint skipped: {e}");
@@ -101,7 +101,7 @@ fn spawn_billing(pool: DbPool) {
         .spawn(move || {
             std::thread::sleep(Duration::from_secs(60));
             loop {
-                match pool.get() {
+                match db::checkout(&pool) {
                     Ok(mut conn) => {
                         let report = crate::domain::billing_run::run(
                             &mut conn,
@@ -131,7 +131,7 @@ fn spawn_housekeeping(pool: DbPool) {
         .spawn(move || {
             loop {
                 std::thread::sleep(Duration::from_secs(600));
-                match pool.get() {
+                match db::checkout(&pool) {
                     Ok(mut conn) => {
                         if let Err(e) = crate::domain::auth::forget_old_failures(&mut conn) {
                             tracing::warn!("cannot clean up old sign-in failures: {e}");

@@ -8,7 +8,7 @@ pub mod schema;
 pub use id_list::InIdsExt;
 
 use std::path::Path;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chrono::{NaiveDateTime, SubsecRound, Utc};
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
@@ -131,8 +131,9 @@ impl ManageConnection for ConnectionManager {
         }
     }
 
-    /// Asked at every checkout. A SQLite connection is a file opened in this process and
-    /// cannot be lost, so only a PostgreSQL connection is asked to answer.
+    /// Asked at checkout by pools other than the server's (see `checkout`). A SQLite
+    /// connection is a file opened in this process and cannot be lost, so only a
+    /// PostgreSQL connection is asked to answer.
     fn is_valid(&self, conn: &mut DbConnection) -> Result<(), r2d2::Error> {
         match conn {
             DbConnection::Sqlite(_) => Ok(()),
@@ -189,8 +190,50 @@ pub fn connect(url: &DatabaseUrl, max_size: u32) -> Result<DbPool, String> {
         .max_size(max_size)
         // Fail fast instead of queueing forever when the database is gone or saturated.
         .connection_timeout(Duration::from_secs(3))
+        // `checkout` checks connections, less often than at every checkout.
+        .test_on_check_out(false)
         .build(ConnectionManager { url: url.clone() })
         .map_err(|e| format!("cannot connect to {}: {e}", url.redacted()))
+}
+
+/// When a pooled connection last answered `checkout`'s check.
+struct AnsweredAt(Instant);
+
+/// A PostgreSQL connection that answered this recently is handed out without asking again.
+/// After the server restarts, requests can fail for at most this long before the check
+/// finds the dead connections and the pool replaces them.
+const CHECK_AGAIN_AFTER: Duration = Duration::from_secs(2);
+
+/// A connection from the server's pool that answers. r2d2 would ask each one `SELECT 1` at
+/// every checkout: a network round trip with PostgreSQL, and a page takes two connections.
+/// This asks only a PostgreSQL connection that has not answered for `CHECK_AGAIN_AFTER`, and
+/// throws away one that does not answer to take another. A SQLite connection is never
+/// asked: it is a file opened in this process and cannot be lost.
+pub fn checkout(pool: &DbPool) -> Result<PooledDb, String> {
+    let mut last_error = String::new();
+    for _ in 0..=pool.max_size() {
+        let mut conn = pool.get().map_err(|e| e.to_string())?;
+        let answered_lately = PooledConnection::extensions(&conn)
+            .get::<AnsweredAt>()
+            .is_some_and(|at| at.0.elapsed() < CHECK_AGAIN_AFTER);
+        if answered_lately || matches!(*conn, DbConnection::Sqlite(_)) {
+            return Ok(conn);
+        }
+        match conn.batch_execute("SELECT 1") {
+            Ok(()) => {
+                PooledConnection::extensions_mut(&mut conn).insert(AnsweredAt(Instant::now()));
+                return Ok(conn);
+            }
+            Err(e) => {
+                // `has_broken` then keeps the pool from handing it out again.
+                if let DbConnection::Postgresql(pg) = &mut *conn {
+                    AnsiTransactionManager::transaction_manager_status_mut(pg).set_in_error();
+                }
+                last_error = e.to_string();
+            }
+        }
+    }
+    Err(format!("no connection answers: {last_error}"))
 }
 
 /// A pool that opens no connection until asked, waiting at most `timeout` for one. For

@@ -120,8 +120,7 @@ impl AppState {
     {
         let pool = self.pool.clone();
         web::block(move || {
-            let mut conn = pool
-                .get()
+            let mut conn = crate::db::checkout(&pool)
                 .map_err(|e| WebError::Unavailable(format!("no database connection: {e}")))?;
             f(&mut conn).map_err(Into::into)
         })
