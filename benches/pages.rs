@@ -167,7 +167,8 @@ fn servers_cpu_seconds(pids: &[u32]) -> f64 {
         .map(|pid| {
             let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
             // Fields after the command name (which may hold spaces) start at state (3rd):
-            // utime is the 14th field and stime the 15th, in clock ticks of 1/100 s.
+            // utime is the 14th field and stime the 15th, in clock ticks: 1/100 s, the
+            // USER_HZ that Linux uses in /proc whatever the kernel's own tick.
             let after_name = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
             let fields: Vec<&str> = after_name.split_whitespace().collect();
             let ticks = |i: usize| {
@@ -199,6 +200,9 @@ fn browser() -> reqwest::Client {
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
         .pool_max_idle_per_host(64)
+        // Below the server's keep-alive of 5 s: a connection idle that long may be closed by
+        // the server just as a request goes out on it, and that request would fail.
+        .pool_idle_timeout(Duration::from_secs(3))
         .build()
         .unwrap()
 }
@@ -239,6 +243,7 @@ struct Measured {
     p50: f64,
     p99: f64,
     failed: u64,
+    requests: u64,
     /// The servers' CPU time per request, in microseconds (set by the caller).
     cpu_us: f64,
 }
@@ -278,6 +283,7 @@ where
         p50: at(0.5),
         p99: at(0.99),
         failed,
+        requests: all.len() as u64,
         cpu_us: 0.0,
     }
 }
@@ -394,9 +400,17 @@ fn main() {
                 let url = urls[n as usize % urls.len()].clone();
                 let who = who.clone();
                 async move {
+                    // A failure says what it was, so a failed run can be read.
                     match who.get(&url).send().await {
-                        Ok(r) => r.status() == 200 && r.bytes().await.is_ok(),
-                        Err(_) => false,
+                        Ok(r) if r.status() == 200 => r.bytes().await.is_ok(),
+                        Ok(r) => {
+                            eprintln!("GET {url}: {}", r.status());
+                            false
+                        }
+                        Err(e) => {
+                            eprintln!("GET {url}: {e}");
+                            false
+                        }
                     }
                 }
             }
@@ -414,8 +428,7 @@ fn main() {
         ];
         let mut rows = Vec::new();
         let cpu_per_request = |m: &mut Measured, cpu_before: f64| {
-            let requests = (m.rps * args.seconds as f64).max(1.0);
-            m.cpu_us = (servers_cpu_seconds(&pids) - cpu_before) * 1e6 / requests;
+            m.cpu_us = (servers_cpu_seconds(&pids) - cpu_before) * 1e6 / m.requests.max(1) as f64;
         };
         for (path, who) in &pages {
             let cpu_before = servers_cpu_seconds(&pids);
@@ -483,7 +496,7 @@ fn main() {
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
     let mut table = format!(
         "## {engine}, {} clients, {} `serve` process{} (2 workers each), {}-core machine, {}\n\n\
-         | Request | Connections | Requests/s | % of /healthz | p50 | p99 | Failed | Server CPU per request |\n|---|---|---|---|---|---|---|---|\n",
+         | Request | Connections | Requests/s | % of /healthz | p50 | p99 | Failed | billpanel's CPU per request |\n|---|---|---|---|---|---|---|---|\n",
         args.clients,
         args.servers,
         if args.servers == 1 { "" } else { "es" },

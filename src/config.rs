@@ -128,11 +128,13 @@ pub fn derive_key(master: &[u8], purpose: &str) -> Vec<u8> {
 /// A switch read from the environment: `on` or `off` (any case, spaces ignored), the
 /// default when unset.
 fn on_or_off(name: &str, value: Option<&str>, default: bool) -> Result<bool, String> {
-    match value.map(|v| v.trim().to_ascii_lowercase()).as_deref() {
-        None => Ok(default),
-        Some("on") => Ok(true),
-        Some("off") => Ok(false),
-        Some(other) => Err(format!("{name} must be on or off, not {other:?}")),
+    let Some(value) = value else {
+        return Ok(default);
+    };
+    match value.trim().to_ascii_lowercase().as_str() {
+        "on" => Ok(true),
+        "off" => Ok(false),
+        _ => Err(format!("{name} must be on or off, not {value:?}")),
     }
 }
 

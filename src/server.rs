@@ -17,6 +17,14 @@ pub fn open_database(config: &Config) -> Result<DbPool, String> {
     for version in &applied {
         tracing::info!(version = %version, "applied migration");
     }
+    let missing = db::missing_sqlite_options(&mut conn);
+    if !missing.is_empty() {
+        tracing::warn!(
+            "this build's SQLite lacks {}: pages will be slower (build billpanel from its own \
+             folder, where .cargo/config.toml sets LIBSQLITE3_FLAGS)",
+            missing.join(", ")
+        );
+    }
     Ok(pool)
 }
 

@@ -1,11 +1,16 @@
 //! `column IN (ids)` written as a statement that stays prepared.
 //!
-//! Diesel's `eq_any` binds each id on its own, so the SQL text changes with the number of
-//! ids and diesel never keeps the statement: every call parses and plans it again. On a
-//! list page of 50 clients that was about half of the page's CPU time. `in_ids` binds the
-//! whole list once instead: SQLite reads it from a JSON array (`json_each`), PostgreSQL
-//! from an array (`= ANY`). The SQL text is the same for any number of ids, so the
-//! statement is prepared once per connection and reused.
+//! On SQLite, diesel's `eq_any` binds each id on its own, so the SQL text changes with the
+//! number of ids and diesel never keeps the statement: every call parses and plans it
+//! again. On a list page of 50 clients that was about half of the page's CPU time.
+//! `in_ids` binds the whole list once instead, as a JSON array that SQLite reads with
+//! `json_each`; the SQL text is the same for any number of ids, so the statement is
+//! prepared once per connection and reused. On PostgreSQL it is `= ANY(array)`, as
+//! diesel's own `eq_any` there.
+//!
+//! SQLite plans `IN (SELECT value FROM json_each(?))` as a list of unknown length (it
+//! guesses 25); the queries that use it are driven by the ids, which `EXPLAIN QUERY PLAN`
+//! shows as a search by primary key or by a `client_id` index.
 
 use diesel::expression::{AppearsOnTable, Expression, SelectableExpression, ValidGrouping};
 use diesel::pg::Pg;

@@ -131,9 +131,9 @@ impl ManageConnection for ConnectionManager {
         }
     }
 
-    /// Asked at checkout by pools other than the server's (see `checkout`). A SQLite
-    /// connection is a file opened in this process and cannot be lost, so only a
-    /// PostgreSQL connection is asked to answer.
+    /// Asked at checkout by the pools of `connect_lazily` (those of `connect` are checked
+    /// by `checkout` instead). A SQLite connection is a file opened in this process and
+    /// cannot be lost, so only a PostgreSQL connection is asked to answer.
     fn is_valid(&self, conn: &mut DbConnection) -> Result<(), r2d2::Error> {
         match conn {
             DbConnection::Sqlite(_) => Ok(()),
@@ -196,12 +196,36 @@ pub fn connect(url: &DatabaseUrl, max_size: u32) -> Result<DbPool, String> {
         .map_err(|e| format!("cannot connect to {}: {e}", url.redacted()))
 }
 
+/// The compile options of `.cargo/config.toml` that this build's SQLite lacks (none on
+/// PostgreSQL). Cargo applies them only to a build started in billpanel's folder, and
+/// does not override a `LIBSQLITE3_FLAGS` already in the environment.
+pub fn missing_sqlite_options(conn: &mut DbConnection) -> Vec<&'static str> {
+    #[derive(QueryableByName)]
+    struct Used {
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        used: i32,
+    }
+    let DbConnection::Sqlite(c) = conn else {
+        return Vec::new();
+    };
+    ["ENABLE_QPSG", "DEFAULT_MEMSTATUS=0", "THREADSAFE=2"]
+        .into_iter()
+        .filter(|option| {
+            diesel::sql_query("SELECT sqlite_compileoption_used(?) AS used")
+                .bind::<diesel::sql_types::Text, _>(*option)
+                .get_result::<Used>(c)
+                .map_or(true, |u| u.used == 0)
+        })
+        .collect()
+}
+
 /// When a pooled connection last answered `checkout`'s check.
 struct AnsweredAt(Instant);
 
 /// A PostgreSQL connection that answered this recently is handed out without asking again.
-/// After the server restarts, requests can fail for at most this long before the check
-/// finds the dead connections and the pool replaces them.
+/// After the server restarts, a connection handed out within this time fails its request
+/// (diesel then marks it broken and the pool drops it); after it, the check finds the dead
+/// connections before any request uses them.
 const CHECK_AGAIN_AFTER: Duration = Duration::from_secs(2);
 
 /// A connection from the server's pool that answers. r2d2 would ask each one `SELECT 1` at
@@ -404,5 +428,41 @@ mod tests {
         assert_eq!(pg.redacted(), "postgres://bp@db:5432/billpanel");
         assert!(DatabaseUrl::parse("mysql://x").is_err());
         assert!(DatabaseUrl::parse("sqlite://").is_err());
+    }
+
+    #[test]
+    fn this_builds_sqlite_has_the_options_of_cargo_config() {
+        let mut conn =
+            DbConnection::Sqlite(diesel::SqliteConnection::establish(":memory:").unwrap());
+        assert_eq!(missing_sqlite_options(&mut conn), Vec::<&str>::new());
+    }
+
+    #[test]
+    fn ids_in_a_list_match_as_numbers_even_when_none_or_repeated() {
+        use crate::db::InIdsExt;
+        use crate::db::schema::currencies;
+        let mut conn =
+            DbConnection::Sqlite(diesel::SqliteConnection::establish(":memory:").unwrap());
+        run_migrations(&mut conn).unwrap();
+        let all: Vec<i64> = currencies::table
+            .select(currencies::id)
+            .order(currencies::id)
+            .load(&mut conn)
+            .unwrap();
+        assert!(all.len() >= 2, "the default currencies");
+        let found = |conn: &mut DbConnection, ids: Vec<i64>| -> Vec<i64> {
+            currencies::table
+                .filter(currencies::id.in_ids(ids))
+                .select(currencies::id)
+                .order(currencies::id)
+                .load(conn)
+                .unwrap()
+        };
+        assert_eq!(found(&mut conn, vec![]), Vec::<i64>::new());
+        assert_eq!(
+            found(&mut conn, vec![all[1], all[0], all[1], i64::MAX]),
+            vec![all[0], all[1]]
+        );
+        assert_eq!(found(&mut conn, all.clone()), all);
     }
 }

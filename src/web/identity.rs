@@ -155,7 +155,7 @@ pub async fn resolve(req: &HttpRequest) -> Result<Option<Identity>, WebError> {
     let identity = match (employee_id, user_id, version) {
         (Some(id), _, Some(version)) => {
             let employee = state
-                .db_short(move |conn| auth::session_employee(conn, id, version))
+                .read_inline(move |conn| auth::session_employee(conn, id, version))
                 .await?
                 .map(|(employee, rights)| Identity::Employee { employee, rights });
             match employee {
@@ -164,7 +164,7 @@ pub async fn resolve(req: &HttpRequest) -> Result<Option<Identity>, WebError> {
             }
         }
         (None, Some(id), Some(version)) => state
-            .db_short(move |conn| auth::session_user(conn, id, version))
+            .read_inline(move |conn| auth::session_user(conn, id, version))
             .await?
             .map(|(user, client, rights)| Identity::ClientUser {
                 user,

@@ -133,7 +133,10 @@ impl AppState {
     /// worker: such a read takes microseconds, less than handing it to the blocking pool
     /// and back. With PostgreSQL (a network round trip), or no idle connection, it goes to
     /// the blocking pool like `db`.
-    pub async fn db_short<T, E, F>(&self, f: F) -> Result<T, WebError>
+    ///
+    /// Only for reads of a few rows by key: a write (which waits for the writer and for the
+    /// disk) or a long read here would stall every other request of this worker.
+    pub async fn read_inline<T, E, F>(&self, f: F) -> Result<T, WebError>
     where
         F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
         T: Send + 'static,

@@ -122,6 +122,11 @@ impl TestApp {
         }
     }
 
+    /// The engine the app's database runs on.
+    pub fn engine(&self) -> Engine {
+        self._db.engine()
+    }
+
     /// A new browser with an empty cookie jar.
     pub fn browser(&self) -> Browser {
         Browser::new(&self.base)

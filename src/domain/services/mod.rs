@@ -34,7 +34,7 @@ pub const PAGE_SIZE: i64 = 50;
 
 /// How a moment is written in a service's history.
 pub fn format_at(at: NaiveDateTime) -> String {
-    at.format("%Y-%m-%d %H:%M UTC").to_string()
+    crate::domain::text::shown_time(&at).to_string()
 }
 
 pub(super) fn account_of(

@@ -241,10 +241,7 @@ fn csv_rows(page: &ClientListPage) -> String {
                 "disabled".into()
             },
             balances.join("; "),
-            row.client
-                .created_at
-                .format("%Y-%m-%dT%H:%M:%SZ")
-                .to_string(),
+            crate::domain::text::iso_time(&row.client.created_at).to_string(),
         ];
         out.push_str(
             &fields
@@ -283,14 +280,13 @@ pub async fn export(
             let query = filter.clone();
             // Each chunk is a search's worth of work: it takes a turn like one, so a few
             // exports cannot take the pool from every other page.
-            let page = match state.export_turn().await {
-                Ok(_turn) => {
-                    state
-                        .db(move |conn| clients::list(conn, &actor, &query, CHUNK))
-                        .await
-                }
-                Err(e) => Err(e),
-            };
+            let page = async {
+                let _turn = state.export_turn().await?;
+                state
+                    .db(move |conn| clients::list(conn, &actor, &query, CHUNK))
+                    .await
+            }
+            .await;
             match page {
                 Ok(page) => {
                     let bytes = web::Bytes::from(csv_rows(&page));
