@@ -465,6 +465,7 @@ pub fn seed(
     let mut t_messages = Rows::new(
         "INSERT INTO ticket_messages (id, ticket_id, user_id, employee_id, author, body, internal, created_at)",
     );
+    // SQLite's FTS5 table keys a client's document by the negated id (newest first).
     let mut t_search = Rows::new(if sqlite {
         "INSERT INTO client_search (rowid, document)"
     } else {
@@ -577,7 +578,8 @@ pub fn seed(
                 for term in crate::db::models::client_search::terms(&document) {
                     t_terms.push(format!("('{term}', {cid})"))?;
                 }
-                t_search.push(format!("({cid}, '{document}')"))?;
+                let key = if sqlite { -cid } else { cid };
+                t_search.push(format!("({key}, '{document}')"))?;
                 if i % 50 == 0 {
                     t_members.push(format!("({}, {cid})", org.resellers))?;
                 }
