@@ -925,6 +925,19 @@ pub struct ClientCard {
     pub provider_ids: Vec<ProviderId>,
 }
 
+/// A card tab's list: read only when that tab is shown.
+fn if_shown<T, E>(
+    tab: Option<&str>,
+    name: &str,
+    read: impl FnOnce() -> Result<Vec<T>, E>,
+) -> Result<Vec<T>, E> {
+    if tab == Some(name) {
+        read()
+    } else {
+        Ok(Vec::new())
+    }
+}
+
 /// The client's card: what every tab shows (the client, its users, accounts, payers and
 /// groups) and the list of the one tab named, read only for that tab (`None`: no list, as
 /// for the edit and delete pages). Lists the actor may not see are left empty.
@@ -969,37 +982,31 @@ pub fn card(
             .unwrap_or_default(),
         registered_by,
         accounts: Account::summaries_of_client(conn, id)?,
-        messages: match tab {
-            Some("messages") => Message::of_client(conn, id, 50)?,
-            _ => Vec::new(),
-        },
+        messages: if_shown(tab, "messages", || Message::of_client(conn, id, 50))?,
         payers: crate::db::models::Payer::of_client(conn, id)?,
-        payments: match tab {
-            Some("payments") => allowed(crate::domain::payments::list_of_client(conn, actor, id))?,
-            _ => Vec::new(),
-        },
-        services: match tab {
-            Some("services") => allowed(crate::domain::services::list(
+        payments: if_shown(tab, "payments", || {
+            allowed(crate::domain::payments::list_of_client(conn, actor, id))
+        })?,
+        services: if_shown(tab, "services", || {
+            allowed(crate::domain::services::list(
                 conn,
                 actor,
                 &crate::db::models::service::ServiceFilter {
                     client: Some(id),
                     ..Default::default()
                 },
-            ))?,
-            _ => Vec::new(),
-        },
-        expenses: match tab {
-            Some("expenses") => allowed(crate::domain::services::expenses(
+            ))
+        })?,
+        expenses: if_shown(tab, "expenses", || {
+            allowed(crate::domain::services::expenses(
                 conn,
                 actor,
                 &crate::db::models::expense::ExpenseFilter {
                     client: Some(id),
                     ..Default::default()
                 },
-            ))?,
-            _ => Vec::new(),
-        },
+            ))
+        })?,
         groups: crate::db::models::client_group::ClientGroup::groups_of(conn, id)?,
         all_groups: crate::db::models::client_group::ClientGroup::all(conn)?,
         provider_ids: Account::provider_ids_of(conn, id)?,
