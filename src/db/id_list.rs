@@ -35,14 +35,13 @@ pub trait InIdsExt: Column<SqlType = BigInt> + Sized {
         I: IntoIterator<Item = T>,
         T: Into<i64>,
     {
+        use std::fmt::Write;
         let ids: Vec<i64> = ids.into_iter().map(Into::into).collect();
         let mut json = String::with_capacity(ids.len() * 8 + 2);
         json.push('[');
         for (i, id) in ids.iter().enumerate() {
-            if i > 0 {
-                json.push(',');
-            }
-            json.push_str(&id.to_string());
+            let comma = if i > 0 { "," } else { "" };
+            let _ = write!(json, "{comma}{id}");
         }
         json.push(']');
         InIds {

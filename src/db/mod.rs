@@ -237,10 +237,13 @@ pub fn checkout(pool: &DbPool) -> Result<PooledDb, String> {
     let mut last_error = String::new();
     for _ in 0..=pool.max_size() {
         let mut conn = pool.get().map_err(|e| e.to_string())?;
+        if matches!(*conn, DbConnection::Sqlite(_)) {
+            return Ok(conn);
+        }
         let answered_lately = PooledConnection::extensions(&conn)
             .get::<AnsweredAt>()
             .is_some_and(|at| at.0.elapsed() < CHECK_AGAIN_AFTER);
-        if answered_lately || matches!(*conn, DbConnection::Sqlite(_)) {
+        if answered_lately {
             return Ok(conn);
         }
         match conn.batch_execute("SELECT 1") {

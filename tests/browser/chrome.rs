@@ -196,6 +196,14 @@ impl Chrome {
         self.leave_by(link).await;
     }
 
+    /// Signs in on the sign-in page at `page` (`/login` or `/admin/login`).
+    pub async fn sign_in(&mut self, page: &str, email: &str, password: &str) {
+        self.visit(page).await;
+        self.fill("email", email).await;
+        self.fill("password", password).await;
+        self.press("Sign in").await;
+    }
+
     /// Clicks the button whose text is `text`, and waits for the page the form answers with.
     pub async fn press(&mut self, text: &str) {
         let xpath = format!("//button[normalize-space()='{text}']");

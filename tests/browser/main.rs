@@ -113,10 +113,13 @@ async fn the_administrator_finds_a_client_by_tax_id_and_works_as_it() {
     let mut admin = chrome::start(&app.base, "admin-finds-client", "admin")
         .await
         .unwrap();
-    admin.visit("/admin/login").await;
-    admin.fill("email", helpers::ADMIN_EMAIL).await;
-    admin.fill("password", helpers::ADMIN_PASSWORD).await;
-    admin.press("Sign in").await;
+    admin
+        .sign_in(
+            "/admin/login",
+            helpers::ADMIN_EMAIL,
+            helpers::ADMIN_PASSWORD,
+        )
+        .await;
     assert_eq!(admin.path().await, "/admin");
     admin.follow_link("Clients").await;
     admin.fill("q", TAX_ID).await;
@@ -164,10 +167,7 @@ async fn support_answers_a_ticket_and_the_client_reads_the_reply() {
     let Some(mut ann) = chrome::start(&app.base, "support-answers", "ann").await else {
         return;
     };
-    ann.visit("/login").await;
-    ann.fill("email", CLIENT_EMAIL).await;
-    ann.fill("password", PASSWORD).await;
-    ann.press("Sign in").await;
+    ann.sign_in("/login", CLIENT_EMAIL, PASSWORD).await;
     ann.follow_link("Support").await;
     ann.follow_link("New ticket").await;
     ann.select("department_id", &tech.to_string()).await;
@@ -182,10 +182,8 @@ async fn support_answers_a_ticket_and_the_client_reads_the_reply() {
     let mut sam = chrome::start(&app.base, "support-answers", "sam")
         .await
         .unwrap();
-    sam.visit("/admin/login").await;
-    sam.fill("email", "sam@example.com").await;
-    sam.fill("password", PASSWORD).await;
-    sam.press("Sign in").await;
+    sam.sign_in("/admin/login", "sam@example.com", PASSWORD)
+        .await;
     sam.follow_link("Tickets").await;
     assert!(sam.text("#tickets").await.contains("Server does not boot"));
     sam.screenshot("queue").await;
