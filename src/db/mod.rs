@@ -4,6 +4,7 @@
 pub mod id_list;
 pub mod models;
 pub mod schema;
+pub mod sqlite_writer;
 
 pub use id_list::InIdsExt;
 
@@ -96,8 +97,11 @@ pub struct ConnectionManager {
 }
 
 /// Settings applied to every SQLite connection: WAL so readers never wait for the writer,
-/// FULL sync so a committed payment survives a power cut, a busy timeout so writers queue
-/// instead of failing, and a page cache and mmap sized for 100,000 clients.
+/// FULL sync so a committed write survives a power cut (the file's writer connection commits
+/// with NORMAL and flushes the log itself, see [`sqlite_writer`]), a busy timeout so writers
+/// of other processes queue instead of failing, and a page cache. No mmap: a connection
+/// that finds the file changed drops its cache, and with mmap that means unmapping the
+/// whole map, which costs more under steady writes than reading the pages does.
 /// The busy timeout comes first: switching a new file to WAL needs a lock that the pool's other
 /// new connections may be holding.
 const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 5000;
@@ -105,7 +109,6 @@ PRAGMA journal_mode = WAL;
 PRAGMA synchronous = FULL;
 PRAGMA foreign_keys = ON;
 PRAGMA cache_size = -4096;
-PRAGMA mmap_size = 268435456;
 PRAGMA temp_store = MEMORY;";
 
 impl ManageConnection for ConnectionManager {
@@ -319,17 +322,12 @@ pub fn run_migrations(conn: &mut DbConnection) -> Result<Vec<String>, String> {
     }
 }
 
-/// Write transactions of this process on SQLite, one at a time. SQLite's busy handler makes a
-/// writer that finds the lock taken sleep and retry in steps of up to 100 ms, so under load
-/// a few writers would wait far longer than the writes take; waiting here instead, each is
-/// woken the moment the one before commits. (Other processes on the same file still meet
-/// the busy timeout.)
-static SQLITE_WRITER: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
-/// Runs `f` in a transaction that writes. On SQLite it starts with `BEGIN IMMEDIATE`, taking
-/// the write lock up front so that two writers queue instead of one failing halfway (in this
-/// process on `SQLITE_WRITER`); on PostgreSQL it is an ordinary transaction. Nested calls
-/// use savepoints.
+/// Runs `f` in a transaction that writes. On SQLite it runs on the file's writer connection
+/// ([`sqlite_writer`]), one at a time, starting with `BEGIN IMMEDIATE` so that the write lock
+/// is taken up front and two writers queue instead of one failing halfway; it returns only
+/// once the commit is on disk, flushed together with the commits of other writers. On
+/// PostgreSQL it is an ordinary transaction, whose commits the server already flushes in
+/// groups. Nested calls use savepoints.
 pub fn write_transaction<T, E>(
     conn: &mut DbConnection,
     f: impl FnOnce(&mut DbConnection) -> Result<T, E>,
@@ -337,22 +335,40 @@ pub fn write_transaction<T, E>(
 where
     E: From<diesel::result::Error>,
 {
-    let (_writer, begun) = match conn {
-        DbConnection::Sqlite(c) => {
-            let depth =
-                AnsiTransactionManager::transaction_manager_status_mut(c).transaction_depth()?;
-            if depth.is_some() {
-                return conn.transaction(f);
-            }
-            let writer = SQLITE_WRITER.lock().unwrap_or_else(|e| e.into_inner());
-            (
-                writer,
-                AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE"),
-            )
-        }
+    let c = match conn {
+        DbConnection::Sqlite(c) => c,
         DbConnection::Postgresql(_) => return conn.transaction(f),
     };
-    begun?;
+    if AnsiTransactionManager::transaction_manager_status_mut(c)
+        .transaction_depth()?
+        .is_some()
+    {
+        return conn.transaction(f);
+    }
+    // A database in memory is its one connection.
+    let Some(file) = sqlite_writer::of_connection(c)? else {
+        return sqlite_transaction(conn, f);
+    };
+    file.flush.check().map_err(not_durable)?;
+    let mut writer = file.writer()?;
+    let value = sqlite_transaction(&mut writer, f)?;
+    let ticket = file.flush.committed();
+    drop(writer);
+    file.flush.wait_durable(ticket).map_err(not_durable)?;
+    Ok(value)
+}
+
+/// `BEGIN IMMEDIATE`, `f`, then `COMMIT`, or `ROLLBACK` when `f` or the commit fails.
+fn sqlite_transaction<T, E>(
+    conn: &mut DbConnection,
+    f: impl FnOnce(&mut DbConnection) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<diesel::result::Error>,
+{
+    if let DbConnection::Sqlite(c) = conn {
+        AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?;
+    }
     match f(conn) {
         Ok(value) => {
             match <DbConnection as Connection>::TransactionManager::commit_transaction(conn) {
@@ -370,6 +386,14 @@ where
             Err(e)
         }
     }
+}
+
+/// A commit that cannot be made durable, as a database error (the cause is logged).
+fn not_durable(cause: String) -> diesel::result::Error {
+    diesel::result::Error::DatabaseError(
+        diesel::result::DatabaseErrorKind::Unknown,
+        Box::new(cause),
+    )
 }
 
 /// Named locks for rules that read several rows before writing (the last administrator).

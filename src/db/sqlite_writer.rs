@@ -1,0 +1,451 @@
+//! SQLite's writer: each database file has one connection of its own that runs every write
+//! transaction of this process, one at a time, and its commits are made durable in groups.
+//!
+//! **One connection writes.** SQLite lets one transaction write at a time anyway. Running them
+//! all on one connection keeps its page cache warm: a connection that finds the file changed
+//! by another drops its whole cache, so writes spread over the pool's connections re-read
+//! every page they touch. Waiting on this connection's lock, each writer is woken the moment
+//! the one before commits (SQLite's busy handler would make it sleep in steps of up to
+//! 100 ms).
+//!
+//! **Group commit.** With `synchronous = FULL` every commit waits for its own `fsync` while
+//! holding the write lock. The writer commits with `synchronous = NORMAL` (the log is written,
+//! not flushed), lets the next writer in, and only then waits in [`WalFlush::wait_durable`]
+//! until the log is flushed. One flush covers every commit written before it starts, so the
+//! writers that committed while a flush was running share the next one.
+//!
+//! What stays true:
+//! - A transaction's caller hears "committed" only after its commit is on disk: a payment
+//!   that was answered survives a power cut.
+//! - The log is written in commit order, so after a crash the database holds a prefix of the
+//!   commits: never a later commit without an earlier one it built on.
+//! - SQLite still flushes the log before each checkpoint and the file after it, as it does
+//!   with `NORMAL`, so the file itself is always whole.
+//! - Another request may read a commit up to one flush (a fraction of a millisecond) before
+//!   it is on disk. A power cut in that moment loses the commit, and its own request was
+//!   never answered.
+//! - Writes outside [`write_transaction`](super::write_transaction) (there should be none
+//!   but migrations and the demo seed) run on pooled connections with `synchronous = FULL`.
+//!
+//! A failed flush cannot be retried safely (Linux may forget the pages it could not write),
+//! so after one every later write of the process is refused until billpanel is restarted,
+//! as PostgreSQL does.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::path::PathBuf;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
+
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::prelude::*;
+use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
+use diesel::r2d2::ManageConnection;
+use diesel::sql_types::Text;
+use diesel::sqlite::Sqlite;
+
+use super::{ConnectionManager, DatabaseUrl, DbConnection, Engine};
+
+/// The log of one database file and the commits waiting for its flush.
+#[derive(Debug)]
+pub struct WalFlush {
+    wal: PathBuf,
+    state: Mutex<FlushState>,
+    flushed: Condvar,
+}
+
+#[derive(Debug, Default)]
+struct FlushState {
+    /// Commits counted so far; a commit's ticket is the count it made.
+    committed: u64,
+    /// Every commit up to this ticket is on disk.
+    durable: u64,
+    /// A thread is flushing the log now.
+    flushing: bool,
+    /// Flushes done, for the tests.
+    flushes: u64,
+    /// Why the log could not be flushed once; from then on nothing is durable.
+    failed: Option<String>,
+}
+
+impl WalFlush {
+    fn new(database: &str) -> Self {
+        Self {
+            wal: PathBuf::from(format!("{database}-wal")),
+            state: Mutex::new(FlushState::default()),
+            flushed: Condvar::new(),
+        }
+    }
+
+    fn state(&self) -> MutexGuard<'_, FlushState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Refuses a write after a flush has failed: its commit could never be made durable.
+    pub fn check(&self) -> Result<(), String> {
+        match &self.state().failed {
+            Some(cause) => Err(cause.clone()),
+            None => Ok(()),
+        }
+    }
+
+    /// Counts a commit whose `COMMIT` has returned; the ticket to wait on.
+    pub fn committed(&self) -> u64 {
+        let mut state = self.state();
+        state.committed += 1;
+        state.committed
+    }
+
+    /// Waits until the commit with `ticket` is on disk. When no other thread is flushing,
+    /// this one flushes, for every commit counted so far.
+    pub fn wait_durable(&self, ticket: u64) -> Result<(), String> {
+        let mut state = self.state();
+        loop {
+            if let Some(cause) = &state.failed {
+                return Err(cause.clone());
+            }
+            if state.durable >= ticket {
+                return Ok(());
+            }
+            if state.flushing {
+                state = self.flushed.wait(state).unwrap_or_else(|e| e.into_inner());
+                continue;
+            }
+            state.flushing = true;
+            let covered = state.committed;
+            drop(state);
+            // `sync_data` is fdatasync(2): it flushes the file's data and its length, from any
+            // descriptor of the file.
+            let outcome = File::open(&self.wal).and_then(|log| log.sync_data());
+            state = self.state();
+            state.flushing = false;
+            state.flushes += 1;
+            match outcome {
+                Ok(()) => state.durable = state.durable.max(covered),
+                Err(e) => {
+                    let cause = format!(
+                        "cannot flush {} to disk ({e}); billpanel refuses every write until it is restarted",
+                        self.wal.display()
+                    );
+                    tracing::error!("{cause}");
+                    state.failed = Some(cause);
+                }
+            }
+            self.flushed.notify_all();
+        }
+    }
+
+    /// (commits counted, flushes done), for the tests.
+    pub fn counts(&self) -> (u64, u64) {
+        let state = self.state();
+        (state.committed, state.flushes)
+    }
+}
+
+/// One database file of this process: its writer connection and its log.
+pub struct SqliteFile {
+    path: String,
+    /// The file's device and inode when first seen: a file deleted and created again under
+    /// the same name is another database.
+    identity: (u64, u64),
+    /// The connection that runs every write transaction; its lock is the write lock.
+    /// Opened at the first write.
+    writer: Mutex<Option<DbConnection>>,
+    pub flush: WalFlush,
+}
+
+impl std::fmt::Debug for SqliteFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteFile")
+            .field("path", &self.path)
+            .finish()
+    }
+}
+
+/// The writer's own page cache (KiB): larger than a pooled connection's, since every write
+/// of the process goes through it.
+const WRITER_CACHE_KIB: i64 = 16 * 1024;
+
+impl SqliteFile {
+    /// Takes the write lock and hands out the writer connection, opening it if there is none
+    /// or the last holder left it broken (a panic in the middle of a transaction).
+    pub fn writer(&self) -> QueryResult<MappedWriter<'_>> {
+        let mut writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        let healthy = match writer.as_mut() {
+            Some(DbConnection::Sqlite(c)) => matches!(
+                AnsiTransactionManager::transaction_manager_status_mut(c).transaction_depth(),
+                Ok(None)
+            ),
+            _ => false,
+        };
+        if !healthy {
+            *writer = None;
+            let url = DatabaseUrl {
+                engine: Engine::Sqlite,
+                target: self.path.clone(),
+            };
+            let mut conn = ConnectionManager { url }
+                .connect()
+                .map_err(|e| opening_failed(&self.path, e))?;
+            conn.batch_execute(&format!(
+                "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -{WRITER_CACHE_KIB};"
+            ))?;
+            *writer = Some(conn);
+        }
+        Ok(MappedWriter(writer))
+    }
+}
+
+/// The writer connection, held under the write lock.
+pub struct MappedWriter<'a>(MutexGuard<'a, Option<DbConnection>>);
+
+impl std::ops::Deref for MappedWriter<'_> {
+    type Target = DbConnection;
+    fn deref(&self) -> &DbConnection {
+        self.0
+            .as_ref()
+            .expect("the writer is opened before it is handed out")
+    }
+}
+
+impl std::ops::DerefMut for MappedWriter<'_> {
+    fn deref_mut(&mut self) -> &mut DbConnection {
+        self.0
+            .as_mut()
+            .expect("the writer is opened before it is handed out")
+    }
+}
+
+fn opening_failed(path: &str, e: diesel::r2d2::Error) -> diesel::result::Error {
+    diesel::result::Error::DatabaseError(
+        diesel::result::DatabaseErrorKind::UnableToSendCommand,
+        Box::new(format!("cannot open a writer on {path}: {e}")),
+    )
+}
+
+/// `SELECT` the path of the file a connection has open as `main`, as a statement SQLite
+/// keeps prepared (diesel re-prepares a query written with `sql`).
+#[derive(Debug, Clone, Copy, QueryId)]
+struct MainFile;
+
+impl Query for MainFile {
+    type SqlType = Text;
+}
+
+impl QueryFragment<Sqlite> for MainFile {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Sqlite>) -> QueryResult<()> {
+        out.push_sql("SELECT file FROM pragma_database_list WHERE name = 'main'");
+        Ok(())
+    }
+}
+
+impl RunQueryDsl<SqliteConnection> for MainFile {}
+
+fn identity(path: &str) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
+}
+
+/// The file `conn` has open as `main`; `None` for a database in memory. One per file for the
+/// whole process, since all its connections share the write lock and the log.
+pub fn of_connection(conn: &mut SqliteConnection) -> QueryResult<Option<Arc<SqliteFile>>> {
+    static FILES: OnceLock<Mutex<HashMap<String, Arc<SqliteFile>>>> = OnceLock::new();
+    let path: String = MainFile.get_result(conn)?;
+    if path.is_empty() {
+        return Ok(None);
+    }
+    let Some(now) = identity(&path) else {
+        return Ok(None);
+    };
+    let mut files = FILES
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    if let Some(file) = files.get(&path)
+        && file.identity == now
+    {
+        return Ok(Some(file.clone()));
+    }
+    // A new file: forget the ones deleted or replaced since (a test's database), closing
+    // their writers.
+    files.retain(|path, file| identity(path) == Some(file.identity));
+    let file = Arc::new(SqliteFile {
+        flush: WalFlush::new(&path),
+        path: path.clone(),
+        identity: now,
+        writer: Mutex::new(None),
+    });
+    files.insert(path, file.clone());
+    Ok(Some(file))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::{self, DbPool};
+
+    #[derive(QueryableByName)]
+    struct Number {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+
+    fn number(conn: &mut DbConnection, sql: &str) -> i64 {
+        diesel::sql_query(sql).get_result::<Number>(conn).unwrap().n
+    }
+
+    fn pool_on_a_file() -> (tempfile::TempDir, DbPool) {
+        let dir = tempfile::tempdir().unwrap();
+        let url = DatabaseUrl::parse(&format!("sqlite://{}/w.db", dir.path().display())).unwrap();
+        let pool = db::connect(&url, 2).unwrap();
+        pool.get()
+            .unwrap()
+            .batch_execute("CREATE TABLE t (x INTEGER NOT NULL)")
+            .unwrap();
+        (dir, pool)
+    }
+
+    fn insert(conn: &mut DbConnection, x: i64) -> QueryResult<usize> {
+        diesel::sql_query(format!("INSERT INTO t (x) VALUES ({x})")).execute(conn)
+    }
+
+    #[test]
+    fn writes_run_on_the_files_writer_and_pooled_connections_keep_flushing_their_own() {
+        let (_dir, pool) = pool_on_a_file();
+        let mut a = pool.get().unwrap();
+        let mut b = pool.get().unwrap();
+        let DbConnection::Sqlite(raw) = &mut *a else {
+            unreachable!()
+        };
+        let file = of_connection(raw).unwrap().expect("a file, not memory");
+        let (before, _) = file.flush.counts();
+        let inside = db::write_transaction(&mut a, |conn| {
+            insert(conn, 1)?;
+            Ok::<_, diesel::result::Error>(number(
+                conn,
+                "SELECT synchronous AS n FROM pragma_synchronous",
+            ))
+        })
+        .unwrap();
+        // The writer commits without flushing (NORMAL = 1); the pooled connection still
+        // flushes a write of its own (FULL = 2).
+        assert_eq!(inside, 1);
+        assert_eq!(
+            number(&mut a, "SELECT synchronous AS n FROM pragma_synchronous"),
+            2
+        );
+        assert_eq!(file.flush.counts().0, before + 1);
+        assert_eq!(file.flush.state().durable, before + 1);
+        assert_eq!(number(&mut b, "SELECT count(*) AS n FROM t"), 1);
+        // Both pooled connections share one file, one writer and one log.
+        let DbConnection::Sqlite(raw_b) = &mut *b else {
+            unreachable!()
+        };
+        assert!(Arc::ptr_eq(&file, &of_connection(raw_b).unwrap().unwrap()));
+    }
+
+    #[test]
+    fn a_write_that_fails_or_panics_leaves_nothing_and_the_next_one_works() {
+        let (_dir, pool) = pool_on_a_file();
+        let mut conn = pool.get().unwrap();
+        let failed = db::write_transaction(&mut conn, |conn| {
+            insert(conn, 1)?;
+            Err::<(), _>(diesel::result::Error::RollbackTransaction)
+        });
+        assert!(failed.is_err());
+        let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            db::write_transaction(&mut conn, |conn| {
+                insert(conn, 2)?;
+                panic!("a bug in the middle of a write");
+                #[allow(unreachable_code)]
+                Ok::<_, diesel::result::Error>(())
+            })
+        }));
+        assert!(panicked.is_err());
+        db::write_transaction(&mut conn, |conn| insert(conn, 3)).unwrap();
+        assert_eq!(number(&mut conn, "SELECT sum(x) AS n FROM t"), 3);
+    }
+
+    #[test]
+    fn a_database_in_memory_writes_on_its_own_connection() {
+        let mut conn = DbConnection::Sqlite(SqliteConnection::establish(":memory:").unwrap());
+        conn.batch_execute("CREATE TABLE t (x INTEGER NOT NULL)")
+            .unwrap();
+        let DbConnection::Sqlite(raw) = &mut conn else {
+            unreachable!()
+        };
+        assert!(of_connection(raw).unwrap().is_none());
+        db::write_transaction(&mut conn, |conn| insert(conn, 5)).unwrap();
+        assert_eq!(number(&mut conn, "SELECT sum(x) AS n FROM t"), 5);
+    }
+
+    fn log_in_temp_dir(name: &str) -> (tempfile::TempDir, WalFlush) {
+        let dir = tempfile::tempdir().unwrap();
+        let database = dir.path().join(name);
+        std::fs::write(dir.path().join(format!("{name}-wal")), b"frames").unwrap();
+        let flush = WalFlush::new(database.to_str().unwrap());
+        (dir, flush)
+    }
+
+    #[test]
+    fn a_commit_is_answered_after_a_flush_that_began_after_it() {
+        let (_dir, flush) = log_in_temp_dir("one.db");
+        let first = flush.committed();
+        flush.wait_durable(first).unwrap();
+        assert_eq!(flush.counts(), (1, 1));
+        // Already durable: no second flush.
+        flush.wait_durable(first).unwrap();
+        assert_eq!(flush.counts(), (1, 1));
+        let second = flush.committed();
+        flush.wait_durable(second).unwrap();
+        assert_eq!(flush.counts(), (2, 2));
+    }
+
+    #[test]
+    fn commits_counted_before_a_flush_share_it() {
+        let (_dir, flush) = log_in_temp_dir("shared.db");
+        let tickets: Vec<u64> = (0..5).map(|_| flush.committed()).collect();
+        flush.wait_durable(tickets[0]).unwrap();
+        for ticket in &tickets[1..] {
+            flush.wait_durable(*ticket).unwrap();
+        }
+        assert_eq!(flush.counts(), (5, 1));
+    }
+
+    #[test]
+    fn many_writers_each_wait_for_their_own_commit() {
+        let (_dir, flush) = log_in_temp_dir("many.db");
+        let flush = Arc::new(flush);
+        let writers: Vec<_> = (0..8)
+            .map(|_| {
+                let flush = flush.clone();
+                std::thread::spawn(move || {
+                    for _ in 0..50 {
+                        let ticket = flush.committed();
+                        flush.wait_durable(ticket).unwrap();
+                        assert!(flush.state().durable >= ticket);
+                    }
+                })
+            })
+            .collect();
+        for writer in writers {
+            writer.join().unwrap();
+        }
+        let (committed, flushes) = flush.counts();
+        assert_eq!(committed, 400);
+        assert!((1..=400).contains(&flushes), "{flushes} flushes");
+    }
+
+    #[test]
+    fn after_a_failed_flush_every_write_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        // No log file: the flush fails.
+        let flush = WalFlush::new(dir.path().join("gone.db").to_str().unwrap());
+        assert!(flush.check().is_ok());
+        let ticket = flush.committed();
+        let error = flush.wait_durable(ticket).unwrap_err();
+        assert!(error.contains("gone.db-wal"), "{error}");
+        assert!(flush.check().is_err());
+        let next = flush.committed();
+        assert!(flush.wait_durable(next).is_err());
+    }
+}
