@@ -327,7 +327,10 @@ pub fn run_migrations(conn: &mut DbConnection) -> Result<Vec<String>, String> {
 /// is taken up front and two writers queue instead of one failing halfway; it returns only
 /// once the commit is on disk, flushed together with the commits of other writers. On
 /// PostgreSQL it is an ordinary transaction, whose commits the server already flushes in
-/// groups. Nested calls use savepoints.
+/// groups. Nested calls on the connection `f` is given use savepoints; a write transaction
+/// on another connection inside `f` is refused on SQLite (it would wait for itself). If the
+/// log cannot be flushed, the caller gets an error although its commit may be in the file,
+/// and every later write is refused (see [`sqlite_writer`]).
 pub fn write_transaction<T, E>(
     conn: &mut DbConnection,
     f: impl FnOnce(&mut DbConnection) -> Result<T, E>,

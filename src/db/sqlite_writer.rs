@@ -21,15 +21,20 @@
 //!   commits: never a later commit without an earlier one it built on.
 //! - SQLite still flushes the log before each checkpoint and the file after it, as it does
 //!   with `NORMAL`, so the file itself is always whole.
-//! - Another request may read a commit up to one flush (a fraction of a millisecond) before
-//!   it is on disk. A power cut in that moment loses the commit, and its own request was
-//!   never answered.
+//! - Another request may read a commit before it is on disk: for the rest of the flush
+//!   running when it committed and the next one (a fraction of a millisecond to a few
+//!   milliseconds, by disk). A power cut in that moment loses the commit, and its own request
+//!   was never answered.
 //! - Writes outside [`write_transaction`](super::write_transaction) (there should be none
 //!   but migrations and the demo seed) run on pooled connections with `synchronous = FULL`.
 //!
 //! A failed flush cannot be retried safely (Linux may forget the pages it could not write),
-//! so after one every later write of the process is refused until billpanel is restarted,
-//! as PostgreSQL does.
+//! so after one every later write transaction on that file is refused until billpanel is
+//! restarted, as PostgreSQL does. The caller whose flush failed gets an error although its
+//! commit may be in the file; the refusal keeps anyone from building on it.
+//!
+//! The file is looked up by its path. Replacing the database file (a restore) while the
+//! server runs is not supported: stop it first.
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -49,6 +54,10 @@ use super::{ConnectionManager, DatabaseUrl, DbConnection, Engine};
 #[derive(Debug)]
 pub struct WalFlush {
     wal: PathBuf,
+    /// The log, opened once before the first commit it must cover and kept: Linux reports a
+    /// failed write-back to every descriptor open when it happened, but not to one opened
+    /// after another descriptor (the checkpoint's) has seen the error.
+    log: OnceLock<File>,
     state: Mutex<FlushState>,
     flushed: Condvar,
 }
@@ -71,6 +80,7 @@ impl WalFlush {
     fn new(database: &str) -> Self {
         Self {
             wal: PathBuf::from(format!("{database}-wal")),
+            log: OnceLock::new(),
             state: Mutex::new(FlushState::default()),
             flushed: Condvar::new(),
         }
@@ -86,6 +96,15 @@ impl WalFlush {
             Some(cause) => Err(cause.clone()),
             None => Ok(()),
         }
+    }
+
+    /// The log's descriptor, opened at the first call.
+    fn open_log(&self) -> std::io::Result<&File> {
+        if let Some(log) = self.log.get() {
+            return Ok(log);
+        }
+        let log = File::open(&self.wal)?;
+        Ok(self.log.get_or_init(|| log))
     }
 
     /// Counts a commit whose `COMMIT` has returned; the ticket to wait on.
@@ -115,7 +134,7 @@ impl WalFlush {
             drop(state);
             // `sync_data` is fdatasync(2): it flushes the file's data and its length, from any
             // descriptor of the file.
-            let outcome = File::open(&self.wal).and_then(|log| log.sync_data());
+            let outcome = self.open_log().and_then(|log| log.sync_data());
             state = self.state();
             state.flushing = false;
             state.flushes += 1;
@@ -167,36 +186,67 @@ const WRITER_CACHE_KIB: i64 = 16 * 1024;
 
 impl SqliteFile {
     /// Takes the write lock and hands out the writer connection, opening it if there is none
-    /// or the last holder left it broken (a panic in the middle of a transaction).
+    /// (the first write, or the last holder left it broken and it was closed).
     pub fn writer(&self) -> QueryResult<MappedWriter<'_>> {
-        let mut writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
-        let healthy = match writer.as_mut() {
-            Some(DbConnection::Sqlite(c)) => matches!(
-                AnsiTransactionManager::transaction_manager_status_mut(c).transaction_depth(),
-                Ok(None)
-            ),
-            _ => false,
-        };
-        if !healthy {
-            *writer = None;
+        if HOLDS_WRITER.get() {
+            // The lock is not re-entrant: this thread would wait for itself.
+            return Err(not_opened(
+                &self.path,
+                "a write transaction was started on another connection inside a write transaction",
+            ));
+        }
+        let lock = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        HOLDS_WRITER.set(true);
+        // From here on, dropping the guard clears the flag.
+        let mut writer = MappedWriter(lock);
+        if writer.0.is_none() {
             let url = DatabaseUrl {
                 engine: Engine::Sqlite,
                 target: self.path.clone(),
             };
             let mut conn = ConnectionManager { url }
                 .connect()
-                .map_err(|e| opening_failed(&self.path, e))?;
+                .map_err(|e| not_opened(&self.path, &e.to_string()))?;
             conn.batch_execute(&format!(
                 "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -{WRITER_CACHE_KIB};"
             ))?;
-            *writer = Some(conn);
+            // The log exists once a connection is in WAL mode; open it before the first
+            // commit it must cover.
+            self.flush
+                .open_log()
+                .map_err(|e| not_opened(&self.path, &e.to_string()))?;
+            *writer.0 = Some(conn);
         }
-        Ok(MappedWriter(writer))
+        Ok(writer)
     }
+}
+
+thread_local! {
+    /// Whether this thread holds a writer now.
+    static HOLDS_WRITER: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
 /// The writer connection, held under the write lock.
 pub struct MappedWriter<'a>(MutexGuard<'a, Option<DbConnection>>);
+
+impl Drop for MappedWriter<'_> {
+    /// A writer left inside a transaction (a panic in the middle of one) is closed at once,
+    /// which rolls the transaction back and frees SQLite's write lock for the checkpoint
+    /// and for other processes; the next write opens a new one.
+    fn drop(&mut self) {
+        let left_open = match self.0.as_mut() {
+            Some(DbConnection::Sqlite(c)) => !matches!(
+                AnsiTransactionManager::transaction_manager_status_mut(c).transaction_depth(),
+                Ok(None)
+            ),
+            _ => false,
+        };
+        if left_open || std::thread::panicking() {
+            *self.0 = None;
+        }
+        HOLDS_WRITER.set(false);
+    }
+}
 
 impl std::ops::Deref for MappedWriter<'_> {
     type Target = DbConnection;
@@ -215,7 +265,7 @@ impl std::ops::DerefMut for MappedWriter<'_> {
     }
 }
 
-fn opening_failed(path: &str, e: diesel::r2d2::Error) -> diesel::result::Error {
+fn not_opened(path: &str, e: &str) -> diesel::result::Error {
     diesel::result::Error::DatabaseError(
         diesel::result::DatabaseErrorKind::UnableToSendCommand,
         Box::new(format!("cannot open a writer on {path}: {e}")),
@@ -361,8 +411,30 @@ mod tests {
             })
         }));
         assert!(panicked.is_err());
+        // The panicked writer was closed at once: SQLite's write lock is free for a write of
+        // another connection that will not wait for it.
+        let mut other = pool.get().unwrap();
+        other.batch_execute("PRAGMA busy_timeout = 0").unwrap();
+        insert(&mut other, 0).unwrap();
         db::write_transaction(&mut conn, |conn| insert(conn, 3)).unwrap();
         assert_eq!(number(&mut conn, "SELECT sum(x) AS n FROM t"), 3);
+    }
+
+    #[test]
+    fn a_write_transaction_on_another_connection_inside_one_is_refused_not_a_hang() {
+        let (_dir, pool) = pool_on_a_file();
+        let mut conn = pool.get().unwrap();
+        let mut other = pool.get().unwrap();
+        let inner = db::write_transaction(&mut conn, |conn| {
+            insert(conn, 1)?;
+            Ok::<_, diesel::result::Error>(db::write_transaction(&mut other, |c| insert(c, 2)))
+        })
+        .unwrap();
+        let error = inner.unwrap_err().to_string();
+        assert!(error.contains("inside a write transaction"), "{error}");
+        // The outer one committed, and the thread can write again.
+        db::write_transaction(&mut other, |c| insert(c, 4)).unwrap();
+        assert_eq!(number(&mut conn, "SELECT sum(x) AS n FROM t"), 5);
     }
 
     #[test]
