@@ -130,20 +130,21 @@ impl Account {
         conn: &mut DbConnection,
         client_ids: &[ClientId],
     ) -> QueryResult<Vec<(ClientId, AccountSummary)>> {
-        let rows: Vec<(ClientId, AccountId, i64, i64, String, String, i32)> = accounts::table
-            .inner_join(providers::table.inner_join(currencies::table))
-            .filter(accounts::client_id.in_ids(client_ids.iter().copied()))
-            .order((accounts::client_id, providers::name))
-            .select((
-                accounts::client_id,
-                accounts::id,
-                accounts::balance,
-                accounts::credit_limit,
-                providers::name,
-                currencies::code,
-                currencies::exponent,
-            ))
-            .load(conn)?;
+        let rows: Vec<(ClientId, AccountId, i64, i64, String, String, i32)> =
+            crate::db::on_engine!(conn, |c| accounts::table
+                .inner_join(providers::table.inner_join(currencies::table))
+                .filter(accounts::client_id.in_ids(client_ids.iter().copied()))
+                .order((accounts::client_id, providers::name))
+                .select((
+                    accounts::client_id,
+                    accounts::id,
+                    accounts::balance,
+                    accounts::credit_limit,
+                    providers::name,
+                    currencies::code,
+                    currencies::exponent,
+                ))
+                .load(c))?;
         Ok(rows
             .into_iter()
             .map(

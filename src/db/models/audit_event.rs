@@ -55,10 +55,10 @@ pub struct NewAuditEvent<'a> {
 
 impl AuditEvent {
     pub fn insert(conn: &mut DbConnection, new: &NewAuditEvent<'_>) -> QueryResult<()> {
-        diesel::insert_into(audit_events::table)
+        crate::db::on_engine!(conn, |c| diesel::insert_into(audit_events::table)
             .values(new)
-            .execute(conn)
-            .map(|_| ())
+            .execute(c)
+            .map(|_| ()))
     }
 
     /// The newest events first.

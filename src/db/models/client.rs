@@ -59,7 +59,7 @@ pub struct ClientChanges<'a> {
 
 impl Client {
     pub fn find(conn: &mut DbConnection, id: ClientId) -> QueryResult<Option<Client>> {
-        clients::table.find(id).first(conn).optional()
+        crate::db::on_engine!(conn, |c| clients::table.find(id).first(c).optional())
     }
 
     pub fn insert(conn: &mut DbConnection, new: &NewClient<'_>) -> QueryResult<Client> {

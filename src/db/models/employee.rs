@@ -76,7 +76,7 @@ impl Employee {
     }
 
     pub fn find(conn: &mut DbConnection, id: EmployeeId) -> QueryResult<Option<Employee>> {
-        employees::table.find(id).first(conn).optional()
+        crate::db::on_engine!(conn, |c| employees::table.find(id).first(c).optional())
     }
 
     pub fn find_by_email(conn: &mut DbConnection, email: &str) -> QueryResult<Option<Employee>> {

@@ -51,13 +51,15 @@ impl LedgerEntry {
     /// transaction. The balance moves by an atomic `balance + amount`, so concurrent entries
     /// on one account all count.
     pub fn post(conn: &mut DbConnection, entry: &NewLedgerEntry<'_>) -> QueryResult<()> {
-        diesel::insert_into(ledger_entries::table)
-            .values(entry)
-            .execute(conn)?;
-        diesel::update(accounts::table.find(entry.account_id))
-            .set(accounts::balance.eq(accounts::balance + entry.amount))
-            .execute(conn)?;
-        Ok(())
+        crate::db::on_engine!(conn, |c| {
+            diesel::insert_into(ledger_entries::table)
+                .values(entry)
+                .execute(c)?;
+            diesel::update(accounts::table.find(entry.account_id))
+                .set(accounts::balance.eq(accounts::balance + entry.amount))
+                .execute(c)?;
+            Ok(())
+        })
     }
 
     /// Whether a form with this key wrote its entry already.

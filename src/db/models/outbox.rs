@@ -32,10 +32,10 @@ pub struct NewOutboxMail<'a> {
 
 impl OutboxMail {
     pub fn queue(conn: &mut DbConnection, mail: &NewOutboxMail<'_>) -> QueryResult<()> {
-        diesel::insert_into(outbox::table)
+        crate::db::on_engine!(conn, |c| diesel::insert_into(outbox::table)
             .values(mail)
-            .execute(conn)
-            .map(|_| ())
+            .execute(c)
+            .map(|_| ()))
     }
 
     /// Forgets mail to `recipient` not sent yet (its addressee is gone).

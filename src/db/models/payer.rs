@@ -57,11 +57,11 @@ impl Payer {
         client_id: ClientId,
         id: PayerId,
     ) -> QueryResult<Option<Payer>> {
-        payers::table
+        crate::db::on_engine!(conn, |c| payers::table
             .filter(payers::client_id.eq(client_id))
             .filter(payers::id.eq(id))
-            .first(conn)
-            .optional()
+            .first(c)
+            .optional())
     }
 
     pub fn insert(

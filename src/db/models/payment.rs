@@ -148,10 +148,10 @@ pub struct PaymentFilter {
 
 impl Payment {
     pub fn insert(conn: &mut DbConnection, new: &NewPayment<'_>) -> QueryResult<Payment> {
-        diesel::insert_into(payments::table)
+        crate::db::on_engine!(conn, |c| diesel::insert_into(payments::table)
             .values(new)
             .returning(payments::all_columns)
-            .get_result(conn)
+            .get_result(c))
     }
 
     pub fn find(conn: &mut DbConnection, id: PaymentId) -> QueryResult<Option<Payment>> {
@@ -159,10 +159,10 @@ impl Payment {
     }
 
     pub fn find_by_key(conn: &mut DbConnection, key: &str) -> QueryResult<Option<Payment>> {
-        payments::table
+        crate::db::on_engine!(conn, |c| payments::table
             .filter(payments::idempotency_key.eq(key))
-            .first(conn)
-            .optional()
+            .first(c)
+            .optional())
     }
 
     /// Moves the payment from one of `from` to `to`; false when it was no longer in one of

@@ -266,12 +266,12 @@ impl Service {
         conn: &mut DbConnection,
         clients: &[ClientId],
     ) -> QueryResult<Vec<ClientId>> {
-        services::table
+        crate::db::on_engine!(conn, |c| services::table
             .filter(services::client_id.in_ids(clients.iter().copied()))
             .filter(services::status.eq(ACTIVE))
             .select(services::client_id)
             .distinct()
-            .load(conn)
+            .load(c))
     }
 
     /// The services of one account in one status, oldest first (or by paid-until).
@@ -280,11 +280,11 @@ impl Service {
         account: AccountId,
         status: &str,
     ) -> QueryResult<Vec<Service>> {
-        services::table
+        crate::db::on_engine!(conn, |c| services::table
             .filter(services::account_id.eq(account))
             .filter(services::status.eq(status))
             .order((services::paid_until.asc(), services::id.asc()))
-            .load(conn)
+            .load(c))
     }
 
     /// Moves the service from one of `from` to `to`; false when it was in none of them

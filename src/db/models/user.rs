@@ -39,7 +39,7 @@ pub struct NewUser<'a> {
 
 impl User {
     pub fn find(conn: &mut DbConnection, id: UserId) -> QueryResult<Option<User>> {
-        users::table.find(id).first(conn).optional()
+        crate::db::on_engine!(conn, |c| users::table.find(id).first(c).optional())
     }
 
     pub fn find_by_email(conn: &mut DbConnection, email: &str) -> QueryResult<Option<User>> {
@@ -76,19 +76,19 @@ impl User {
         conn: &mut DbConnection,
         client_ids: &[ClientId],
     ) -> QueryResult<Vec<(ClientId, String)>> {
-        users::table
+        crate::db::on_engine!(conn, |c| users::table
             .filter(users::client_id.in_ids(client_ids.iter().copied()))
             .filter(users::is_owner.eq(true))
             .select((users::client_id, users::email))
-            .load(conn)
+            .load(c))
     }
 
     pub fn owner_of(conn: &mut DbConnection, client_id: ClientId) -> QueryResult<Option<User>> {
-        users::table
+        crate::db::on_engine!(conn, |c| users::table
             .filter(users::client_id.eq(client_id))
             .filter(users::is_owner.eq(true))
-            .first(conn)
-            .optional()
+            .first(c)
+            .optional())
     }
 
     pub fn set_email(conn: &mut DbConnection, id: UserId, email: &str) -> QueryResult<usize> {

@@ -48,7 +48,7 @@ pub fn account_currency(
     client_id: ClientId,
     account_id: AccountId,
 ) -> QueryResult<Option<AccountCurrency>> {
-    accounts::table
+    db::on_engine!(conn, |c| accounts::table
         .inner_join(providers::table.inner_join(currencies::table))
         .filter(accounts::id.eq(account_id))
         .filter(accounts::client_id.eq(client_id))
@@ -58,18 +58,18 @@ pub fn account_currency(
             currencies::id,
             providers::id,
         ))
-        .first::<(String, i32, crate::ids::CurrencyId, crate::ids::ProviderId)>(conn)
-        .optional()
-        .map(|found| {
-            found.map(
-                |(code, exponent, currency_id, provider_id)| AccountCurrency {
-                    code,
-                    exponent,
-                    currency_id,
-                    provider_id,
-                },
-            )
-        })
+        .first::<(String, i32, crate::ids::CurrencyId, crate::ids::ProviderId)>(c)
+        .optional())
+    .map(|found| {
+        found.map(
+            |(code, exponent, currency_id, provider_id)| AccountCurrency {
+                code,
+                exponent,
+                currency_id,
+                provider_id,
+            },
+        )
+    })
 }
 
 /// A form's idempotency key: present and short, else the form is stale.
