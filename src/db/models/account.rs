@@ -217,7 +217,7 @@ impl Account {
         conn: &mut DbConnection,
         client_id: ClientId,
     ) -> QueryResult<Vec<AccountSummary>> {
-        accounts::table
+        crate::db::on_engine!(conn, |c| accounts::table
             .inner_join(providers::table.inner_join(currencies::table))
             .filter(accounts::client_id.eq(client_id))
             .order(providers::name)
@@ -229,6 +229,6 @@ impl Account {
                 currencies::code,
                 currencies::exponent,
             ))
-            .load(conn)
+            .load(c))
     }
 }

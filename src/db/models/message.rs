@@ -64,11 +64,11 @@ impl Message {
     }
 
     pub fn count_unread(conn: &mut DbConnection, client_id: ClientId) -> QueryResult<i64> {
-        messages::table
+        crate::db::on_engine!(conn, |c| messages::table
             .filter(messages::client_id.eq(client_id))
             .filter(messages::read_at.is_null())
             .count()
-            .get_result(conn)
+            .get_result(c))
     }
 
     pub fn mark_read(
