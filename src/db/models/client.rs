@@ -92,9 +92,9 @@ impl Client {
 
     /// Clients by id, in no particular order.
     pub fn by_ids(conn: &mut DbConnection, ids: &[ClientId]) -> QueryResult<Vec<Client>> {
-        clients::table
+        crate::db::on_engine!(conn, |c| clients::table
             .filter(clients::id.in_ids(ids.iter().copied()))
-            .load(conn)
+            .load(c))
     }
 
     pub fn count(conn: &mut DbConnection) -> QueryResult<i64> {

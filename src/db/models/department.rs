@@ -36,9 +36,9 @@ pub struct DepartmentFields<'a> {
 
 impl Department {
     pub fn all(conn: &mut DbConnection) -> QueryResult<Vec<Department>> {
-        departments::table
+        crate::db::on_engine!(conn, |c| departments::table
             .order((departments::name, departments::id))
-            .load(conn)
+            .load(c))
     }
 
     pub fn find(conn: &mut DbConnection, id: DepartmentId) -> QueryResult<Option<Department>> {

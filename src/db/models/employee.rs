@@ -88,9 +88,9 @@ impl Employee {
 
     /// Every employee, by name.
     pub fn all(conn: &mut DbConnection) -> QueryResult<Vec<Employee>> {
-        employees::table
+        crate::db::on_engine!(conn, |c| employees::table
             .order((employees::name, employees::id))
-            .load(conn)
+            .load(c))
     }
 
     pub fn count(conn: &mut DbConnection) -> QueryResult<i64> {

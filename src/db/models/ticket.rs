@@ -129,12 +129,12 @@ impl Ticket {
         department: DepartmentId,
         limit: i64,
     ) -> QueryResult<Vec<Ticket>> {
-        tickets::table
+        crate::db::on_engine!(conn, |c| tickets::table
             .filter(tickets::department_id.eq(department))
             .filter(tickets::status.eq(WAITING_PROVIDER))
             .order((tickets::waiting_since.asc(), tickets::id.asc()))
             .limit(limit)
-            .load(conn)
+            .load(c))
     }
 
     /// The `limit` tickets in `status` updated last, of these departments (all when `None`).
@@ -164,14 +164,17 @@ impl Ticket {
         status: &str,
         cap: i64,
     ) -> QueryResult<i64> {
-        let mut query = tickets::table
-            .filter(tickets::status.eq(status.to_owned()))
+        let in_status = tickets::table
+            .filter(tickets::status.eq(status))
             .select(tickets::id)
-            .into_boxed();
-        if let Some(departments) = departments {
-            query = query.filter(tickets::department_id.in_ids(departments.iter().copied()));
-        }
-        Ok(query.limit(cap + 1).load::<TicketId>(conn)?.len() as i64)
+            .limit(cap + 1);
+        let ids: Vec<TicketId> = match departments {
+            None => crate::db::on_engine!(conn, |c| in_status.load(c))?,
+            Some(departments) => crate::db::on_engine!(conn, |c| in_status
+                .filter(tickets::department_id.in_ids(departments.iter().copied()))
+                .load(c))?,
+        };
+        Ok(ids.len() as i64)
     }
 
     /// Sets the state after a message or a decision of the staff or the client.
