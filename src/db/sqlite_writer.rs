@@ -187,7 +187,7 @@ const WRITER_CACHE_KIB: i64 = 16 * 1024;
 impl SqliteFile {
     /// Takes the write lock and hands out the writer connection, opening it if there is none
     /// (the first write, or the last holder left it broken and it was closed).
-    pub fn writer(&self) -> QueryResult<MappedWriter<'_>> {
+    pub fn writer(&self) -> QueryResult<WriterGuard<'_>> {
         if HOLDS_WRITER.get() {
             // The lock is not re-entrant: this thread would wait for itself.
             return Err(not_opened(
@@ -198,7 +198,7 @@ impl SqliteFile {
         let lock = self.writer.lock().unwrap_or_else(|e| e.into_inner());
         HOLDS_WRITER.set(true);
         // From here on, dropping the guard clears the flag.
-        let mut writer = MappedWriter(lock);
+        let mut writer = WriterGuard(lock);
         if writer.0.is_none() {
             let url = DatabaseUrl {
                 engine: Engine::Sqlite,
@@ -227,9 +227,9 @@ thread_local! {
 }
 
 /// The writer connection, held under the write lock.
-pub struct MappedWriter<'a>(MutexGuard<'a, Option<DbConnection>>);
+pub struct WriterGuard<'a>(MutexGuard<'a, Option<DbConnection>>);
 
-impl Drop for MappedWriter<'_> {
+impl Drop for WriterGuard<'_> {
     /// A writer left inside a transaction (a panic in the middle of one) is closed at once,
     /// which rolls the transaction back and frees SQLite's write lock for the checkpoint
     /// and for other processes; the next write opens a new one.
@@ -248,7 +248,7 @@ impl Drop for MappedWriter<'_> {
     }
 }
 
-impl std::ops::Deref for MappedWriter<'_> {
+impl std::ops::Deref for WriterGuard<'_> {
     type Target = DbConnection;
     fn deref(&self) -> &DbConnection {
         self.0
@@ -257,7 +257,7 @@ impl std::ops::Deref for MappedWriter<'_> {
     }
 }
 
-impl std::ops::DerefMut for MappedWriter<'_> {
+impl std::ops::DerefMut for WriterGuard<'_> {
     fn deref_mut(&mut self) -> &mut DbConnection {
         self.0
             .as_mut()

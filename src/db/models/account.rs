@@ -29,13 +29,17 @@ pub struct NewAccount {
 }
 
 /// An account with what is needed to show it: the provider's name and currency.
-#[derive(Debug, Clone, Queryable)]
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = accounts)]
 pub struct AccountSummary {
     pub id: AccountId,
     pub balance: i64,
     pub credit_limit: i64,
+    #[diesel(select_expression = providers::name)]
     pub provider_name: String,
+    #[diesel(select_expression = currencies::code)]
     pub currency_code: String,
+    #[diesel(select_expression = currencies::exponent)]
     pub currency_exponent: i32,
 }
 
@@ -130,47 +134,12 @@ impl Account {
         conn: &mut DbConnection,
         client_ids: &[ClientId],
     ) -> QueryResult<Vec<(ClientId, AccountSummary)>> {
-        let rows: Vec<(ClientId, AccountId, i64, i64, String, String, i32)> =
-            crate::db::on_engine!(conn, |c| accounts::table
-                .inner_join(providers::table.inner_join(currencies::table))
-                .filter(accounts::client_id.in_ids(client_ids.iter().copied()))
-                .order((accounts::client_id, providers::name))
-                .select((
-                    accounts::client_id,
-                    accounts::id,
-                    accounts::balance,
-                    accounts::credit_limit,
-                    providers::name,
-                    currencies::code,
-                    currencies::exponent,
-                ))
-                .load(c))?;
-        Ok(rows
-            .into_iter()
-            .map(
-                |(
-                    client_id,
-                    id,
-                    balance,
-                    credit_limit,
-                    provider_name,
-                    currency_code,
-                    currency_exponent,
-                )| {
-                    (
-                        client_id,
-                        AccountSummary {
-                            id,
-                            balance,
-                            credit_limit,
-                            provider_name,
-                            currency_code,
-                            currency_exponent,
-                        },
-                    )
-                },
-            )
-            .collect())
+        crate::db::on_engine!(conn, |c| accounts::table
+            .inner_join(providers::table.inner_join(currencies::table))
+            .filter(accounts::client_id.in_ids(client_ids.iter().copied()))
+            .order((accounts::client_id, providers::name))
+            .select((accounts::client_id, AccountSummary::as_select()))
+            .load(c))
     }
 
     /// The provider ids a client is connected to.
@@ -221,14 +190,7 @@ impl Account {
             .inner_join(providers::table.inner_join(currencies::table))
             .filter(accounts::client_id.eq(client_id))
             .order(providers::name)
-            .select((
-                accounts::id,
-                accounts::balance,
-                accounts::credit_limit,
-                providers::name,
-                currencies::code,
-                currencies::exponent,
-            ))
+            .select(AccountSummary::as_select())
             .load(c))
     }
 }
