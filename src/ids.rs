@@ -24,6 +24,9 @@ macro_rules! id_type {
             }
         }
 
+        /// Digits only: pages write ids without escaping them.
+        impl askama::filters::HtmlSafe for $name {}
+
         impl From<$name> for i64 {
             fn from(id: $name) -> i64 {
                 id.0

@@ -58,29 +58,46 @@ pub enum TimeText {
 impl std::fmt::Display for TimeText {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         use chrono::{Datelike, Timelike};
-        match self {
-            TimeText::Iso(t) => write!(
-                f,
-                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-                t.year(),
-                t.month(),
-                t.day(),
-                t.hour(),
-                t.minute(),
-                t.second()
-            ),
-            TimeText::Shown(t) => write!(
-                f,
-                "{:04}-{:02}-{:02} {:02}:{:02} UTC",
-                t.year(),
-                t.month(),
-                t.day(),
-                t.hour(),
-                t.minute()
-            ),
+        let (t, iso) = match self {
+            TimeText::Iso(t) => (t, true),
+            TimeText::Shown(t) => (t, false),
+        };
+        // `YYYY-MM-DDTHH:MM:SSZ` or `YYYY-MM-DD HH:MM UTC`, built in place and written once:
+        // a list page writes two per row, and `write!` with padded fields cost several
+        // times the text itself. Years outside 0..=9999 go through `write!`.
+        let year = t.year();
+        if !(0..=9999).contains(&year) {
+            return if iso {
+                write!(f, "{}Z", t.format("%Y-%m-%dT%H:%M:%S"))
+            } else {
+                write!(f, "{} UTC", t.format("%Y-%m-%d %H:%M"))
+            };
         }
+        fn two(out: &mut [u8], at: usize, n: u32) {
+            out[at] = b'0' + (n / 10) as u8;
+            out[at + 1] = b'0' + (n % 10) as u8;
+        }
+        let mut out = *b"0000-00-00T00:00:00Z";
+        two(&mut out, 0, year as u32 / 100);
+        two(&mut out, 2, year as u32 % 100);
+        two(&mut out, 5, t.month());
+        two(&mut out, 8, t.day());
+        two(&mut out, 11, t.hour());
+        two(&mut out, 14, t.minute());
+        let text = if iso {
+            two(&mut out, 17, t.second());
+            &out[..]
+        } else {
+            out[10] = b' ';
+            out[16..20].copy_from_slice(b" UTC");
+            &out[..]
+        };
+        f.write_str(std::str::from_utf8(text).map_err(|_| std::fmt::Error)?)
     }
 }
+
+/// Digits, dashes, colons and letters only: nothing to escape in HTML.
+impl askama::filters::HtmlSafe for TimeText {}
 
 #[cfg(test)]
 mod tests {
@@ -110,6 +127,16 @@ mod tests {
             "2024-02-29 23:59:59",
         ] {
             let t = chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S").unwrap();
+            check(t);
+        }
+        // Years of five digits take the slow path.
+        check(
+            chrono::NaiveDate::from_ymd_opt(10000, 1, 2)
+                .unwrap()
+                .and_hms_opt(3, 4, 5)
+                .unwrap(),
+        );
+        fn check(t: chrono::NaiveDateTime) {
             assert_eq!(
                 iso_time(&t).to_string(),
                 t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
