@@ -4,9 +4,11 @@
 pub mod id_list;
 pub mod models;
 pub mod schema;
+pub mod sql_time;
 pub mod sqlite_writer;
 
 pub use id_list::InIdsExt;
+pub use sql_time::SqlTime;
 
 use std::path::Path;
 use std::time::{Duration, Instant};

@@ -24,6 +24,7 @@ pub struct Client {
     pub enabled: bool,
     pub registered_by: Option<EmployeeId>,
     pub registration_ip: String,
+    #[diesel(deserialize_as = crate::db::SqlTime)]
     pub created_at: NaiveDateTime,
 }
 

@@ -62,6 +62,7 @@ pub struct Payment {
     pub comment: String,
     pub idempotency_key: Option<String>,
     pub created_by: Option<EmployeeId>,
+    #[diesel(deserialize_as = crate::db::SqlTime)]
     pub created_at: NaiveDateTime,
     pub paid_at: Option<NaiveDateTime>,
     pub payment_method_id: Option<PaymentMethodId>,

@@ -25,7 +25,9 @@ pub struct Ticket {
     pub assigned_to: Option<EmployeeId>,
     pub waiting_since: Option<NaiveDateTime>,
     pub client_unread: bool,
+    #[diesel(deserialize_as = crate::db::SqlTime)]
     pub created_at: NaiveDateTime,
+    #[diesel(deserialize_as = crate::db::SqlTime)]
     pub updated_at: NaiveDateTime,
     pub closed_at: Option<NaiveDateTime>,
     /// The service the ticket is about, if the client chose one.
