@@ -129,17 +129,24 @@ impl Account {
         .get_result(conn)
     }
 
-    /// The accounts of several clients, for a list page (one query for the page).
+    /// The accounts of several clients, for a list page (one query for the page), by client
+    /// and then by provider name.
     pub fn summaries_of_clients(
         conn: &mut DbConnection,
         client_ids: &[ClientId],
     ) -> QueryResult<Vec<(ClientId, AccountSummary)>> {
-        crate::db::on_engine!(conn, |c| accounts::table
-            .inner_join(providers::table.inner_join(currencies::table))
-            .filter(accounts::client_id.in_ids(client_ids.iter().copied()))
-            .order((accounts::client_id, providers::name))
-            .select((accounts::client_id, AccountSummary::as_select()))
-            .load(c))
+        // Sorted here rather than by ORDER BY: SQLite's sorter for a page's hundred rows
+        // cost more than the query's lookups.
+        let mut found: Vec<(ClientId, AccountSummary)> =
+            crate::db::on_engine!(conn, |c| accounts::table
+                .inner_join(providers::table.inner_join(currencies::table))
+                .filter(accounts::client_id.in_ids(client_ids.iter().copied()))
+                .select((accounts::client_id, AccountSummary::as_select()))
+                .load(c))?;
+        found.sort_unstable_by(|(a, x), (b, y)| {
+            (a, &x.provider_name, x.id).cmp(&(b, &y.provider_name, y.id))
+        });
+        Ok(found)
     }
 
     /// The provider ids a client is connected to.
