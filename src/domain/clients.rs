@@ -140,38 +140,42 @@ pub struct ClientListPage {
     pub word_start_only: bool,
 }
 
-type BoxedClients = clients::BoxedQuery<'static, MultiBackend>;
-
-/// Applies the filter's conditions (not the search) to a query over `clients`.
-fn with_conditions(mut query: BoxedClients, filter: &ClientFilter) -> BoxedClients {
-    if let Some(enabled) = filter.enabled {
-        query = query.filter(clients::enabled.eq(enabled));
-    }
-    if let Some(group) = filter.group {
-        query = query.filter(
-            clients::id.eq_any(
-                client_group_members::table
-                    .filter(client_group_members::client_group_id.eq(group))
-                    .select(client_group_members::client_id),
-            ),
-        );
-    }
-    if let Some(provider) = filter.provider {
-        query = query.filter(
-            clients::id.eq_any(
-                accounts::table
-                    .filter(accounts::provider_id.eq(provider))
-                    .select(accounts::client_id),
-            ),
-        );
-    }
-    match filter.state {
-        Some(ClientState::Active) => query.filter(clients::id.eq_any(active_client_ids())),
-        Some(ClientState::NotActive) => {
-            query.filter(diesel::dsl::not(clients::id.eq_any(active_client_ids())))
+/// Applies the filter's conditions (not the search) to a boxed query over `clients`. A
+/// macro, not a function, so that the query is built for each engine's own connection
+/// (see `db::on_engine!`).
+macro_rules! with_conditions {
+    ($query:expr, $filter:expr) => {{
+        let filter: &ClientFilter = $filter;
+        let mut query = $query;
+        if let Some(enabled) = filter.enabled {
+            query = query.filter(clients::enabled.eq(enabled));
         }
-        None => query,
-    }
+        if let Some(group) = filter.group {
+            query = query.filter(
+                clients::id.eq_any(
+                    client_group_members::table
+                        .filter(client_group_members::client_group_id.eq(group))
+                        .select(client_group_members::client_id),
+                ),
+            );
+        }
+        if let Some(provider) = filter.provider {
+            query = query.filter(
+                clients::id.eq_any(
+                    accounts::table
+                        .filter(accounts::provider_id.eq(provider))
+                        .select(accounts::client_id),
+                ),
+            );
+        }
+        match filter.state {
+            Some(ClientState::Active) => query.filter(clients::id.eq_any(active_client_ids())),
+            Some(ClientState::NotActive) => {
+                query.filter(diesel::dsl::not(clients::id.eq_any(active_client_ids())))
+            }
+            None => query,
+        }
+    }};
 }
 
 /// One page of the client list: search, filters, sort and keyset. Every step is served by
@@ -299,42 +303,44 @@ pub fn list(
             .map(|(c, b)| (c, Some(b)))
             .collect()
     } else {
-        let mut query = with_conditions(clients::table.into_boxed(), filter);
-        if let Some(ids) = &search_ids {
-            query = query.filter(clients::id.in_ids(ids.iter().copied()));
-        }
-        query = match (filter.sort, &filter.after) {
-            // The outer bound on the sort column lets the (name, id) index start at the
-            // cursor instead of the front; the OR alone is no range to an index.
-            (Sort::Name, Some(after)) => query.filter(clients::name.ge(after.key.clone())).filter(
-                clients::name.gt(after.key.clone()).or(clients::name
-                    .eq(after.key.clone())
-                    .and(clients::id.gt(after.id))),
-            ),
-            (Sort::Registered, Some(after)) => {
-                match NaiveDateTime::parse_from_str(&after.key, "%Y-%m-%dT%H:%M:%S%.f") {
-                    Ok(at) => query.filter(clients::created_at.le(at)).filter(
-                        clients::created_at
-                            .lt(at)
-                            .or(clients::created_at.eq(at).and(clients::id.lt(after.id))),
-                    ),
-                    Err(_) => query,
-                }
+        // Built on the engine's own connection: a boxed query is rendered at every
+        // execution anyway, and this way its rows skip the multi-backend layer.
+        let found: Vec<Client> = db::on_engine!(conn, |c| {
+            let mut query = with_conditions!(clients::table.into_boxed(), filter);
+            if let Some(ids) = &search_ids {
+                query = query.filter(clients::id.in_ids(ids.iter().copied()));
             }
-            (_, Some(after)) => query.filter(clients::id.lt(after.id)),
-            (_, None) => query,
-        };
-        query = match filter.sort {
-            Sort::Name => query.order((clients::name.asc(), clients::id.asc())),
-            Sort::Registered => query.order((clients::created_at.desc(), clients::id.desc())),
-            _ => query.order(clients::id.desc()),
-        };
-        query
-            .limit(limit + 1)
-            .load::<Client>(conn)?
-            .into_iter()
-            .map(|c| (c, None))
-            .collect()
+            query = match (filter.sort, &filter.after) {
+                // The outer bound on the sort column lets the (name, id) index start at the
+                // cursor instead of the front; the OR alone is no range to an index.
+                (Sort::Name, Some(after)) => {
+                    query.filter(clients::name.ge(after.key.clone())).filter(
+                        clients::name.gt(after.key.clone()).or(clients::name
+                            .eq(after.key.clone())
+                            .and(clients::id.gt(after.id))),
+                    )
+                }
+                (Sort::Registered, Some(after)) => {
+                    match NaiveDateTime::parse_from_str(&after.key, "%Y-%m-%dT%H:%M:%S%.f") {
+                        Ok(at) => query.filter(clients::created_at.le(at)).filter(
+                            clients::created_at
+                                .lt(at)
+                                .or(clients::created_at.eq(at).and(clients::id.lt(after.id))),
+                        ),
+                        Err(_) => query,
+                    }
+                }
+                (_, Some(after)) => query.filter(clients::id.lt(after.id)),
+                (_, None) => query,
+            };
+            query = match filter.sort {
+                Sort::Name => query.order((clients::name.asc(), clients::id.asc())),
+                Sort::Registered => query.order((clients::created_at.desc(), clients::id.desc())),
+                _ => query.order(clients::id.desc()),
+            };
+            query.limit(limit + 1).load::<Client>(c)
+        })?;
+        found.into_iter().map(|c| (c, None)).collect()
     };
 
     let mut found = clients_found;
