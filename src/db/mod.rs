@@ -8,7 +8,7 @@ pub mod sql_time;
 pub mod sqlite_writer;
 
 pub use id_list::InIdsExt;
-pub use sql_time::SqlTime;
+pub use sql_time::{SqlTime, SqlTimeOrNull};
 
 use std::path::Path;
 use std::time::{Duration, Instant};

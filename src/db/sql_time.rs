@@ -4,14 +4,15 @@
 //! other with chrono's `parse_from_str`, which parses the format string again on every call:
 //! about 2,500 instructions per value, a twentieth of a 50-row client list. Diesel writes
 //! every timestamp as `YYYY-MM-DD HH:MM:SS` with an optional fraction; `SqlTime` reads that
-//! shape digit by digit and leaves anything else to diesel. On PostgreSQL it is diesel's
-//! own reading. A model field opts in with
-//! `#[diesel(deserialize_as = crate::db::SqlTime)]` and stays a `NaiveDateTime`.
+//! shape digit by digit, and any other text as diesel 2.3 would (its formats, then julian
+//! days). On PostgreSQL it is diesel's own reading. A model field opts in with
+//! `#[diesel(deserialize_as = crate::db::SqlTime)]` (or `SqlTimeOrNull` for an `Option`)
+//! and stays a `NaiveDateTime`.
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::deserialize::{self, FromSql};
 use diesel::pg::Pg;
-use diesel::sql_types::{Text, Timestamp};
+use diesel::sql_types::{Nullable, Text, Timestamp};
 use diesel::sqlite::Sqlite;
 
 use super::MultiBackend;
@@ -22,6 +23,17 @@ pub struct SqlTime(pub NaiveDateTime);
 
 impl From<SqlTime> for NaiveDateTime {
     fn from(t: SqlTime) -> NaiveDateTime {
+        t.0
+    }
+}
+
+/// A nullable `Timestamp` column read as `SqlTime` reads a timestamp:
+/// `#[diesel(deserialize_as = crate::db::SqlTimeOrNull)]` on an `Option<NaiveDateTime>`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, diesel::deserialize::FromSqlRow)]
+pub struct SqlTimeOrNull(pub Option<NaiveDateTime>);
+
+impl From<SqlTimeOrNull> for Option<NaiveDateTime> {
+    fn from(t: SqlTimeOrNull) -> Option<NaiveDateTime> {
         t.0
     }
 }
@@ -127,6 +139,23 @@ impl FromSql<Timestamp, MultiBackend> for SqlTime {
     }
 }
 
+impl<DB> FromSql<Nullable<Timestamp>, DB> for SqlTimeOrNull
+where
+    DB: diesel::backend::Backend,
+    SqlTime: FromSql<Timestamp, DB>,
+{
+    fn from_sql(value: DB::RawValue<'_>) -> deserialize::Result<Self> {
+        SqlTime::from_sql(value).map(|t| SqlTimeOrNull(Some(t.0)))
+    }
+
+    fn from_nullable_sql(value: Option<DB::RawValue<'_>>) -> deserialize::Result<Self> {
+        match value {
+            Some(value) => Self::from_sql(value),
+            None => Ok(SqlTimeOrNull(None)),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -157,6 +186,29 @@ mod tests {
                 .unwrap()
                 .and_hms_milli_opt(16, 10, 7, 500)
         );
+    }
+
+    #[test]
+    fn reads_back_what_diesel_binds_on_sqlite() {
+        use diesel::{Connection, IntoSql, RunQueryDsl, SqliteConnection};
+        let mut conn = SqliteConnection::establish(":memory:").unwrap();
+        let t = NaiveDate::from_ymd_opt(2026, 12, 6)
+            .unwrap()
+            .and_hms_micro_opt(4, 5, 6, 789)
+            .unwrap();
+        let read: SqlTime = diesel::select(t.into_sql::<Timestamp>())
+            .get_result(&mut conn)
+            .unwrap();
+        assert_eq!(read.0, t);
+        let read: SqlTimeOrNull = diesel::select(Some(t).into_sql::<Nullable<Timestamp>>())
+            .get_result(&mut conn)
+            .unwrap();
+        assert_eq!(read.0, Some(t));
+        let read: SqlTimeOrNull =
+            diesel::select(None::<NaiveDateTime>.into_sql::<Nullable<Timestamp>>())
+                .get_result(&mut conn)
+                .unwrap();
+        assert_eq!(read.0, None);
     }
 
     #[test]

@@ -415,32 +415,34 @@ pub fn queue(
         Ticket::updated_last(conn, visible.as_deref(), status, limit)?
     };
     let employees = Employee::all(conn)?;
-    let client_ids: Vec<ClientId> = tickets.iter().map(|t| t.client_id).collect();
-    let clients = Client::by_ids(conn, &client_ids)?;
+    // Each department's hours and zone, read once for all its tickets.
+    let clocks: Vec<(DepartmentId, BusinessHours, chrono_tz::Tz)> = departments
+        .iter()
+        .map(|d| {
+            (
+                d.id,
+                BusinessHours::from_stored(&d.business_hours),
+                d.time_zone.parse().unwrap_or(chrono_tz::UTC),
+            )
+        })
+        .collect();
     let mut rows: Vec<QueueRow> = tickets
         .into_iter()
         .map(|ticket| {
             let department = departments.iter().find(|d| d.id == ticket.department_id);
-            let (waited_minutes, overdue) = match (department, ticket.waiting_since) {
-                (Some(d), Some(since)) if ticket.status == WAITING_PROVIDER => {
-                    let tz = d.time_zone.parse().unwrap_or(chrono_tz::UTC);
-                    let waited = business_minutes(
-                        &BusinessHours::from_stored(&d.business_hours),
-                        tz,
-                        since,
-                        now,
-                    );
+            let clock = clocks.iter().find(|(id, ..)| *id == ticket.department_id);
+            let (waited_minutes, overdue) = match (department, clock, ticket.waiting_since) {
+                (Some(d), Some((_, hours, tz)), Some(since))
+                    if ticket.status == WAITING_PROVIDER =>
+                {
+                    let waited = business_minutes(hours, *tz, since, now);
                     (waited, waited > i64::from(d.response_hours) * 60)
                 }
                 _ => (0, false),
             };
             QueueRow {
                 department: department.map(|d| d.name.clone()).unwrap_or_default(),
-                client: clients
-                    .iter()
-                    .find(|c| c.id == ticket.client_id)
-                    .map(|c| c.name.clone())
-                    .unwrap_or_default(),
+                client: String::new(),
                 assignee: ticket
                     .assigned_to
                     .and_then(|a| employees.iter().find(|e| e.id == a).map(|e| e.name.clone())),
@@ -458,6 +460,14 @@ pub fn queue(
                 .then(a.ticket.id.cmp(&b.ticket.id))
         });
         rows.truncate(limit as usize);
+    }
+    // The clients' names for the rows kept only.
+    let client_ids: Vec<ClientId> = rows.iter().map(|r| r.ticket.client_id).collect();
+    let names = Client::names_of(conn, &client_ids)?;
+    for row in &mut rows {
+        if let Some((_, name)) = names.iter().find(|(id, _)| *id == row.ticket.client_id) {
+            row.client = name.clone();
+        }
     }
     Ok(Queue { rows, total })
 }

@@ -98,6 +98,17 @@ impl Client {
             .load(c))
     }
 
+    /// The names of these clients, for a page that shows only who each row belongs to.
+    pub fn names_of(
+        conn: &mut DbConnection,
+        ids: &[ClientId],
+    ) -> QueryResult<Vec<(ClientId, String)>> {
+        crate::db::on_engine!(conn, |c| clients::table
+            .filter(clients::id.in_ids(ids.iter().copied()))
+            .select((clients::id, clients::name))
+            .load(c))
+    }
+
     pub fn count(conn: &mut DbConnection) -> QueryResult<i64> {
         clients::table.count().get_result(conn)
     }

@@ -23,12 +23,14 @@ pub struct Ticket {
     pub subject: String,
     pub status: String,
     pub assigned_to: Option<EmployeeId>,
+    #[diesel(deserialize_as = crate::db::SqlTimeOrNull)]
     pub waiting_since: Option<NaiveDateTime>,
     pub client_unread: bool,
     #[diesel(deserialize_as = crate::db::SqlTime)]
     pub created_at: NaiveDateTime,
     #[diesel(deserialize_as = crate::db::SqlTime)]
     pub updated_at: NaiveDateTime,
+    #[diesel(deserialize_as = crate::db::SqlTimeOrNull)]
     pub closed_at: Option<NaiveDateTime>,
     /// The service the ticket is about, if the client chose one.
     pub service_id: Option<ServiceId>,
@@ -166,17 +168,50 @@ impl Ticket {
         status: &str,
         cap: i64,
     ) -> QueryResult<i64> {
-        let in_status = tickets::table
-            .filter(tickets::status.eq(status))
-            .select(tickets::id)
-            .limit(cap + 1);
-        let ids: Vec<TicketId> = match departments {
-            None => crate::db::on_engine!(conn, |c| in_status.load(c))?,
-            Some(departments) => crate::db::on_engine!(conn, |c| in_status
-                .filter(tickets::department_id.in_ids(departments.iter().copied()))
-                .load(c))?,
+        // Counted in SQL over a capped subquery: loading up to `cap + 1` ids to count them
+        // was a third of the queue page.
+        #[derive(QueryableByName)]
+        struct Counted {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        use diesel::sql_types::{Array, BigInt, Text};
+        let ids: Vec<i64> = departments
+            .unwrap_or_default()
+            .iter()
+            .map(|d| d.0)
+            .collect();
+        let counted: Counted = match (conn, departments) {
+            (DbConnection::Sqlite(c), None) => diesel::sql_query(
+                "SELECT COUNT(*) AS n FROM (SELECT 1 FROM tickets WHERE status = ? LIMIT ?)",
+            )
+            .bind::<Text, _>(status)
+            .bind::<BigInt, _>(cap + 1)
+            .get_result(c)?,
+            (DbConnection::Sqlite(c), Some(_)) => diesel::sql_query(
+                "SELECT COUNT(*) AS n FROM (SELECT 1 FROM tickets WHERE status = ? \
+                 AND department_id IN (SELECT value FROM json_each(?)) LIMIT ?)",
+            )
+            .bind::<Text, _>(status)
+            .bind::<Text, _>(serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into()))
+            .bind::<BigInt, _>(cap + 1)
+            .get_result(c)?,
+            (DbConnection::Postgresql(c), None) => diesel::sql_query(
+                "SELECT COUNT(*) AS n FROM (SELECT 1 FROM tickets WHERE status = $1 LIMIT $2) AS capped",
+            )
+            .bind::<Text, _>(status)
+            .bind::<BigInt, _>(cap + 1)
+            .get_result(c)?,
+            (DbConnection::Postgresql(c), Some(_)) => diesel::sql_query(
+                "SELECT COUNT(*) AS n FROM (SELECT 1 FROM tickets WHERE status = $1 \
+                 AND department_id = ANY($2) LIMIT $3) AS capped",
+            )
+            .bind::<Text, _>(status)
+            .bind::<Array<BigInt>, _>(ids)
+            .bind::<BigInt, _>(cap + 1)
+            .get_result(c)?,
         };
-        Ok(ids.len() as i64)
+        Ok(counted.n)
     }
 
     /// Sets the state after a message or a decision of the staff or the client.
