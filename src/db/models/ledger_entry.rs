@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use diesel::sql_types::BigInt;
 
 use crate::db::DbConnection;
-use crate::db::schema::{accounts, ledger_entries};
+use crate::db::schema::ledger_entries;
 use crate::ids::{AccountId, EmployeeId, ExpenseId, LedgerEntryId, PaymentId};
 
 #[derive(Debug, Insertable)]
@@ -46,6 +46,36 @@ pub struct LedgerLine {
 
 pub struct LedgerEntry;
 
+/// `UPDATE accounts SET balance = balance + amount WHERE id = account`, kept prepared. Diesel
+/// prepares every `UPDATE` again at each execution (a changeset may skip columns, so it
+/// never caches one); this one runs for every ledger entry, so it is written out here with
+/// a fixed shape, and both engines keep it prepared.
+#[derive(Debug, Clone, Copy, diesel::query_builder::QueryId)]
+struct AddToBalance {
+    account: AccountId,
+    amount: i64,
+}
+
+impl<DB> diesel::query_builder::QueryFragment<DB> for AddToBalance
+where
+    DB: diesel::backend::Backend,
+    i64: diesel::serialize::ToSql<BigInt, DB>,
+    AccountId: diesel::serialize::ToSql<BigInt, DB>,
+{
+    fn walk_ast<'b>(
+        &'b self,
+        mut out: diesel::query_builder::AstPass<'_, 'b, DB>,
+    ) -> QueryResult<()> {
+        out.push_sql("UPDATE accounts SET balance = balance + ");
+        out.push_bind_param::<BigInt, _>(&self.amount)?;
+        out.push_sql(" WHERE id = ");
+        out.push_bind_param::<BigInt, _>(&self.account)?;
+        Ok(())
+    }
+}
+
+impl<Conn> RunQueryDsl<Conn> for AddToBalance {}
+
 impl LedgerEntry {
     /// Writes the entry and moves the cached balance by the same amount, in the caller's
     /// transaction. The balance moves by an atomic `balance + amount`, so concurrent entries
@@ -55,9 +85,11 @@ impl LedgerEntry {
             diesel::insert_into(ledger_entries::table)
                 .values(entry)
                 .execute(c)?;
-            diesel::update(accounts::table.find(entry.account_id))
-                .set(accounts::balance.eq(accounts::balance + entry.amount))
-                .execute(c)?;
+            AddToBalance {
+                account: entry.account_id,
+                amount: entry.amount,
+            }
+            .execute(c)?;
             Ok(())
         })
     }
