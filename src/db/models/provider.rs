@@ -43,7 +43,7 @@ pub struct ProviderChoice {
 
 impl Provider {
     pub fn find(conn: &mut DbConnection, id: ProviderId) -> QueryResult<Option<Provider>> {
-        providers::table.find(id).first(conn).optional()
+        crate::db::on_engine!(conn, |c| providers::table.find(id).first(c).optional())
     }
 
     pub fn find_by_name(conn: &mut DbConnection, name: &str) -> QueryResult<Option<Provider>> {

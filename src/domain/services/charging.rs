@@ -203,14 +203,20 @@ pub fn settle_account(
     account_id: AccountId,
 ) -> Result<(), DomainError> {
     let mut account = Account::lock(conn, account_id)?.ok_or(DomainError::NotFound)?;
-    let zone = provider_zone(conn, account.provider_id)?;
-    let now = db::now();
     // Only those that were to renew: a service suspended because its auto-renew was off
     // stays as the client left it.
-    for service in Service::of_account_in(conn, account_id, SUSPENDED_UNPAID)?
+    let suspended: Vec<Service> = Service::of_account_in(conn, account_id, SUSPENDED_UNPAID)?
         .into_iter()
         .filter(|s| s.auto_renew)
-    {
+        .collect();
+    let mut waiting = Service::of_account_in(conn, account_id, ORDERED)?;
+    if suspended.is_empty() && waiting.is_empty() {
+        // Most payments: nothing waits for money.
+        return Ok(());
+    }
+    let zone = provider_zone(conn, account.provider_id)?;
+    let now = db::now();
+    for service in suspended {
         if let Some(detail) = resume(conn, actor, &service, &mut account, zone, now)? {
             let detail = format!("after a payment: {detail}");
             history(conn, actor, &service, "resumed", ACTIVE, &detail)?;
@@ -223,7 +229,6 @@ pub fn settle_account(
             )?;
         }
     }
-    let mut waiting = Service::of_account_in(conn, account_id, ORDERED)?;
     waiting.sort_by_key(|s| s.id);
     for service in waiting {
         activate(conn, actor, &service, &mut account, zone, now)?;
