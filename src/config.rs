@@ -197,12 +197,30 @@ pub fn random_hex(bytes: usize) -> String {
     use rand::RngCore;
     let mut buf = vec![0u8; bytes];
     rand::rng().fill_bytes(&mut buf);
-    buf.iter().map(|b| format!("{b:02x}")).collect()
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut hex = String::with_capacity(bytes * 2);
+    for b in buf {
+        hex.push(char::from(HEX[usize::from(b >> 4)]));
+        hex.push(char::from(HEX[usize::from(b & 0xf)]));
+    }
+    hex
 }
 
 #[cfg(test)]
 mod tests {
-    use super::on_or_off;
+    use super::{on_or_off, random_hex};
+
+    #[test]
+    fn random_hex_is_two_lowercase_hex_digits_a_byte_and_differs_each_time() {
+        let a = random_hex(32);
+        assert_eq!(a.len(), 64);
+        assert!(
+            a.bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        );
+        assert_ne!(a, random_hex(32));
+        assert_eq!(random_hex(0), "");
+    }
 
     #[test]
     fn a_switch_is_on_or_off_and_anything_else_is_refused_by_name() {
