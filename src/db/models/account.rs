@@ -154,10 +154,10 @@ impl Account {
         conn: &mut DbConnection,
         client_id: ClientId,
     ) -> QueryResult<Vec<ProviderId>> {
-        accounts::table
+        crate::db::on_engine!(conn, |c| accounts::table
             .filter(accounts::client_id.eq(client_id))
             .select(accounts::provider_id)
-            .load(conn)
+            .load(c))
     }
 
     /// Whether the client has money or debt on any account: then it has financial history.

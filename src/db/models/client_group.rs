@@ -32,9 +32,9 @@ pub struct ClientGroupFields<'a> {
 
 impl ClientGroup {
     pub fn all(conn: &mut DbConnection) -> QueryResult<Vec<ClientGroup>> {
-        client_groups::table
+        crate::db::on_engine!(conn, |c| client_groups::table
             .order((client_groups::name, client_groups::id))
-            .load(conn)
+            .load(c))
     }
 
     pub fn find(conn: &mut DbConnection, id: ClientGroupId) -> QueryResult<Option<ClientGroup>> {
@@ -104,12 +104,12 @@ impl ClientGroup {
         conn: &mut DbConnection,
         client_id: ClientId,
     ) -> QueryResult<Vec<ClientGroup>> {
-        client_groups::table
+        crate::db::on_engine!(conn, |c| client_groups::table
             .inner_join(client_group_members::table)
             .filter(client_group_members::client_id.eq(client_id))
             .order(client_groups::name)
             .select(client_groups::all_columns)
-            .load(conn)
+            .load(c))
     }
 
     /// Adds clients not in the group yet; returns how many were added.

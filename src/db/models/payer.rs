@@ -45,10 +45,10 @@ pub struct PayerFields<'a> {
 
 impl Payer {
     pub fn of_client(conn: &mut DbConnection, client_id: ClientId) -> QueryResult<Vec<Payer>> {
-        payers::table
+        crate::db::on_engine!(conn, |c| payers::table
             .filter(payers::client_id.eq(client_id))
             .order((payers::name, payers::id))
-            .load(conn)
+            .load(c))
     }
 
     /// One payer of the client; another client's id finds nothing.

@@ -4,10 +4,10 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use crate::db::DbConnection;
 use crate::db::schema::{
     accounts, clients, currencies, gateway_events, payers, payment_methods, payments, providers,
 };
-use crate::db::{DbConnection, MultiBackend};
 use crate::ids::{AccountId, ClientId, EmployeeId, PayerId, PaymentId, PaymentMethodId};
 
 pub const NEW: &str = "new";
@@ -64,6 +64,7 @@ pub struct Payment {
     pub created_by: Option<EmployeeId>,
     #[diesel(deserialize_as = crate::db::SqlTime)]
     pub created_at: NaiveDateTime,
+    #[diesel(deserialize_as = crate::db::SqlTimeOrNull)]
     pub paid_at: Option<NaiveDateTime>,
     pub payment_method_id: Option<PaymentMethodId>,
     /// The part of `amount` paid back.
@@ -106,7 +107,9 @@ pub struct PaymentRow {
     pub refunded: i64,
     pub status: String,
     pub method: String,
+    #[diesel(deserialize_as = crate::db::SqlTime)]
     pub created_at: NaiveDateTime,
+    #[diesel(deserialize_as = crate::db::SqlTimeOrNull)]
     pub paid_at: Option<NaiveDateTime>,
     pub client_name: String,
     pub payer_name: String,
@@ -235,53 +238,59 @@ impl Payment {
         filter: &PaymentFilter,
         limit: i64,
     ) -> QueryResult<Vec<PaymentRow>> {
-        let mut query = payments::table
-            .inner_join(clients::table)
-            .inner_join(payers::table)
-            .inner_join(accounts::table.inner_join(providers::table.inner_join(currencies::table)))
-            .left_join(payment_methods::table)
-            .into_boxed::<MultiBackend>();
-        if let Some(client) = filter.client {
-            query = query.filter(payments::client_id.eq(client));
-        }
-        if let Some(status) = &filter.status {
-            query = query.filter(payments::status.eq(status.clone()));
-        }
-        if let Some(method) = filter.method {
-            query = query.filter(payments::payment_method_id.eq(method));
-        }
-        if let Some(from) = filter.from {
-            query = query.filter(payments::created_at.ge(from));
-        }
-        if let Some(until) = filter.until {
-            query = query.filter(payments::created_at.lt(until));
-        }
-        if let Some(id) = filter.id {
-            query = query.filter(payments::id.eq(id));
-        }
-        if let Some(before) = filter.before {
-            query = query.filter(payments::id.lt(before));
-        }
-        query
-            .order(payments::id.desc())
-            .limit(limit)
-            .select((
-                payments::id,
-                payments::client_id,
-                payments::amount,
-                payments::refunded,
-                payments::status,
-                payments::method,
-                payments::created_at,
-                payments::paid_at,
-                clients::name,
-                payers::name,
-                providers::name,
-                payment_methods::name.nullable(),
-                currencies::code,
-                currencies::exponent,
-            ))
-            .load(conn)
+        // On the engine's own connection: a boxed query is rendered at every execution
+        // anyway, and this way its rows skip the multi-backend layer.
+        crate::db::on_engine!(conn, |c| {
+            let mut query = payments::table
+                .inner_join(clients::table)
+                .inner_join(payers::table)
+                .inner_join(
+                    accounts::table.inner_join(providers::table.inner_join(currencies::table)),
+                )
+                .left_join(payment_methods::table)
+                .into_boxed();
+            if let Some(client) = filter.client {
+                query = query.filter(payments::client_id.eq(client));
+            }
+            if let Some(status) = &filter.status {
+                query = query.filter(payments::status.eq(status.clone()));
+            }
+            if let Some(method) = filter.method {
+                query = query.filter(payments::payment_method_id.eq(method));
+            }
+            if let Some(from) = filter.from {
+                query = query.filter(payments::created_at.ge(from));
+            }
+            if let Some(until) = filter.until {
+                query = query.filter(payments::created_at.lt(until));
+            }
+            if let Some(id) = filter.id {
+                query = query.filter(payments::id.eq(id));
+            }
+            if let Some(before) = filter.before {
+                query = query.filter(payments::id.lt(before));
+            }
+            query
+                .order(payments::id.desc())
+                .limit(limit)
+                .select((
+                    payments::id,
+                    payments::client_id,
+                    payments::amount,
+                    payments::refunded,
+                    payments::status,
+                    payments::method,
+                    payments::created_at,
+                    payments::paid_at,
+                    clients::name,
+                    payers::name,
+                    providers::name,
+                    payment_methods::name.nullable(),
+                    currencies::code,
+                    currencies::exponent,
+                ))
+                .load(c)
+        })
     }
 
     /// One payment as lists show it.
