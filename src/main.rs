@@ -8,9 +8,6 @@ use billpanel::domain::{Actor, DomainError, bootstrap};
 use billpanel::server;
 use clap::{Parser, Subcommand};
 
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 #[derive(Parser)]
 #[command(
     name = "billpanel",
