@@ -102,7 +102,8 @@ fn other_shapes(text: &str) -> deserialize::Result<NaiveDateTime> {
         let seconds = (days - UNIX_EPOCH_IN_JULIAN_DAYS) * 86_400.0;
         if let Some(t) = chrono::DateTime::from_timestamp(
             seconds.trunc() as i64,
-            (seconds.fract().abs() * 1e9) as u32,
+            // As diesel: a negative fraction (before 1970) saturates to 0.
+            (seconds.fract() * 1e9) as u32,
         ) {
             return Ok(t.naive_utc());
         }

@@ -64,9 +64,10 @@ impl std::fmt::Display for TimeText {
         };
         // `YYYY-MM-DDTHH:MM:SSZ` or `YYYY-MM-DD HH:MM UTC`, built in place and written once:
         // a list page writes two per row, and `write!` with padded fields cost several
-        // times the text itself. Years outside 0..=9999 go through `write!`.
+        // times the text itself. Years outside 0..=9999 and a leap second (`:60`) go
+        // through chrono.
         let year = t.year();
-        if !(0..=9999).contains(&year) {
+        if !(0..=9999).contains(&year) || t.nanosecond() >= 1_000_000_000 {
             return if iso {
                 write!(f, "{}Z", t.format("%Y-%m-%dT%H:%M:%S"))
             } else {
@@ -129,7 +130,19 @@ mod tests {
             let t = chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S").unwrap();
             check(t);
         }
-        // Years of five digits take the slow path.
+        // Years of five digits, years before 0 and a leap second take the slow path.
+        check(
+            chrono::NaiveDate::from_ymd_opt(-5, 1, 2)
+                .unwrap()
+                .and_hms_opt(3, 4, 5)
+                .unwrap(),
+        );
+        check(
+            chrono::NaiveDate::from_ymd_opt(2016, 12, 31)
+                .unwrap()
+                .and_hms_milli_opt(23, 59, 59, 1_500)
+                .unwrap(),
+        );
         check(
             chrono::NaiveDate::from_ymd_opt(10000, 1, 2)
                 .unwrap()

@@ -135,18 +135,28 @@ impl Account {
         conn: &mut DbConnection,
         client_ids: &[ClientId],
     ) -> QueryResult<Vec<(ClientId, AccountSummary)>> {
-        // Sorted here rather than by ORDER BY: SQLite's sorter for a page's hundred rows
-        // cost more than the query's lookups.
-        let mut found: Vec<(ClientId, AccountSummary)> =
-            crate::db::on_engine!(conn, |c| accounts::table
+        match conn {
+            // Sorted here rather than by ORDER BY: SQLite's sorter for a page's hundred rows
+            // cost more than the query's lookups. SQLite compares text by bytes, as Rust does.
+            DbConnection::Sqlite(c) => {
+                let mut found: Vec<(ClientId, AccountSummary)> = accounts::table
+                    .inner_join(providers::table.inner_join(currencies::table))
+                    .filter(accounts::client_id.in_ids(client_ids.iter().copied()))
+                    .select((accounts::client_id, AccountSummary::as_select()))
+                    .load(c)?;
+                found.sort_unstable_by(|(a, x), (b, y)| {
+                    (a, &x.provider_name, x.id).cmp(&(b, &y.provider_name, y.id))
+                });
+                Ok(found)
+            }
+            // PostgreSQL sorts names by the database's collation, as the client card does.
+            DbConnection::Postgresql(c) => accounts::table
                 .inner_join(providers::table.inner_join(currencies::table))
                 .filter(accounts::client_id.in_ids(client_ids.iter().copied()))
+                .order((accounts::client_id, providers::name, accounts::id))
                 .select((accounts::client_id, AccountSummary::as_select()))
-                .load(c))?;
-        found.sort_unstable_by(|(a, x), (b, y)| {
-            (a, &x.provider_name, x.id).cmp(&(b, &y.provider_name, y.id))
-        });
-        Ok(found)
+                .load(c),
+        }
     }
 
     /// The provider ids a client is connected to.
