@@ -113,7 +113,7 @@ pub struct ClientFilter {
 }
 
 impl ClientFilter {
-    /// Whether any filter besides the search applies (what `with_conditions` adds).
+    /// Whether any filter besides the search applies (`with_conditions!` and the provider).
     fn has_conditions(&self) -> bool {
         self.enabled.is_some()
             || self.group.is_some()
@@ -140,9 +140,10 @@ pub struct ClientListPage {
     pub word_start_only: bool,
 }
 
-/// Applies the filter's conditions (not the search) to a boxed query over `clients`. A
-/// macro, not a function, so that the query is built for each engine's own connection
-/// (see `db::on_engine!`).
+/// Applies the filter's conditions on the client itself (enabled, group, state; not the
+/// search, not the provider) to a boxed query over `clients` or a join of it. A macro, not
+/// a function, so that one query can be built for each engine's own connection (see
+/// `db::on_engine!`) and for the balance sort's join.
 macro_rules! with_conditions {
     ($query:expr, $filter:expr) => {{
         let filter: &ClientFilter = $filter;
@@ -156,15 +157,6 @@ macro_rules! with_conditions {
                     client_group_members::table
                         .filter(client_group_members::client_group_id.eq(group))
                         .select(client_group_members::client_id),
-                ),
-            );
-        }
-        if let Some(provider) = filter.provider {
-            query = query.filter(
-                clients::id.eq_any(
-                    accounts::table
-                        .filter(accounts::provider_id.eq(provider))
-                        .select(accounts::client_id),
                 ),
             );
         }
@@ -264,27 +256,8 @@ pub fn list(
         if let Some(ids) = &search_ids {
             query = query.filter(clients::id.in_ids(ids.iter().copied()));
         }
-        if let Some(enabled) = filter.enabled {
-            query = query.filter(clients::enabled.eq(enabled));
-        }
-        match filter.state {
-            Some(ClientState::Active) => {
-                query = query.filter(clients::id.eq_any(active_client_ids()))
-            }
-            Some(ClientState::NotActive) => {
-                query = query.filter(diesel::dsl::not(clients::id.eq_any(active_client_ids())))
-            }
-            None => {}
-        }
-        if let Some(group) = filter.group {
-            query = query.filter(
-                clients::id.eq_any(
-                    client_group_members::table
-                        .filter(client_group_members::client_group_id.eq(group))
-                        .select(client_group_members::client_id),
-                ),
-            );
-        }
+        // The join already keeps the provider's clients only.
+        query = with_conditions!(query, filter);
         if let Some(after) = &filter.after
             && let Ok(balance) = after.key.parse::<i64>()
         {
@@ -307,6 +280,15 @@ pub fn list(
         // execution anyway, and this way its rows skip the multi-backend layer.
         let found: Vec<Client> = db::on_engine!(conn, |c| {
             let mut query = with_conditions!(clients::table.into_boxed(), filter);
+            if let Some(provider) = filter.provider {
+                query = query.filter(
+                    clients::id.eq_any(
+                        accounts::table
+                            .filter(accounts::provider_id.eq(provider))
+                            .select(accounts::client_id),
+                    ),
+                );
+            }
             if let Some(ids) = &search_ids {
                 query = query.filter(clients::id.in_ids(ids.iter().copied()));
             }

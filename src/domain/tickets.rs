@@ -416,11 +416,11 @@ pub fn queue(
     };
     let employees = Employee::all(conn)?;
     // Each department's hours and zone, read once for all its tickets.
-    let clocks: Vec<(DepartmentId, BusinessHours, chrono_tz::Tz)> = departments
+    let clocks: Vec<(&Department, BusinessHours, chrono_tz::Tz)> = departments
         .iter()
         .map(|d| {
             (
-                d.id,
+                d,
                 BusinessHours::from_stored(&d.business_hours),
                 d.time_zone.parse().unwrap_or(chrono_tz::UTC),
             )
@@ -429,12 +429,10 @@ pub fn queue(
     let mut rows: Vec<QueueRow> = tickets
         .into_iter()
         .map(|ticket| {
-            let department = departments.iter().find(|d| d.id == ticket.department_id);
-            let clock = clocks.iter().find(|(id, ..)| *id == ticket.department_id);
-            let (waited_minutes, overdue) = match (department, clock, ticket.waiting_since) {
-                (Some(d), Some((_, hours, tz)), Some(since))
-                    if ticket.status == WAITING_PROVIDER =>
-                {
+            let clock = clocks.iter().find(|(d, ..)| d.id == ticket.department_id);
+            let department = clock.map(|(d, ..)| *d);
+            let (waited_minutes, overdue) = match (clock, ticket.waiting_since) {
+                (Some((d, hours, tz)), Some(since)) if ticket.status == WAITING_PROVIDER => {
                     let waited = business_minutes(hours, *tz, since, now);
                     (waited, waited > i64::from(d.response_hours) * 60)
                 }
