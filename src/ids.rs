@@ -27,6 +27,17 @@ macro_rules! id_type {
         /// Digits only: pages write ids without escaping them.
         impl askama::filters::HtmlSafe for $name {}
 
+        /// Pages write ids as askama writes integers, without `fmt`'s machinery.
+        impl askama::FastWritable for $name {
+            fn write_into(
+                &self,
+                dest: &mut dyn std::fmt::Write,
+                values: &dyn askama::Values,
+            ) -> askama::Result<()> {
+                self.0.write_into(dest, values)
+            }
+        }
+
         impl From<$name> for i64 {
             fn from(id: $name) -> i64 {
                 id.0

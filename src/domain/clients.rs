@@ -9,8 +9,8 @@ use crate::db::models::account::AccountSummary;
 use crate::db::models::client_search::{ClientSearch, MIN_QUERY_CHARS};
 use crate::db::models::service::{self, Service};
 use crate::db::models::{
-    Account, AuditEvent, Client, ClientChanges, Employee, Message, NewAccount, NewClient,
-    NewMessage, NewOutboxMail, NewUser, OutboxMail, Provider, User,
+    Account, AuditEvent, Client, ClientChanges, Employee, ListedClient, Message, NewAccount,
+    NewClient, NewMessage, NewOutboxMail, NewUser, OutboxMail, Provider, User,
 };
 use crate::db::schema::{accounts, client_group_members, clients, payers, services, users};
 use crate::db::{self, DbConnection, MultiBackend};
@@ -123,7 +123,7 @@ impl ClientFilter {
 }
 
 pub struct ClientRow {
-    pub client: Client,
+    pub client: ListedClient,
     pub email: String,
     pub state: ClientState,
     pub accounts: Vec<AccountSummary>,
@@ -224,7 +224,7 @@ pub fn list(
         }
     }
     let mut balance_provider = None;
-    let clients_found: Vec<(Client, Option<i64>)> = if filter.sort == Sort::Balance {
+    let clients_found: Vec<(ListedClient, Option<i64>)> = if filter.sort == Sort::Balance {
         let provider = match filter.provider {
             Some(p) => p,
             None => match Provider::choices(conn)?.first() {
@@ -270,15 +270,15 @@ pub fn list(
         query
             .order((accounts::balance.desc(), clients::id.desc()))
             .limit(limit + 1)
-            .select((clients::all_columns, accounts::balance))
-            .load::<(Client, i64)>(conn)?
+            .select((ListedClient::as_select(), accounts::balance))
+            .load::<(ListedClient, i64)>(conn)?
             .into_iter()
             .map(|(c, b)| (c, Some(b)))
             .collect()
     } else {
         // Built on the engine's own connection: a boxed query is rendered at every
         // execution anyway, and this way its rows skip the multi-backend layer.
-        let found: Vec<Client> = db::on_engine!(conn, |c| {
+        let found: Vec<ListedClient> = db::on_engine!(conn, |c| {
             let mut query = with_conditions!(clients::table.into_boxed(), filter);
             if let Some(provider) = filter.provider {
                 query = query.filter(
@@ -320,7 +320,10 @@ pub fn list(
                 Sort::Registered => query.order((clients::created_at.desc(), clients::id.desc())),
                 _ => query.order(clients::id.desc()),
             };
-            query.limit(limit + 1).load::<Client>(c)
+            query
+                .limit(limit + 1)
+                .select(ListedClient::as_select())
+                .load(c)
         })?;
         found.into_iter().map(|c| (c, None)).collect()
     };
@@ -351,7 +354,10 @@ pub fn list(
 }
 
 /// Emails and accounts for a page of clients: two queries, whatever the page size.
-fn rows_for(conn: &mut DbConnection, clients: Vec<Client>) -> Result<Vec<ClientRow>, DomainError> {
+fn rows_for(
+    conn: &mut DbConnection,
+    clients: Vec<ListedClient>,
+) -> Result<Vec<ClientRow>, DomainError> {
     let ids: Vec<ClientId> = clients.iter().map(|c| c.id).collect();
     let emails = User::owner_emails(conn, &ids)?;
     let accounts = Account::summaries_of_clients(conn, &ids)?;

@@ -98,23 +98,50 @@ pub fn discounted(minor: i64, exponent: i32, discount_bp: i32) -> i64 {
 impl std::fmt::Display for Money {
     /// `1,234,567.50 RUB`: digits grouped by three, all minor digits shown.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.write(f)
+    }
+}
+
+/// Pages write amounts straight into the page (escaped, as any text), without `fmt`'s
+/// machinery: a list page shows one or more per row.
+impl askama::FastWritable for Money {
+    fn write_into(
+        &self,
+        dest: &mut dyn std::fmt::Write,
+        _: &dyn askama::Values,
+    ) -> askama::Result<()> {
+        Ok(self.write(dest)?)
+    }
+}
+
+impl Money {
+    fn write(&self, f: &mut dyn std::fmt::Write) -> std::fmt::Result {
         let text = self.amount.abs().to_string();
         let (whole, fraction) = match text.split_once('.') {
             Some((w, fr)) => (w, Some(fr)),
             None => (text.as_str(), None),
         };
-        let mut grouped = String::new();
-        for (i, digit) in whole.chars().enumerate() {
-            if i > 0 && (whole.len() - i) % 3 == 0 {
-                grouped.push(',');
-            }
-            grouped.push(digit);
+        if self.is_negative() {
+            f.write_str("−")?;
         }
-        let sign = if self.is_negative() { "−" } else { "" };
-        match fraction {
-            Some(fr) => write!(f, "{sign}{grouped}.{fr} {}", self.currency),
-            None => write!(f, "{sign}{grouped} {}", self.currency),
+        // ASCII digits: the groups of three are byte ranges.
+        let first = match whole.len() % 3 {
+            0 => 3.min(whole.len()),
+            n => n,
+        };
+        f.write_str(&whole[..first])?;
+        let mut at = first;
+        while at < whole.len() {
+            f.write_str(",")?;
+            f.write_str(&whole[at..at + 3])?;
+            at += 3;
         }
+        if let Some(fr) = fraction {
+            f.write_str(".")?;
+            f.write_str(fr)?;
+        }
+        f.write_str(" ")?;
+        f.write_str(&self.currency)
     }
 }
 
@@ -143,6 +170,15 @@ mod tests {
         );
         assert_eq!(Money::from_minor(-5, 2, "USD").to_string(), "−0.05 USD");
         assert_eq!(Money::from_minor(1000, 0, "JPY").to_string(), "1,000 JPY");
+        assert_eq!(Money::from_minor(999, 0, "JPY").to_string(), "999 JPY");
+        assert_eq!(
+            Money::from_minor(-100000, 0, "JPY").to_string(),
+            "−100,000 JPY"
+        );
+        assert_eq!(
+            Money::from_minor(-99999999, 2, "EUR").to_string(),
+            "−999,999.99 EUR"
+        );
     }
 
     #[test]

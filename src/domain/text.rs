@@ -57,6 +57,23 @@ pub enum TimeText {
 
 impl std::fmt::Display for TimeText {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.write(f)
+    }
+}
+
+/// Pages write times straight into the page, not through `fmt`'s machinery.
+impl askama::FastWritable for TimeText {
+    fn write_into(
+        &self,
+        dest: &mut dyn std::fmt::Write,
+        _: &dyn askama::Values,
+    ) -> askama::Result<()> {
+        Ok(self.write(dest)?)
+    }
+}
+
+impl TimeText {
+    fn write(&self, f: &mut dyn std::fmt::Write) -> std::fmt::Result {
         use chrono::{Datelike, Timelike};
         let (t, iso) = match self {
             TimeText::Iso(t) => (t, true),

@@ -28,6 +28,18 @@ pub struct Client {
     pub created_at: NaiveDateTime,
 }
 
+/// What a row of the client list shows of a client: read without the columns it does not
+/// show, which are most of a client's text.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = clients)]
+pub struct ListedClient {
+    pub id: ClientId,
+    pub name: String,
+    pub enabled: bool,
+    #[diesel(deserialize_as = crate::db::SqlTime)]
+    pub created_at: NaiveDateTime,
+}
+
 #[derive(Debug, Default, Insertable)]
 #[diesel(table_name = clients)]
 pub struct NewClient<'a> {

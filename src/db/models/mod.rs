@@ -29,7 +29,7 @@ pub mod user;
 
 pub use account::{Account, NewAccount};
 pub use audit_event::{AuditEvent, NewAuditEvent};
-pub use client::{Client, ClientChanges, NewClient};
+pub use client::{Client, ClientChanges, ListedClient, NewClient};
 pub use company::Company;
 pub use currency::{Currency, CurrencyFields};
 pub use department::{Department, DepartmentFields};

@@ -1,0 +1,2 @@
+DROP INDEX users_owner_email;
+DROP INDEX services_client_status;
