@@ -170,6 +170,38 @@ macro_rules! with_conditions {
     }};
 }
 
+/// The clients joined with their owner user (a client has exactly one), for the list.
+macro_rules! with_owner {
+    ($query:expr) => {
+        $query.left_join(
+            users::table.on(users::client_id
+                .eq(clients::id)
+                .and(users::is_owner.eq(true))),
+        )
+    };
+}
+
+/// What a list row reads of each client, in the page's own query (`with_owner!`): its
+/// columns, its owner's email, and whether it has an active service (a lookup by the
+/// client's id, made for the rows returned only), then any further columns given.
+macro_rules! listed_columns {
+    ($($more:expr),*) => {
+        (
+            ListedClient::as_select(),
+            users::email.nullable(),
+            diesel::dsl::exists(
+                services::table
+                    .filter(services::client_id.eq(clients::id))
+                    .filter(services::status.eq(service::ACTIVE)),
+            ),
+            $($more),*
+        )
+    };
+}
+
+/// A client as the list's query returns it (`listed_columns!`).
+type Listed = (ListedClient, Option<String>, bool);
+
 /// One page of the client list: search, filters, sort and keyset. Every step is served by
 /// an index: the search index, the primary key, (name, id), (created_at, id) or
 /// (provider, balance, client).
@@ -224,7 +256,7 @@ pub fn list(
         }
     }
     let mut balance_provider = None;
-    let clients_found: Vec<(ListedClient, Option<i64>)> = if filter.sort == Sort::Balance {
+    let clients_found: Vec<(Listed, Option<i64>)> = if filter.sort == Sort::Balance {
         let provider = match filter.provider {
             Some(p) => p,
             None => match Provider::choices(conn)?.first() {
@@ -249,8 +281,7 @@ pub fn list(
                 "Sorted by balance at {name}, showing the clients connected to it; choose another provider to sort by its balances."
             ));
         }
-        let mut query = clients::table
-            .inner_join(accounts::table)
+        let mut query = with_owner!(clients::table.inner_join(accounts::table))
             .filter(accounts::provider_id.eq(provider))
             .into_boxed::<MultiBackend>();
         if let Some(ids) = &search_ids {
@@ -270,16 +301,16 @@ pub fn list(
         query
             .order((accounts::balance.desc(), clients::id.desc()))
             .limit(limit + 1)
-            .select((ListedClient::as_select(), accounts::balance))
-            .load::<(ListedClient, i64)>(conn)?
+            .select(listed_columns!(accounts::balance))
+            .load::<(ListedClient, Option<String>, bool, i64)>(conn)?
             .into_iter()
-            .map(|(c, b)| (c, Some(b)))
+            .map(|(c, email, active, b)| ((c, email, active), Some(b)))
             .collect()
     } else {
         // Built on the engine's own connection: a boxed query is rendered at every
         // execution anyway, and this way its rows skip the multi-backend layer.
-        let found: Vec<ListedClient> = db::on_engine!(conn, |c| {
-            let mut query = with_conditions!(clients::table.into_boxed(), filter);
+        let found: Vec<Listed> = db::on_engine!(conn, |c| {
+            let mut query = with_conditions!(with_owner!(clients::table).into_boxed(), filter);
             if let Some(provider) = filter.provider {
                 query = query.filter(
                     clients::id.eq_any(
@@ -320,10 +351,7 @@ pub fn list(
                 Sort::Registered => query.order((clients::created_at.desc(), clients::id.desc())),
                 _ => query.order(clients::id.desc()),
             };
-            query
-                .limit(limit + 1)
-                .select(ListedClient::as_select())
-                .load(c)
+            query.limit(limit + 1).select(listed_columns!()).load(c)
         })?;
         found.into_iter().map(|c| (c, None)).collect()
     };
@@ -331,7 +359,7 @@ pub fn list(
     let mut found = clients_found;
     let next = if found.len() as i64 > limit {
         found.truncate(limit as usize);
-        found.last().map(|(c, balance)| Cursor {
+        found.last().map(|((c, _, _), balance)| Cursor {
             id: c.id,
             key: match filter.sort {
                 Sort::Name => c.name.clone(),
@@ -353,34 +381,24 @@ pub fn list(
     })
 }
 
-/// Emails and accounts for a page of clients: two queries, whatever the page size.
-fn rows_for(
-    conn: &mut DbConnection,
-    clients: Vec<ListedClient>,
-) -> Result<Vec<ClientRow>, DomainError> {
-    let ids: Vec<ClientId> = clients.iter().map(|c| c.id).collect();
-    let emails = User::owner_emails(conn, &ids)?;
+/// The accounts of a page of clients: one query, whatever the page size.
+fn rows_for(conn: &mut DbConnection, clients: Vec<Listed>) -> Result<Vec<ClientRow>, DomainError> {
+    let ids: Vec<ClientId> = clients.iter().map(|(c, _, _)| c.id).collect();
     let accounts = Account::summaries_of_clients(conn, &ids)?;
-    let active = Service::clients_with_active(conn, &ids)?;
     let mut rows = Vec::with_capacity(clients.len());
-    for client in clients {
-        let state = if active.contains(&client.id) {
-            ClientState::Active
-        } else {
-            ClientState::NotActive
-        };
+    for (client, email, active) in clients {
         rows.push(ClientRow {
-            email: emails
-                .iter()
-                .find(|(c, _)| *c == client.id)
-                .map(|(_, e)| e.clone())
-                .unwrap_or_default(),
+            email: email.unwrap_or_default(),
             accounts: accounts
                 .iter()
                 .filter(|(c, _)| *c == client.id)
                 .map(|(_, a)| a.clone())
                 .collect(),
-            state,
+            state: if active {
+                ClientState::Active
+            } else {
+                ClientState::NotActive
+            },
             client,
         });
     }

@@ -116,10 +116,35 @@ impl askama::FastWritable for Money {
 
 impl Money {
     fn write(&self, f: &mut dyn std::fmt::Write) -> std::fmt::Result {
-        let text = self.amount.abs().to_string();
+        // The amount's digits are its mantissa's and its scale counts the minor ones, as
+        // `Decimal` writes it: 0.05 is 5 at scale 2. Built on the stack; a mantissa beyond
+        // u64 (never a stored amount) takes `Decimal`'s own text.
+        let scale = self.amount.scale() as usize;
+        let mut buffer = [b'0'; 48];
+        let long;
+        let text = match u64::try_from(self.amount.mantissa().unsigned_abs()) {
+            Ok(mut n) => {
+                let mut start = buffer.len();
+                loop {
+                    start -= 1;
+                    buffer[start] = b'0' + (n % 10) as u8;
+                    n /= 10;
+                    if n == 0 {
+                        break;
+                    }
+                }
+                // At least one whole digit: the buffer is zeros already.
+                start = start.min(buffer.len() - scale - 1);
+                std::str::from_utf8(&buffer[start..]).map_err(|_| std::fmt::Error)?
+            }
+            Err(_) => {
+                long = self.amount.abs().to_string();
+                long.as_str()
+            }
+        };
         let (whole, fraction) = match text.split_once('.') {
-            Some((w, fr)) => (w, Some(fr)),
-            None => (text.as_str(), None),
+            Some(parts) => parts,
+            None => text.split_at(text.len() - scale.min(text.len())),
         };
         if self.is_negative() {
             f.write_str("−")?;
@@ -136,9 +161,9 @@ impl Money {
             f.write_str(&whole[at..at + 3])?;
             at += 3;
         }
-        if let Some(fr) = fraction {
+        if !fraction.is_empty() {
             f.write_str(".")?;
-            f.write_str(fr)?;
+            f.write_str(fraction)?;
         }
         f.write_str(" ")?;
         f.write_str(&self.currency)
@@ -179,6 +204,21 @@ mod tests {
             Money::from_minor(-99999999, 2, "EUR").to_string(),
             "−999,999.99 EUR"
         );
+        assert_eq!(Money::from_minor(5, 4, "BHD").to_string(), "0.0005 BHD");
+        assert_eq!(
+            Money::from_minor(-123456, 4, "BHD").to_string(),
+            "−12.3456 BHD"
+        );
+        assert_eq!(
+            Money::from_minor(i64::MIN, 2, "USD").to_string(),
+            "−92,233,720,368,547,758.08 USD"
+        );
+        // A mantissa beyond 64 bits is written from the decimal's own text.
+        let huge = Money {
+            amount: Decimal::from_i128_with_scale(123_456_789_012_345_678_901_234, 3),
+            currency: "USD".into(),
+        };
+        assert_eq!(huge.to_string(), "123,456,789,012,345,678,901.234 USD");
     }
 
     #[test]

@@ -1,2 +1,1 @@
-DROP INDEX users_owner_email;
 DROP INDEX services_client_status;
