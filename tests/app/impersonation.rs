@@ -199,3 +199,29 @@ async fn a_disabled_client_cannot_be_entered_and_disabling_ends_the_visit() {
     );
     assert_eq!(started(&app), 1);
 }
+
+#[actix_web::test]
+async fn the_client_list_logs_in_as_the_client_of_the_row() {
+    let app = TestApp::spawn().await;
+    app.browser().register("ann@example.com", "Ann Lee").await;
+    app.browser().register("bob@example.com", "Bob Stone").await;
+    let bob = client_id_by_email(&app, "bob@example.com");
+    let admin = app.browser();
+    admin.sign_in_as_admin().await;
+    let list = admin.get("/admin/clients").await;
+    // Each row's button submits the page's one form (its CSRF token) to its client.
+    let action = format!("/admin/clients/{bob}/impersonate");
+    assert!(list.exists("form#impersonate input[name=csrf_token]"));
+    assert!(list.exists(&format!(
+        "button[form=impersonate][formaction=\"{action}\"]"
+    )));
+    admin
+        .submit("/admin/clients", &action, &[])
+        .await
+        .assert_redirect("/client");
+    let banner = admin.get("/client").await.text_of("#impersonation-banner");
+    assert!(
+        banner.contains(&format!("client #{bob} (Bob Stone)")),
+        "working as the row's client: {banner}"
+    );
+}
