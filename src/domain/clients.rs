@@ -13,7 +13,7 @@ use crate::db::models::{
     NewClient, NewMessage, NewOutboxMail, NewUser, OutboxMail, Provider, User,
 };
 use crate::db::schema::{accounts, client_group_members, clients, payers, services, users};
-use crate::db::{self, DbConnection, MultiBackend};
+use crate::db::{self, DbConnection};
 use crate::domain::audit::{self, Changes, Target};
 use crate::domain::email::Email;
 use crate::domain::password::NewPassword;
@@ -286,79 +286,135 @@ pub fn list(
                 "Sorted by balance at {name}, showing the clients connected to it; choose another provider to sort by its balances."
             ));
         }
-        let mut query = with_owner!(clients::table.inner_join(accounts::table))
-            .filter(accounts::provider_id.eq(provider))
-            .into_boxed::<MultiBackend>();
-        if let Some(ids) = &search_ids {
-            query = query.filter(clients::id.in_ids(ids.iter().copied()));
+        // The balance sort's query over `$base` (clients joined with their account at the
+        // provider), its filters, cursor, order and limit.
+        macro_rules! balance_query {
+            ($base:expr) => {{
+                let mut query = $base
+                    .filter(accounts::provider_id.eq(provider))
+                    .into_boxed();
+                if let Some(ids) = &search_ids {
+                    query = query.filter(clients::id.in_ids(ids.iter().copied()));
+                }
+                // The join already keeps the provider's clients only.
+                query = with_conditions!(query, filter);
+                if let Some(after) = &filter.after
+                    && let Ok(balance) = after.key.parse::<i64>()
+                {
+                    query = query.filter(accounts::balance.le(balance)).filter(
+                        accounts::balance
+                            .lt(balance)
+                            .or(accounts::balance.eq(balance).and(clients::id.lt(after.id))),
+                    );
+                }
+                query
+                    .order((accounts::balance.desc(), clients::id.desc()))
+                    .limit(limit + 1)
+            }};
         }
-        // The join already keeps the provider's clients only.
-        query = with_conditions!(query, filter);
-        if let Some(after) = &filter.after
-            && let Ok(balance) = after.key.parse::<i64>()
-        {
-            query = query.filter(accounts::balance.le(balance)).filter(
-                accounts::balance
-                    .lt(balance)
-                    .or(accounts::balance.eq(balance).and(clients::id.lt(after.id))),
-            );
+        // SQLite reads each row's owner and activity in the page's own query; PostgreSQL
+        // plans that query again at every execution (its LIMIT is a bind, so a generic plan
+        // looks costly) and runs best with the two lookups as queries of their own.
+        let (mut found, fill_in) = match conn {
+            DbConnection::Sqlite(c) => {
+                let rows: Vec<(ListedClient, Option<String>, bool, i64)> =
+                    balance_query!(with_owner!(clients::table.inner_join(accounts::table)))
+                        .select(listed_columns!(accounts::balance))
+                        .load(c)?;
+                let rows = rows
+                    .into_iter()
+                    .map(|(c, email, active, b)| ((c, email, active), Some(b)));
+                (rows.collect::<Vec<_>>(), false)
+            }
+            DbConnection::Postgresql(c) => {
+                let rows: Vec<(ListedClient, i64)> =
+                    balance_query!(clients::table.inner_join(accounts::table))
+                        .select((ListedClient::as_select(), accounts::balance))
+                        .load(c)?;
+                let rows = rows.into_iter().map(|(c, b)| ((c, None, false), Some(b)));
+                (rows.collect::<Vec<_>>(), true)
+            }
+        };
+        if fill_in {
+            fill_in_owners_and_activity(conn, &mut found)?;
         }
-        query
-            .order((accounts::balance.desc(), clients::id.desc()))
-            .limit(limit + 1)
-            .select(listed_columns!(accounts::balance))
-            .load::<(ListedClient, Option<String>, bool, i64)>(conn)?
-            .into_iter()
-            .map(|(c, email, active, b)| ((c, email, active), Some(b)))
-            .collect()
+        found
     } else {
-        // Built on the engine's own connection: a boxed query is rendered at every
-        // execution anyway, and this way its rows skip the multi-backend layer.
-        let found: Vec<Listed> = db::on_engine!(conn, |c| {
-            let mut query = with_conditions!(with_owner!(clients::table).into_boxed(), filter);
-            if let Some(provider) = filter.provider {
-                query = query.filter(
-                    clients::id.eq_any(
-                        accounts::table
-                            .filter(accounts::provider_id.eq(provider))
-                            .select(accounts::client_id),
-                    ),
-                );
-            }
-            if let Some(ids) = &search_ids {
-                query = query.filter(clients::id.in_ids(ids.iter().copied()));
-            }
-            query = match (filter.sort, &filter.after) {
-                // The outer bound on the sort column lets the (name, id) index start at the
-                // cursor instead of the front; the OR alone is no range to an index.
-                (Sort::Name, Some(after)) => {
-                    query.filter(clients::name.ge(after.key.clone())).filter(
-                        clients::name.gt(after.key.clone()).or(clients::name
-                            .eq(after.key.clone())
-                            .and(clients::id.gt(after.id))),
-                    )
-                }
-                (Sort::Registered, Some(after)) => {
-                    match NaiveDateTime::parse_from_str(&after.key, "%Y-%m-%dT%H:%M:%S%.f") {
-                        Ok(at) => query.filter(clients::created_at.le(at)).filter(
-                            clients::created_at
-                                .lt(at)
-                                .or(clients::created_at.eq(at).and(clients::id.lt(after.id))),
+        // The other sorts' query over `$base` (clients, with their owner or not): filters,
+        // search, cursor, order and limit.
+        macro_rules! page_query {
+            ($base:expr) => {{
+                let mut query = with_conditions!($base.into_boxed(), filter);
+                if let Some(provider) = filter.provider {
+                    query = query.filter(
+                        clients::id.eq_any(
+                            accounts::table
+                                .filter(accounts::provider_id.eq(provider))
+                                .select(accounts::client_id),
                         ),
-                        Err(_) => query,
-                    }
+                    );
                 }
-                (_, Some(after)) => query.filter(clients::id.lt(after.id)),
-                (_, None) => query,
-            };
-            query = match filter.sort {
-                Sort::Name => query.order((clients::name.asc(), clients::id.asc())),
-                Sort::Registered => query.order((clients::created_at.desc(), clients::id.desc())),
-                _ => query.order(clients::id.desc()),
-            };
-            query.limit(limit + 1).select(listed_columns!()).load(c)
-        })?;
-        found.into_iter().map(|c| (c, None)).collect()
+                if let Some(ids) = &search_ids {
+                    query = query.filter(clients::id.in_ids(ids.iter().copied()));
+                }
+                query = match (filter.sort, &filter.after) {
+                    // The outer bound on the sort column lets the (name, id) index start at the
+                    // cursor instead of the front; the OR alone is no range to an index.
+                    (Sort::Name, Some(after)) => {
+                        query.filter(clients::name.ge(after.key.clone())).filter(
+                            clients::name.gt(after.key.clone()).or(clients::name
+                                .eq(after.key.clone())
+                                .and(clients::id.gt(after.id))),
+                        )
+                    }
+                    (Sort::Registered, Some(after)) => {
+                        match NaiveDateTime::parse_from_str(&after.key, "%Y-%m-%dT%H:%M:%S%.f") {
+                            Ok(at) => query.filter(clients::created_at.le(at)).filter(
+                                clients::created_at
+                                    .lt(at)
+                                    .or(clients::created_at.eq(at).and(clients::id.lt(after.id))),
+                            ),
+                            Err(_) => query,
+                        }
+                    }
+                    (_, Some(after)) => query.filter(clients::id.lt(after.id)),
+                    (_, None) => query,
+                };
+                query = match filter.sort {
+                    Sort::Name => query.order((clients::name.asc(), clients::id.asc())),
+                    Sort::Registered => {
+                        query.order((clients::created_at.desc(), clients::id.desc()))
+                    }
+                    _ => query.order(clients::id.desc()),
+                };
+                query.limit(limit + 1)
+            }};
+        }
+        // Built on the engine's own connection: a boxed query is rendered at every
+        // execution anyway, and this way its rows skip the multi-backend layer. Each engine
+        // reads owners and activity as the balance sort does.
+        let (mut found, fill_in) = match conn {
+            DbConnection::Sqlite(c) => {
+                let rows: Vec<Listed> = page_query!(with_owner!(clients::table))
+                    .select(listed_columns!())
+                    .load(c)?;
+                (
+                    rows.into_iter().map(|l| (l, None)).collect::<Vec<_>>(),
+                    false,
+                )
+            }
+            DbConnection::Postgresql(c) => {
+                let rows: Vec<ListedClient> = page_query!(clients::table)
+                    .select(ListedClient::as_select())
+                    .load(c)?;
+                let rows = rows.into_iter().map(|c| ((c, None, false), None));
+                (rows.collect::<Vec<_>>(), true)
+            }
+        };
+        if fill_in {
+            fill_in_owners_and_activity(conn, &mut found)?;
+        }
+        found
     };
 
     let mut found = clients_found;
@@ -384,6 +440,26 @@ pub fn list(
         balance_provider,
         word_start_only,
     })
+}
+
+/// The owner's email and whether the client has an active service, for rows read without
+/// them (PostgreSQL, see `list`): two queries for the page.
+fn fill_in_owners_and_activity(
+    conn: &mut DbConnection,
+    rows: &mut [(Listed, Option<i64>)],
+) -> QueryResult<()> {
+    let ids: Vec<ClientId> = rows.iter().map(|((c, _, _), _)| c.id).collect();
+    let emails = User::owner_emails(conn, &ids)?;
+    // Sorted and without repeats.
+    let active = Service::clients_with_active(conn, &ids)?;
+    for ((client, email, is_active), _) in rows.iter_mut() {
+        *email = emails
+            .iter()
+            .find(|(c, _)| *c == client.id)
+            .map(|(_, e)| e.clone());
+        *is_active = active.binary_search(&client.id).is_ok();
+    }
+    Ok(())
 }
 
 /// The accounts of a page of clients: one query, whatever the page size.

@@ -5,6 +5,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::DbConnection;
+use crate::db::InIdsExt;
 use crate::db::schema::users;
 use crate::ids::{ClientId, UserId};
 
@@ -68,6 +69,18 @@ impl User {
             .filter(users::client_id.eq(client_id))
             .order((users::is_owner.desc(), users::name, users::id))
             .load(conn)
+    }
+
+    /// The owner of each of several clients: (client, email).
+    pub fn owner_emails(
+        conn: &mut DbConnection,
+        client_ids: &[ClientId],
+    ) -> QueryResult<Vec<(ClientId, String)>> {
+        crate::db::on_engine!(conn, |c| users::table
+            .filter(users::client_id.in_ids(client_ids.iter().copied()))
+            .filter(users::is_owner.eq(true))
+            .select((users::client_id, users::email))
+            .load(c))
     }
 
     pub fn owner_of(conn: &mut DbConnection, client_id: ClientId) -> QueryResult<Option<User>> {
