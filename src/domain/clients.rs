@@ -170,7 +170,8 @@ macro_rules! with_conditions {
     }};
 }
 
-/// The clients joined with their owner user (a client has exactly one), for the list.
+/// The clients joined with their owner user (a client has exactly one), for the list on
+/// SQLite (see `list`).
 macro_rules! with_owner {
     ($query:expr) => {
         $query.left_join(
@@ -181,7 +182,7 @@ macro_rules! with_owner {
     };
 }
 
-/// What a list row reads of each client, in the page's own query (`with_owner!`): its
+/// What a list row reads of each client on SQLite, in the page's own query (`with_owner!`): its
 /// columns, its owner's email, and whether it has an active service (a lookup by the
 /// client's id, made for the rows returned only), then any further columns given.
 macro_rules! listed_columns {
@@ -189,9 +190,9 @@ macro_rules! listed_columns {
         (
             ListedClient::as_select(),
             users::email.nullable(),
-            // `(SELECT … LIMIT 1) IS NOT NULL` rather than EXISTS: PostgreSQL turns an EXISTS
-            // into a hash of every active service (170,000 rows at 100,000 clients) built
-            // before the first row; a scalar subquery stays a lookup for each row returned.
+            // `(SELECT … LIMIT 1) IS NOT NULL`: a lookup for each row returned. (PostgreSQL,
+            // which reads these by queries of their own, turned an EXISTS here into a hash of
+            // every active service built before the first row.)
             services::table
                 .filter(services::client_id.eq(clients::id))
                 .filter(services::status.eq(service::ACTIVE))
