@@ -95,26 +95,11 @@ pub fn discounted(minor: i64, exponent: i32, discount_bp: i32) -> i64 {
     i64::try_from(rounded.mantissa()).unwrap_or(minor)
 }
 
-impl std::fmt::Display for Money {
-    /// `1,234,567.50 RUB`: digits grouped by three, all minor digits shown.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.write(f)
-    }
-}
-
-/// Pages write amounts straight into the page (escaped, as any text), without `fmt`'s
-/// machinery: a list page shows one or more per row.
-impl askama::FastWritable for Money {
-    fn write_into(
-        &self,
-        dest: &mut dyn std::fmt::Write,
-        _: &dyn askama::Values,
-    ) -> askama::Result<()> {
-        Ok(self.write(dest)?)
-    }
-}
+// Pages write amounts escaped, as any text.
+crate::domain::text::written_by_write!(Money);
 
 impl Money {
+    /// `1,234,567.50 RUB`: digits grouped by three, all minor digits shown.
     fn write(&self, f: &mut dyn std::fmt::Write) -> std::fmt::Result {
         // The amount's digits are its mantissa's and its scale counts the minor ones, as
         // `Decimal` writes it: 0.05 is 5 at scale 2. Built on the stack; a mantissa beyond

@@ -55,22 +55,31 @@ pub enum TimeText {
     Shown(chrono::NaiveDateTime),
 }
 
-impl std::fmt::Display for TimeText {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.write(f)
-    }
-}
+/// Implements `Display` and askama's `FastWritable` for a type with
+/// `fn write(&self, &mut dyn std::fmt::Write) -> std::fmt::Result`: pages then write it
+/// straight into the page, not through `fmt`'s machinery (a list page writes a few per row).
+macro_rules! written_by_write {
+    ($type:ty) => {
+        impl std::fmt::Display for $type {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                self.write(f)
+            }
+        }
 
-/// Pages write times straight into the page, not through `fmt`'s machinery.
-impl askama::FastWritable for TimeText {
-    fn write_into(
-        &self,
-        dest: &mut dyn std::fmt::Write,
-        _: &dyn askama::Values,
-    ) -> askama::Result<()> {
-        Ok(self.write(dest)?)
-    }
+        impl askama::FastWritable for $type {
+            fn write_into(
+                &self,
+                dest: &mut dyn std::fmt::Write,
+                _: &dyn askama::Values,
+            ) -> askama::Result<()> {
+                Ok(self.write(dest)?)
+            }
+        }
+    };
 }
+pub(crate) use written_by_write;
+
+written_by_write!(TimeText);
 
 impl TimeText {
     fn write(&self, f: &mut dyn std::fmt::Write) -> std::fmt::Result {
