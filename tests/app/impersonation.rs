@@ -3,6 +3,7 @@
 
 use billpanel::db::models::AuditEvent;
 use reqwest::StatusCode;
+use scraper::Selector;
 
 use crate::helpers::{PASSWORD, TestApp, client_id_by_email};
 
@@ -205,18 +206,51 @@ async fn the_client_list_logs_in_as_the_client_of_the_row() {
     let app = TestApp::spawn().await;
     app.browser().register("ann@example.com", "Ann Lee").await;
     app.browser().register("bob@example.com", "Bob Stone").await;
+    let ann = client_id_by_email(&app, "ann@example.com");
     let bob = client_id_by_email(&app, "bob@example.com");
     let admin = app.browser();
     admin.sign_in_as_admin().await;
-    let list = admin.get("/admin/clients").await;
-    // Each row's button submits the page's one form (its CSRF token) to its client.
-    let action = format!("/admin/clients/{bob}/impersonate");
-    assert!(list.exists("form#impersonate input[name=csrf_token]"));
-    assert!(list.exists(&format!(
-        "button[form=impersonate][formaction=\"{action}\"]"
-    )));
+    let html = admin.get("/admin/clients").await.html();
+    let select = |s: &str| Selector::parse(s).unwrap();
+
+    // The rows' buttons submit the page's one form, as a browser would: by POST, with the
+    // form's token, to the address of the button pressed.
+    let form = html
+        .select(&select("form#impersonate"))
+        .next()
+        .expect("the form");
+    assert_eq!(form.value().attr("method"), Some("post"));
+    let token = form
+        .select(&select("input[name=csrf_token]"))
+        .next()
+        .and_then(|i| i.value().attr("value"))
+        .expect("its CSRF token")
+        .to_owned();
+    let action_in_row = |name: &str| -> String {
+        let row = html
+            .select(&select("#clients tbody tr"))
+            .find(|r| r.text().any(|t| t.contains(name)))
+            .unwrap_or_else(|| panic!("a row for {name}"));
+        let button = row
+            .select(&select("button[form=impersonate]"))
+            .next()
+            .unwrap_or_else(|| panic!("a button in {name}'s row"));
+        button.value().attr("formaction").unwrap().to_owned()
+    };
+    assert_eq!(
+        action_in_row("Ann Lee"),
+        format!("/admin/clients/{ann}/impersonate")
+    );
+    let bobs = action_in_row("Bob Stone");
+    assert_eq!(bobs, format!("/admin/clients/{bob}/impersonate"));
+    // The form on its own (no button's address) changes nothing.
+    let own = form.value().attr("action").expect("an action");
+    let page = admin.post_raw(own, &[("csrf_token", token.as_str())]).await;
+    assert!(page.status.is_client_error(), "{own}: {}", page.status);
+    assert_eq!(app.count("clients"), 2);
+
     admin
-        .submit("/admin/clients", &action, &[])
+        .post_raw(&bobs, &[("csrf_token", token.as_str())])
         .await
         .assert_redirect("/client");
     let banner = admin.get("/client").await.text_of("#impersonation-banner");
