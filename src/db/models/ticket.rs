@@ -64,6 +64,50 @@ pub struct CannedReply {
     pub created_at: NaiveDateTime,
 }
 
+/// `SELECT COUNT(*) FROM (SELECT 1 FROM tickets WHERE status = ? [AND department in the
+/// list] LIMIT ?)`: `Ticket::count_in`'s capped count, kept prepared by its SQL text (its two
+/// shapes share this type, so it has no static query id).
+struct CappedCount<'a> {
+    status: &'a str,
+    departments: Option<crate::db::id_list::InIds<tickets::department_id>>,
+    cap: i64,
+}
+
+impl diesel::query_builder::QueryId for CappedCount<'_> {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl diesel::query_builder::Query for CappedCount<'_> {
+    type SqlType = diesel::sql_types::BigInt;
+}
+
+impl<DB> diesel::query_builder::QueryFragment<DB> for CappedCount<'_>
+where
+    DB: diesel::backend::Backend,
+    str: diesel::serialize::ToSql<diesel::sql_types::Text, DB>,
+    i64: diesel::serialize::ToSql<diesel::sql_types::BigInt, DB>,
+    crate::db::id_list::InIds<tickets::department_id>: diesel::query_builder::QueryFragment<DB>,
+{
+    fn walk_ast<'b>(
+        &'b self,
+        mut out: diesel::query_builder::AstPass<'_, 'b, DB>,
+    ) -> QueryResult<()> {
+        out.push_sql("SELECT COUNT(*) FROM (SELECT 1 FROM tickets WHERE tickets.status = ");
+        out.push_bind_param::<diesel::sql_types::Text, _>(self.status)?;
+        if let Some(departments) = &self.departments {
+            out.push_sql(" AND ");
+            departments.walk_ast(out.reborrow())?;
+        }
+        out.push_sql(" LIMIT ");
+        out.push_bind_param::<diesel::sql_types::BigInt, _>(&self.cap)?;
+        out.push_sql(") AS capped");
+        Ok(())
+    }
+}
+
+impl<Conn> RunQueryDsl<Conn> for CappedCount<'_> {}
+
 impl Ticket {
     pub fn insert(
         conn: &mut DbConnection,
@@ -170,48 +214,12 @@ impl Ticket {
     ) -> QueryResult<i64> {
         // Counted in SQL over a capped subquery: loading up to `cap + 1` ids to count them
         // was a third of the queue page.
-        #[derive(QueryableByName)]
-        struct Counted {
-            #[diesel(sql_type = diesel::sql_types::BigInt)]
-            n: i64,
-        }
-        use diesel::sql_types::{Array, BigInt, Text};
-        let ids: Vec<i64> = departments
-            .unwrap_or_default()
-            .iter()
-            .map(|d| d.0)
-            .collect();
-        let counted: Counted = match (conn, departments) {
-            (DbConnection::Sqlite(c), None) => diesel::sql_query(
-                "SELECT COUNT(*) AS n FROM (SELECT 1 FROM tickets WHERE status = ? LIMIT ?)",
-            )
-            .bind::<Text, _>(status)
-            .bind::<BigInt, _>(cap + 1)
-            .get_result(c)?,
-            (DbConnection::Sqlite(c), Some(_)) => diesel::sql_query(
-                "SELECT COUNT(*) AS n FROM (SELECT 1 FROM tickets WHERE status = ? \
-                 AND department_id IN (SELECT value FROM json_each(?)) LIMIT ?)",
-            )
-            .bind::<Text, _>(status)
-            .bind::<Text, _>(serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into()))
-            .bind::<BigInt, _>(cap + 1)
-            .get_result(c)?,
-            (DbConnection::Postgresql(c), None) => diesel::sql_query(
-                "SELECT COUNT(*) AS n FROM (SELECT 1 FROM tickets WHERE status = $1 LIMIT $2) AS capped",
-            )
-            .bind::<Text, _>(status)
-            .bind::<BigInt, _>(cap + 1)
-            .get_result(c)?,
-            (DbConnection::Postgresql(c), Some(_)) => diesel::sql_query(
-                "SELECT COUNT(*) AS n FROM (SELECT 1 FROM tickets WHERE status = $1 \
-                 AND department_id = ANY($2) LIMIT $3) AS capped",
-            )
-            .bind::<Text, _>(status)
-            .bind::<Array<BigInt>, _>(ids)
-            .bind::<BigInt, _>(cap + 1)
-            .get_result(c)?,
+        let count = CappedCount {
+            status,
+            departments: departments.map(|d| tickets::department_id.in_ids(d.iter().copied())),
+            cap: cap + 1,
         };
-        Ok(counted.n)
+        crate::db::on_engine!(conn, |c| count.get_result(c))
     }
 
     /// Sets the state after a message or a decision of the staff or the client.
