@@ -316,30 +316,26 @@ pub fn list(
         // SQLite reads each row's owner and activity in the page's own query; PostgreSQL
         // plans that query again at every execution (its LIMIT is a bind, so a generic plan
         // looks costly) and runs best with the two lookups as queries of their own.
-        let (mut found, fill_in) = match conn {
+        match conn {
             DbConnection::Sqlite(c) => {
                 let rows: Vec<(ListedClient, Option<String>, bool, i64)> =
                     balance_query!(with_owner!(clients::table.inner_join(accounts::table)))
                         .select(listed_columns!(accounts::balance))
                         .load(c)?;
-                let rows = rows
-                    .into_iter()
-                    .map(|(c, email, active, b)| ((c, email, active), Some(b)));
-                (rows.collect::<Vec<_>>(), false)
+                rows.into_iter()
+                    .map(|(c, email, active, b)| ((c, email, active), Some(b)))
+                    .collect()
             }
             DbConnection::Postgresql(c) => {
                 let rows: Vec<(ListedClient, i64)> =
                     balance_query!(clients::table.inner_join(accounts::table))
                         .select((ListedClient::as_select(), accounts::balance))
                         .load(c)?;
-                let rows = rows.into_iter().map(|(c, b)| ((c, None, false), Some(b)));
-                (rows.collect::<Vec<_>>(), true)
+                rows.into_iter()
+                    .map(|(c, b)| ((c, None, false), Some(b)))
+                    .collect()
             }
-        };
-        if fill_in {
-            fill_in_owners_and_activity(conn, &mut found)?;
         }
-        found
     } else {
         // The other sorts' query over `$base` (clients, with their owner or not): filters,
         // search, cursor, order and limit.
@@ -394,30 +390,21 @@ pub fn list(
         // Built on the engine's own connection: a boxed query is rendered at every
         // execution anyway, and this way its rows skip the multi-backend layer. Each engine
         // reads owners and activity as the balance sort does.
-        let (mut found, fill_in) = match conn {
+        match conn {
             DbConnection::Sqlite(c) => {
                 let rows: Vec<Listed> = page_query!(with_owner!(clients::table))
                     .select(listed_columns!())
                     .load(c)?;
-                (
-                    rows.into_iter().map(|l| (l, None)).collect::<Vec<_>>(),
-                    false,
-                )
+                rows.into_iter().map(|l| (l, None)).collect()
             }
             DbConnection::Postgresql(c) => {
                 let rows: Vec<ListedClient> = page_query!(clients::table)
                     .select(ListedClient::as_select())
                     .load(c)?;
-                let rows = rows.into_iter().map(|c| ((c, None, false), None));
-                (rows.collect::<Vec<_>>(), true)
+                rows.into_iter().map(|c| ((c, None, false), None)).collect()
             }
-        };
-        if fill_in {
-            fill_in_owners_and_activity(conn, &mut found)?;
         }
-        found
     };
-
     let mut found = clients_found;
     let next = if found.len() as i64 > limit {
         found.truncate(limit as usize);
@@ -433,6 +420,11 @@ pub fn list(
     } else {
         None
     };
+    // PostgreSQL's rows come without their owners and activity (see above),
+    // read for the rows kept.
+    if matches!(conn, DbConnection::Postgresql(_)) {
+        fill_in_owners_and_activity(conn, &mut found)?;
+    }
     let rows = rows_for(conn, found.into_iter().map(|(c, _)| c).collect())?;
     Ok(ClientListPage {
         rows,
