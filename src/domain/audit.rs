@@ -7,7 +7,7 @@ use diesel::QueryResult;
 use crate::db::models::audit_event::AuditFilter;
 use crate::db::models::{AuditEvent, Employee, NewAuditEvent};
 use crate::db::{self, DbConnection};
-use crate::domain::permissions::{self, require};
+use crate::domain::permissions::{self, Permission, require};
 use crate::domain::{Actor, ActorKind, DomainError};
 
 /// What an event is about: an object type and its id ("client", 42).
@@ -107,6 +107,63 @@ impl Changes {
     pub fn summary(&self) -> String {
         self.0.join("; ")
     }
+}
+
+/// The permission an employee needs to read an event: the section of the admin area the
+/// event belongs to, by its action ("payment.refund": payments) or, for signing in and
+/// out, by whose account it is. `None`: only administrators read it (failed sign-ins of
+/// unknown emails, anything not mapped here).
+fn section_of(event: &AuditEvent) -> Option<Permission> {
+    let prefix = event.action.split('.').next().unwrap_or("");
+    let kind = match prefix {
+        "sign_in" | "sign_out" | "session" | "two_factor" | "reauth" => event.object_type.as_str(),
+        other => other,
+    };
+    Some(match kind {
+        "client" | "user" | "payer" | "client_group" | "impersonation" => permissions::CLIENTS_VIEW,
+        "payment" | "account" | "payment_method" => permissions::PAYMENTS_VIEW,
+        "service" | "expense" => permissions::SERVICES_VIEW,
+        "ticket" | "canned_reply" => permissions::SUPPORT_VIEW,
+        "employee" | "department" => permissions::STAFF_VIEW,
+        "provider" | "company" => permissions::SETTINGS_VIEW,
+        "currency" => permissions::CURRENCIES_VIEW,
+        "tariff" | "product_type" => permissions::CATALOG_VIEW,
+        _ => return None,
+    })
+}
+
+/// The events of `events` that the actor may read: it holds the event's section, and an
+/// event about a ticket is of a department whose tickets it sees.
+pub fn readable_by(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    events: Vec<AuditEvent>,
+) -> Result<Vec<AuditEvent>, DomainError> {
+    if actor.is_superuser() {
+        return Ok(events);
+    }
+    let mut events: Vec<AuditEvent> = events
+        .into_iter()
+        .filter(|e| section_of(e).is_some_and(|p| require(actor, p).is_ok()))
+        .collect();
+    let ticket_ids: Vec<i64> = events
+        .iter()
+        .filter(|e| e.object_type == "ticket")
+        .filter_map(|e| e.object_id)
+        .collect();
+    if !ticket_ids.is_empty() {
+        let departments = crate::domain::tickets::visible_departments(conn, actor)?;
+        if let Some(visible) = departments {
+            let of_tickets = crate::db::models::ticket::Ticket::departments_of(conn, &ticket_ids)?;
+            events.retain(|e| {
+                e.object_type != "ticket"
+                    || of_tickets
+                        .iter()
+                        .any(|(t, d)| Some(t.0) == e.object_id && visible.contains(d))
+            });
+        }
+    }
+    Ok(events)
 }
 
 /// Object types the audit log can be filtered by.

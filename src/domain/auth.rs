@@ -217,6 +217,77 @@ fn check(
     })
 }
 
+/// Asks the acting person for its own password again before a sensitive change (its own
+/// password or email, its second factor). A wrong password counts as a failed sign-in of
+/// that account, so guessing here meets the same limit and lock as on the sign-in page.
+/// The message goes to `field`. Call it outside any write transaction: a failure is
+/// recorded, and the caller's refusal must not roll that back.
+pub fn confirm_password(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    typed: &str,
+    field: &str,
+) -> Result<(), DomainError> {
+    let (area, email, hash, target) = match actor.kind {
+        ActorKind::Employee { id, .. } => {
+            let e = Employee::find(conn, id)?.ok_or(DomainError::NotFound)?;
+            (
+                Area::Admin,
+                e.email,
+                e.password_hash,
+                Target::new("employee", id),
+            )
+        }
+        ActorKind::ClientUser { id, .. } => {
+            let u = User::find(conn, id)?.ok_or(DomainError::NotFound)?;
+            (
+                Area::Client,
+                u.email,
+                u.password_hash,
+                Target::new("user", id),
+            )
+        }
+        _ => return Err(DomainError::Forbidden),
+    };
+    let account_key = format!("{}:{email}", area.key());
+    let now = db::now();
+    if let Some(row) = SignInThrottle::find(conn, &account_key)?
+        && let Some(until) = row.locked_until
+        && until > now
+    {
+        return Err(DomainError::invalid(
+            field,
+            format!(
+                "Too many wrong passwords: try again in {} minutes.",
+                minutes_until(now, until)
+            ),
+        ));
+    }
+    if typed.is_empty() {
+        return Err(DomainError::invalid(
+            field,
+            "Enter your current password to confirm this change.",
+        ));
+    }
+    if password::verify(typed, &hash) {
+        return Ok(());
+    }
+    db::write_transaction(conn, |conn| {
+        register_failure(conn, &account_key, ACCOUNT_FAILURE_LIMIT, now)?;
+        audit::record(
+            conn,
+            actor,
+            "reauth.failed",
+            target,
+            "wrong current password",
+        )
+    })?;
+    Err(DomainError::invalid(
+        field,
+        "This is not your current password.",
+    ))
+}
+
 fn login_type(area: Area) -> &'static str {
     match area {
         Area::Admin => "employee",

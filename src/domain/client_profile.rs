@@ -4,7 +4,8 @@
 use crate::db::models::{Client, ClientChanges, User};
 use crate::db::{self, DbConnection};
 use crate::domain::audit::{self, Changes, Target};
-use crate::domain::password::{self, NewPassword};
+use crate::domain::auth;
+use crate::domain::password::NewPassword;
 use crate::domain::registration::parse_name;
 use crate::domain::{Actor, ActorKind, DomainError, FieldErrors, clients, text};
 
@@ -107,9 +108,8 @@ pub fn change_own_password(
     };
     let user = User::find(conn, id)?.ok_or(DomainError::NotFound)?;
     let mut errors = FieldErrors::new();
-    if !password::verify(current, &user.password_hash) {
-        errors.add("current_password", "This is not your current password.");
-    }
+    auth::confirm_password(conn, actor, current, "current_password")
+        .or_else(|e| errors.absorb(e))?;
     let new_password = NewPassword::parse(new)
         .map_err(|m| errors.add("new_password", m))
         .ok();

@@ -21,6 +21,8 @@ pub struct UserInput {
     pub password: Option<NewPassword>,
     pub enabled: bool,
     pub sections: Vec<&'static str>,
+    /// The actor's own password, asked when it changes its own password or email here.
+    pub current_password: String,
 }
 
 impl UserInput {
@@ -59,6 +61,7 @@ impl UserInput {
                 password,
                 enabled,
                 sections: client_permissions::section_keys(sections),
+                current_password: String::new(),
             }),
             _ => Err(errors),
         }
@@ -182,6 +185,22 @@ pub fn update(
     input: &UserInput,
 ) -> Result<User, DomainError> {
     let client_id = client_permissions::require(conn, actor, USERS)?;
+    let myself = matches!(actor.kind, ActorKind::ClientUser { id: me, .. } if me == id);
+    // One's own password or sign-in is changed only with one's own password, here as on
+    // the profile page.
+    if myself {
+        let before = User::find(conn, id)?.ok_or(DomainError::NotFound)?;
+        // The owner's email is not changed here at all (refused below, with its reason).
+        let email_changes = before.email != input.email.as_str() && !before.is_owner;
+        if input.password.is_some() || email_changes {
+            crate::domain::auth::confirm_password(
+                conn,
+                actor,
+                &input.current_password,
+                "current_password",
+            )?;
+        }
+    }
     let hash = match &input.password {
         Some(p) => Some(p.hash().map_err(DomainError::Internal)?),
         None => None,
@@ -193,7 +212,16 @@ pub fn update(
         let sections_before = client_permissions::grants_of(conn, id)?;
         let mut errors = FieldErrors::new();
         let email_changes = before.email != input.email.as_str();
-        let myself = matches!(actor.kind, ActorKind::ClientUser { id: me, .. } if me == id);
+        // The owner is edited by the owner alone (or an employee working as the client,
+        // who works as the owner): another user with the users section may not rename it.
+        let as_owner = match actor.kind {
+            ActorKind::ClientUser { id: me, .. } => me == id,
+            ActorKind::EmployeeAsClient { user_id, .. } => user_id == id,
+            _ => false,
+        };
+        if before.is_owner && !as_owner {
+            errors.add("name", "Only the owner edits the owner's account.");
+        }
         if actor.is_impersonating() && (email_changes || hash.is_some()) {
             errors.add(
                 if email_changes { "email" } else { "password" },

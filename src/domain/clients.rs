@@ -1041,7 +1041,7 @@ pub fn card(
         None => None,
     };
     let mut events = Vec::new();
-    if tab == Some("audit") {
+    if tab == Some("audit") && permissions::require(actor, permissions::AUDIT_VIEW).is_ok() {
         let filter = crate::db::models::audit_event::AuditFilter {
             client_id: Some(id),
             ..Default::default()
@@ -1058,6 +1058,7 @@ pub fn card(
         )?);
         events.sort_by_key(|e| std::cmp::Reverse(e.id));
         events.dedup_by_key(|e| e.id);
+        events = crate::domain::audit::readable_by(conn, actor, events)?;
     }
     Ok(ClientCard {
         state: state_of(conn, id)?,

@@ -378,6 +378,16 @@ pub fn update(
                 )
             })?;
         }
+        // Members also read the department's tickets: only someone who reads them already
+        // may add people to it (themselves included).
+        if input.member_ids.iter().any(|m| !members_before.contains(m)) {
+            ensure_ticket_scope(conn, actor, &[id]).map_err(|_| {
+                DomainError::invalid(
+                    "member_ids",
+                    "Members read this department's tickets: only someone who reads them already (a member, or with “See and handle the tickets of every department”) can add people to it.",
+                )
+            })?;
+        }
         let stored = input.hours.to_stored();
         let fields = DepartmentFields {
             name: &input.name,
@@ -520,6 +530,30 @@ pub fn grant_changes(before: &[String], after: &[&str]) -> String {
         parts.push(format!("revoked: {}", revoked.join(", ")));
     }
     parts.join("; ")
+}
+
+/// Membership of a department is a grant of its tickets: nobody adds people to a
+/// department whose tickets they do not read themselves (as a member, or with
+/// support.all_departments).
+pub fn ensure_ticket_scope(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    departments: &[DepartmentId],
+) -> Result<(), DomainError> {
+    if actor.is_superuser()
+        || permissions::require(actor, permissions::SUPPORT_ALL_DEPARTMENTS).is_ok()
+    {
+        return Ok(());
+    }
+    let mine = match actor.employee_id() {
+        Some(me) => Department::ids_of_employee(conn, me)?,
+        None => Vec::new(),
+    };
+    if departments.iter().all(|d| mine.contains(d)) {
+        Ok(())
+    } else {
+        Err(DomainError::Forbidden)
+    }
 }
 
 /// Nobody hands out or takes away a permission they do not hold themselves.

@@ -41,6 +41,20 @@ impl FieldErrors {
         self.0.iter()
     }
 
+    /// Keeps the field messages of a refusal, to show with others; any other error is
+    /// handed back.
+    pub fn absorb(&mut self, error: DomainError) -> Result<(), DomainError> {
+        match error {
+            DomainError::Invalid(fields) => {
+                for (field, message) in fields.0 {
+                    self.add(&field, message);
+                }
+                Ok(())
+            }
+            other => Err(other),
+        }
+    }
+
     /// `Ok(())` when nothing was added, else the errors.
     pub fn into_result(self) -> Result<(), DomainError> {
         if self.is_empty() {

@@ -20,6 +20,7 @@ mod ledger_property;
 mod organisation;
 mod payments;
 mod registration;
+mod review_fixes;
 mod services;
 mod sign_in;
 mod start_up;

@@ -134,6 +134,17 @@ impl Ticket {
         tickets::table.find(id).first(conn).optional()
     }
 
+    /// The department of each of these tickets (those that exist).
+    pub fn departments_of(
+        conn: &mut DbConnection,
+        ids: &[i64],
+    ) -> QueryResult<Vec<(TicketId, DepartmentId)>> {
+        tickets::table
+            .filter(tickets::id.in_ids(ids.iter().copied()))
+            .select((tickets::id, tickets::department_id))
+            .load(conn)
+    }
+
     /// A ticket of the client; another client's is not found.
     pub fn find_of_client(
         conn: &mut DbConnection,

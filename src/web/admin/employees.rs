@@ -27,6 +27,7 @@ pub struct EmployeeForm {
     pub enabled: Option<String>,
     pub is_superuser: Option<String>,
     pub department_ids: Vec<String>,
+    pub current_password: String,
 }
 
 impl EmployeeForm {
@@ -38,6 +39,7 @@ impl EmployeeForm {
             enabled: e.enabled.then(|| "on".into()),
             is_superuser: e.is_superuser.then(|| "on".into()),
             department_ids: departments.iter().map(ToString::to_string).collect(),
+            current_password: String::new(),
         }
     }
 
@@ -50,6 +52,7 @@ impl EmployeeForm {
                 enabled: self.enabled.is_some(),
                 is_superuser: self.is_superuser.is_some(),
                 department_ids: &self.department_ids,
+                current_password: &self.current_password,
             },
             password_required,
         )
@@ -71,6 +74,9 @@ pub struct EmployeeFormPage {
     pub form: EmployeeForm,
     pub errors: FieldErrors,
     pub departments: Vec<Department>,
+    /// The employee edits its own account: changing its password or email asks for the
+    /// current password.
+    pub myself: bool,
 }
 
 impl EmployeeFormPage {
@@ -107,6 +113,7 @@ async fn form_page(
         page::FORM_SHOWN_AGAIN,
         &EmployeeFormPage {
             ctx,
+            myself: id.is_some() && id == Some(staff.employee.id),
             id,
             form,
             errors,
@@ -206,6 +213,7 @@ pub async fn update(
         Outcome::Invalid(errors) => {
             let form = EmployeeForm {
                 password: String::new(),
+                current_password: String::new(),
                 ..form
             };
             form_page(&state, &staff, ctx, Some(id), form, errors).await

@@ -24,6 +24,7 @@ pub struct UserForm {
     pub password: String,
     pub enabled: Option<String>,
     pub sections: Vec<String>,
+    pub current_password: String,
 }
 
 impl UserForm {
@@ -36,6 +37,10 @@ impl UserForm {
             &self.sections,
             new,
         )
+        .map(|input| UserInput {
+            current_password: self.current_password.clone(),
+            ..input
+        })
     }
 }
 
@@ -52,6 +57,8 @@ pub struct UserFormPage {
     pub ctx: PageContext,
     pub id: Option<UserId>,
     pub owner: bool,
+    /// The user edits itself: changing its password or email asks for the current password.
+    pub myself: bool,
     pub form: UserForm,
     pub errors: FieldErrors,
     pub sections: &'static [Section],
@@ -82,12 +89,18 @@ fn form_page(
     form: UserForm,
     errors: FieldErrors,
 ) -> Result<HttpResponse, WebError> {
+    // Working as the client, an employee never changes passwords, so it is never asked.
+    let myself = matches!(
+        (&ctx.identity, id),
+        (Some(crate::web::identity::Identity::ClientUser { user, .. }), Some(id)) if user.id == id
+    );
     page::render_with(
         page::FORM_SHOWN_AGAIN,
         &UserFormPage {
             ctx,
             id,
             owner,
+            myself,
             form,
             errors,
             sections: SECTIONS,
@@ -154,6 +167,7 @@ pub async fn edit(
         password: String::new(),
         enabled: row.user.enabled.then(|| "on".into()),
         sections: row.sections.clone(),
+        current_password: String::new(),
     };
     form_page(ctx, Some(id), row.user.is_owner, form, FieldErrors::new())
 }
@@ -193,6 +207,7 @@ pub async fn update(
                 .is_owner;
             let form = UserForm {
                 password: String::new(),
+                current_password: String::new(),
                 ..form
             };
             form_page(ctx, Some(id), owner, form, errors)
