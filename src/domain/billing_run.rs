@@ -89,6 +89,30 @@ fn renew_due(
         }
     };
     let mut done = 0;
+    // A run as of a time far past a service's paid-until (catching up after a pause) renews
+    // it period after period. A pass goes through the due services in order of paid-until,
+    // and a renewed service whose new paid-until falls before the pass's cursor is met
+    // again only by the next pass: passes repeat while they renew something.
+    loop {
+        let renewed_before = report.renewed;
+        if !renew_pass(conn, at, report, progress, &mut done, total) {
+            return;
+        }
+        if report.renewed == renewed_before {
+            return;
+        }
+    }
+}
+
+/// One pass of `renew_due` over the services due by `at`; false when it could not read.
+fn renew_pass(
+    conn: &mut DbConnection,
+    at: NaiveDateTime,
+    report: &mut RunReport,
+    progress: Progress<'_>,
+    done: &mut u64,
+    total: u64,
+) -> bool {
     let mut cursor: Option<(NaiveDateTime, ServiceId)> = None;
     loop {
         // The chunk is read inside its transaction. On SQLite that transaction holds the
@@ -120,7 +144,7 @@ fn renew_due(
                     Ok(batch) => batch,
                     Err(e) => {
                         report.errors.push(format!("cannot read due services: {e}"));
-                        return;
+                        return false;
                     }
                 };
                 for service in &batch {
@@ -137,12 +161,14 @@ fn renew_due(
                 batch
             }
         };
-        let Some(last) = batch.last() else { break };
+        let Some(last) = batch.last() else {
+            return true;
+        };
         cursor = last.paid_until.map(|until| (until, last.id));
-        done += batch.len() as u64;
-        progress("renewing", done.min(total), total);
+        *done += batch.len() as u64;
+        progress("renewing", (*done).min(total), total);
         if cursor.is_none() {
-            break;
+            return true;
         }
     }
 }
@@ -364,10 +390,11 @@ fn notify_batch(
         else {
             continue;
         };
-        if ServiceNotice::sent(conn, due.id, until, days as i32)? {
+        if ServiceNotice::sent(conn, due.id, until, days as i32)?
+            || !ServiceNotice::insert_if_new(conn, due.id, until, days as i32, db::now())?
+        {
             continue;
         }
-        ServiceNotice::insert(conn, due.id, until, days as i32, db::now())?;
         if let Some(owner) = User::owner_of(conn, due.client_id)? {
             let missing = services::missing_for(conn, due.id, account, due.price)?;
             OutboxMail::queue(

@@ -868,6 +868,12 @@ pub fn update(
             .iter()
             .filter(|p| !input.provider_ids.contains(p))
         {
+            if Service::any_of_client(conn, id, Some(*provider_id))? {
+                return Err(DomainError::invalid(
+                    "provider_ids",
+                    "The client has services at a provider you unticked (an order waiting for payment counts); it stays connected there.",
+                ));
+            }
             if !Account::remove_if_empty(conn, id, *provider_id)? {
                 return Err(DomainError::invalid(
                     "provider_ids",
@@ -970,6 +976,12 @@ pub fn delete(conn: &mut DbConnection, actor: &Actor, id: ClientId) -> Result<St
             return Err(DomainError::invalid(
                 "delete",
                 "This client has money or debt on an account, so it has financial history: disable it instead.",
+            ));
+        }
+        if Service::any_of_client(conn, id, None)? {
+            return Err(DomainError::invalid(
+                "delete",
+                "This client has ordered services (an order still waiting for payment counts), so it has history: disable it instead.",
             ));
         }
         ClientSearch::remove(conn, id)?;

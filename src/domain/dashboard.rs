@@ -6,13 +6,15 @@ use crate::db::models::account::AccountSummary;
 use crate::db::models::provider::ProviderChoice;
 use crate::db::models::{Account, AuditEvent, Client, Employee, Provider};
 use crate::db::{self, DbConnection};
-use crate::domain::{Actor, ActorKind, DomainError};
+use crate::domain::{Actor, ActorKind, DomainError, permissions};
 use crate::ids::ClientId;
 
+/// What the admin dashboard shows; each part only to an employee who may see it.
 pub struct AdminDashboard {
-    pub clients_total: i64,
-    pub clients_last_week: i64,
-    pub employees_total: i64,
+    /// (all clients, registered in the last 7 days), with clients.view.
+    pub clients: Option<(i64, i64)>,
+    /// With staff.view.
+    pub employees_total: Option<i64>,
     pub latest_clients: Vec<Client>,
     /// Of those, the ones with an active service.
     pub active_clients: Vec<crate::ids::ClientId>,
@@ -29,11 +31,23 @@ pub fn admin_dashboard(
         return Err(DomainError::Forbidden);
     }
     let week_ago = db::now() - Duration::days(7);
-    let latest = Client::latest(conn, 10)?;
+    let sees_clients = permissions::require(actor, permissions::CLIENTS_VIEW).is_ok();
+    let latest = if sees_clients {
+        Client::latest(conn, 10)?
+    } else {
+        Vec::new()
+    };
     Ok(AdminDashboard {
-        clients_total: Client::count(conn)?,
-        clients_last_week: Client::count_since(conn, week_ago)?,
-        employees_total: Employee::count(conn)?,
+        clients: if sees_clients {
+            Some((Client::count(conn)?, Client::count_since(conn, week_ago)?))
+        } else {
+            None
+        },
+        employees_total: if permissions::require(actor, permissions::STAFF_VIEW).is_ok() {
+            Some(Employee::count(conn)?)
+        } else {
+            None
+        },
         active_clients: crate::db::models::service::Service::clients_with_active(
             conn,
             &latest.iter().map(|c| c.id).collect::<Vec<_>>(),

@@ -720,12 +720,50 @@ pub fn set_status(
 
 // ---- Canned replies ----
 
+/// Whether the actor may see and manage a canned reply: one for everyone, its own, or one
+/// of a department whose tickets it reads. Colleagues' personal replies stay theirs
+/// (administrators see every reply).
+fn canned_in_scope(
+    reply: &CannedReply,
+    actor: &Actor,
+    departments: &Option<Vec<DepartmentId>>,
+) -> bool {
+    if actor.is_superuser() {
+        return true;
+    }
+    match (reply.department_id, reply.employee_id) {
+        (None, None) => true,
+        (None, Some(owner)) => actor.employee_id() == Some(owner),
+        (Some(department), _) => departments
+            .as_ref()
+            .is_none_or(|mine| mine.contains(&department)),
+    }
+}
+
+/// The canned replies the actor may manage (see `canned_in_scope`).
 pub fn canned_list(
     conn: &mut DbConnection,
     actor: &Actor,
 ) -> Result<Vec<CannedReply>, DomainError> {
     require(actor, permissions::SUPPORT_CANNED)?;
-    Ok(CannedReply::all(conn)?)
+    let departments = visible_departments(conn, actor)?;
+    Ok(CannedReply::all(conn)?
+        .into_iter()
+        .filter(|r| canned_in_scope(r, actor, &departments))
+        .collect())
+}
+
+/// The departments the actor may address a canned reply to: those whose tickets it reads.
+pub fn canned_departments(
+    conn: &mut DbConnection,
+    actor: &Actor,
+) -> Result<Vec<Department>, DomainError> {
+    require(actor, permissions::SUPPORT_CANNED)?;
+    let visible = visible_departments(conn, actor)?;
+    Ok(Department::all(conn)?
+        .into_iter()
+        .filter(|d| visible.as_ref().is_none_or(|mine| mine.contains(&d.id)))
+        .collect())
 }
 
 /// Scope: "all", "department:<id>" or "me" (the actor only).
@@ -758,9 +796,11 @@ pub fn canned_create(
         }
     };
     errors.into_result()?;
+    let visible = visible_departments(conn, actor)?;
     db::write_transaction(conn, |conn| {
         if let Some(d) = department
-            && Department::find(conn, d)?.is_none()
+            && (Department::find(conn, d)?.is_none()
+                || visible.as_ref().is_some_and(|mine| !mine.contains(&d)))
         {
             return Err(DomainError::invalid(
                 "scope",
@@ -792,8 +832,11 @@ pub fn canned_delete(
     id: crate::ids::CannedReplyId,
 ) -> Result<(), DomainError> {
     require(actor, permissions::SUPPORT_CANNED)?;
+    let departments = visible_departments(conn, actor)?;
     db::write_transaction(conn, |conn| {
-        let reply = CannedReply::find(conn, id)?.ok_or(DomainError::NotFound)?;
+        let reply = CannedReply::find(conn, id)?
+            .filter(|r| canned_in_scope(r, actor, &departments))
+            .ok_or(DomainError::NotFound)?;
         CannedReply::delete(conn, id)?;
         audit::record(
             conn,

@@ -319,3 +319,97 @@ async fn a_day_of_many_renewals_spans_chunks_and_shares_one_balance() {
     // Nothing is due any more: a second run does nothing.
     assert_eq!(run(&app, due + Duration::hours(1)), RunReport::default());
 }
+
+#[actix_web::test]
+async fn a_run_catches_up_period_after_period_then_suspends() {
+    let app = TestApp::spawn().await;
+    let admin = app.browser();
+    admin.sign_in_as_admin().await;
+    let vps = tariff(&app, &admin, "VPS", &[("price_1", "100")]).await;
+    // 1000.00 pays the order and then nine more months.
+    let (_, _, rich_account, rich) =
+        client_with_service(&app, &admin, "ann@example.com", vps, "1000").await;
+    // 250.00 pays the order and one more month.
+    let (_, _, poor_account, poor) =
+        client_with_service(&app, &admin, "bob@example.com", vps, "250").await;
+    // Ann's service started 40 days before Bob's: the run reaches Bob's after renewing
+    // Ann's once, and must come back to Ann's.
+    let earlier = match app.engine() {
+        billpanel::db::Engine::Sqlite => {
+            "anchor_at = datetime(anchor_at, '-40 days'), paid_until = datetime(paid_until, '-40 days')"
+        }
+        billpanel::db::Engine::Postgres => {
+            "anchor_at = anchor_at - INTERVAL '40 days', paid_until = paid_until - INTERVAL '40 days'"
+        }
+    };
+    diesel::sql_query(format!("UPDATE services SET {earlier} WHERE id = {rich}"))
+        .execute(&mut app.conn())
+        .unwrap();
+    let first_end = paid_until(&app, poor);
+
+    // Three months late: every period up to then is renewed in one run.
+    let at = first_end + Duration::days(92);
+    let report = run(&app, at);
+    assert!(report.errors.is_empty(), "{report}");
+    let rich_until = paid_until(&app, rich);
+    assert!(
+        rich_until > at,
+        "paid until {rich_until}, the run was as of {at}"
+    );
+    assert!(rich_until <= at + Duration::days(31));
+    assert_eq!(status_of(&app, rich), "active");
+    // Ordered, then renewed from 40 days before Bob's first end to past the run: 5 months.
+    assert_eq!(balance(&app, rich_account), 100_000 - 6 * 10_000);
+    // The other renews while its balance lasts, then is suspended.
+    assert_eq!(status_of(&app, poor), "suspended_unpaid");
+    assert_eq!(balance(&app, poor_account), 5_000);
+    assert_eq!((report.renewed, report.suspended), (6, 1), "{report}");
+    // A second run finds nothing more to do.
+    assert_eq!(run(&app, at), RunReport::default());
+    ledger_ok(&app);
+}
+
+#[actix_web::test]
+async fn two_billing_run_commands_at_once_both_succeed_and_warn_once() {
+    let app = TestApp::spawn().await;
+    let admin = app.browser();
+    admin.sign_in_as_admin().await;
+    let vps = tariff(&app, &admin, "VPS", &[("price_1", "100")]).await;
+    let mut services = Vec::new();
+    for n in 0..8 {
+        // 100.00 pays the order only: every renewal is short of money.
+        let (_, _, _, service) =
+            client_with_service(&app, &admin, &format!("c{n}@example.com"), vps, "100").await;
+        services.push(service);
+    }
+    let first = services.iter().map(|s| paid_until(&app, *s)).min().unwrap();
+    let at = (first - Duration::days(2))
+        .format("%Y-%m-%dT%H:%M:%S")
+        .to_string();
+    let work = tempfile::tempdir().unwrap();
+    let runs: Vec<_> = (0..2)
+        .map(|_| {
+            crate::commands::billpanel(&app._db, work.path(), &["billing-run", "--at", &at])
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for run in runs {
+        let output = run.wait_with_output().unwrap();
+        assert!(
+            output.status.success(),
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    assert_eq!(app.count("service_notices"), 8);
+    let mails = billpanel::db::models::OutboxMail::to_recipient(&mut app.conn(), "c0@example.com")
+        .unwrap()
+        .into_iter()
+        .filter(|m| m.subject.contains("renews soon"))
+        .count();
+    assert_eq!(mails, 1);
+}

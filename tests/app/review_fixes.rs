@@ -374,3 +374,151 @@ async fn changing_ones_own_password_or_email_asks_for_the_current_password() {
         .await
         .assert_redirect("/admin/employees");
 }
+
+#[actix_web::test]
+async fn canned_replies_are_scoped_to_their_owner_and_departments() {
+    let app = TestApp::spawn().await;
+    let admin = app.browser();
+    admin.sign_in_as_admin().await;
+    let sales = id_of(&app, "departments", "name", "Sales");
+    let tech = id_of(&app, "departments", "name", "Technical support");
+    let anna = admin
+        .create_employee(&app, "Anna", "anna@example.com", &[sales])
+        .await;
+    let boris = admin
+        .create_employee(&app, "Boris", "boris@example.com", &[tech])
+        .await;
+    for id in [anna, boris] {
+        admin
+            .grant("employees", id, &["support.view", "support.canned"])
+            .await;
+    }
+    let sign_in = |email: &'static str| {
+        let browser = app.browser();
+        async move {
+            browser.sign_in_to_admin(email, PASSWORD).await;
+            browser
+        }
+    };
+    let anna = sign_in("anna@example.com").await;
+    let boris = sign_in("boris@example.com").await;
+    let sales_scope = format!("department:{sales}");
+    for (title, scope) in [
+        ("Anna's own", "me"),
+        ("For sales", sales_scope.as_str()),
+        ("For everyone", "all"),
+    ] {
+        anna.submit(
+            "/admin/canned-replies",
+            "/admin/canned-replies",
+            &[("title", title), ("body", "Text."), ("scope", scope)],
+        )
+        .await
+        .assert_redirect("/admin/canned-replies");
+    }
+    let listed = boris.get("/admin/canned-replies").await.body;
+    assert!(listed.contains("For everyone"));
+    assert!(!listed.contains("Anna&#x27;s own") && !listed.contains("Anna's own"));
+    assert!(!listed.contains("For sales"));
+    // Boris cannot delete them by id, nor address a reply to Sales.
+    for title in ["Anna's own", "For sales"] {
+        let id = id_of(&app, "canned_replies", "title", title);
+        let page = boris
+            .submit(
+                "/admin/canned-replies",
+                &format!("/admin/canned-replies/{id}/delete"),
+                &[],
+            )
+            .await;
+        assert_eq!(page.status, StatusCode::NOT_FOUND, "{title}");
+    }
+    assert_eq!(app.count("canned_replies"), 3);
+    let page = boris
+        .submit(
+            "/admin/canned-replies",
+            "/admin/canned-replies",
+            &[("title", "Sneaky"), ("body", "x"), ("scope", &sales_scope)],
+        )
+        .await;
+    assert!(page.field_error("scope").contains("from the list"));
+    assert_eq!(app.count("canned_replies"), 3);
+    // Anna sees and manages all three.
+    let listed = anna.get("/admin/canned-replies").await.body;
+    assert!(listed.contains("For sales") && listed.contains("own"));
+}
+
+#[actix_web::test]
+async fn the_dashboard_shows_clients_only_to_who_may_see_them() {
+    let app = TestApp::spawn().await;
+    app.browser().register("ann@example.com", "Ann Lee").await;
+    let admin = app.browser();
+    admin.sign_in_as_admin().await;
+    let page = admin.get("/admin").await;
+    assert!(page.text_of("#latest-clients").contains("Ann Lee"));
+    let support = employee_with(&app, &admin, "support@example.com", &["support.view"]).await;
+    let page = support.get("/admin").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(!page.body.contains("Ann Lee"), "{}", page.body);
+    assert!(!page.exists("#clients-total"));
+}
+
+#[actix_web::test]
+async fn a_client_with_only_an_unpaid_order_is_refused_deletion_with_a_message() {
+    let app = TestApp::spawn().await;
+    let admin = app.browser();
+    admin.sign_in_as_admin().await;
+    let vps = crate::helpers::tariff(&app, &admin, "VPS", &[("price_1", "100")]).await;
+    let ann = app.browser();
+    ann.register("ann@example.com", "Ann").await;
+    let client = client_id_by_email(&app, "ann@example.com");
+    // Nothing on the account: the order waits for money.
+    let service = crate::services::service_in(&crate::services::order(&ann, vps, 1).await);
+    assert_eq!(crate::services::status_of(&app, service), "ordered");
+
+    let card = format!("/admin/clients/{client}");
+    let page = admin
+        .submit(&format!("{card}/delete"), &format!("{card}/delete"), &[])
+        .await;
+    assert_ne!(page.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(
+        page.text_of("#delete-error").contains("ordered services"),
+        "{}",
+        page.body
+    );
+    assert_eq!(app.count("clients"), 1);
+
+    // Unticking the provider that holds the order is refused the same way.
+    let eur = id_of(&app, "currencies", "code", "EUR").to_string();
+    admin
+        .submit(
+            "/admin/providers/new",
+            "/admin/providers",
+            &[
+                ("name", "Second"),
+                ("currency_id", &eur),
+                ("time_zone", "UTC"),
+            ],
+        )
+        .await
+        .assert_redirect("/admin/providers");
+    let second = id_of(&app, "providers", "name", "Second").to_string();
+    let page = admin
+        .submit(
+            &format!("{card}/edit"),
+            &card,
+            &[
+                ("email", "ann@example.com"),
+                ("name", "Ann"),
+                ("kind", "person"),
+                ("provider_ids", &second),
+            ],
+        )
+        .await;
+    assert_ne!(page.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(
+        page.text_of("#provider_ids-error").contains("services"),
+        "{}",
+        page.body
+    );
+    assert_eq!(crate::services::status_of(&app, service), "ordered");
+}

@@ -252,6 +252,27 @@ impl Service {
             .load(conn)
     }
 
+    /// Whether the client has any service at all (an order waiting for money included),
+    /// at one provider's account or at any.
+    pub fn any_of_client(
+        conn: &mut DbConnection,
+        client: ClientId,
+        provider: Option<crate::ids::ProviderId>,
+    ) -> QueryResult<bool> {
+        use crate::db::schema::accounts;
+        let of_client = services::table
+            .inner_join(accounts::table)
+            .filter(services::client_id.eq(client))
+            .select(services::id);
+        match provider {
+            Some(provider) => diesel::select(diesel::dsl::exists(
+                of_client.filter(accounts::provider_id.eq(provider)),
+            ))
+            .get_result(conn),
+            None => diesel::select(diesel::dsl::exists(of_client)).get_result(conn),
+        }
+    }
+
     pub fn has_active(conn: &mut DbConnection, client: ClientId) -> QueryResult<bool> {
         diesel::select(diesel::dsl::exists(
             services::table
@@ -561,21 +582,26 @@ impl ServiceNotice {
         .get_result(conn)
     }
 
-    pub fn insert(
+    /// Records the notice unless it is recorded already; whether this call recorded it.
+    /// Two billing runs at once both try: the one that comes second (on PostgreSQL, after
+    /// waiting for the first to commit) records nothing and sends nothing.
+    pub fn insert_if_new(
         conn: &mut DbConnection,
         service: ServiceId,
         paid_until: NaiveDateTime,
         days_before: i32,
         at: NaiveDateTime,
-    ) -> QueryResult<()> {
-        diesel::insert_into(service_notices::table)
-            .values((
-                service_notices::service_id.eq(service),
-                service_notices::paid_until.eq(paid_until),
-                service_notices::days_before.eq(days_before),
-                service_notices::created_at.eq(at),
-            ))
-            .execute(conn)
-            .map(|_| ())
+    ) -> QueryResult<bool> {
+        let row = (
+            service_notices::service_id.eq(service),
+            service_notices::paid_until.eq(paid_until),
+            service_notices::days_before.eq(days_before),
+            service_notices::created_at.eq(at),
+        );
+        crate::db::on_engine!(conn, |c| diesel::insert_into(service_notices::table)
+            .values(row)
+            .on_conflict_do_nothing()
+            .execute(c))
+        .map(|n| n > 0)
     }
 }

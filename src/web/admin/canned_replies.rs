@@ -61,7 +61,7 @@ async fn canned_page(
     let (replies, departments) = state
         .db(move |conn| {
             let replies = tickets::canned_list(conn, &actor)?;
-            let departments = Department::all(conn)?;
+            let departments = tickets::canned_departments(conn, &actor)?;
             Ok::<_, DomainError>((replies, departments))
         })
         .await?;
