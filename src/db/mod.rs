@@ -377,6 +377,24 @@ where
     Ok(value)
 }
 
+/// Looks up something that a request is about to report as already recorded: the payment
+/// or order of a form sent twice. Another request's commit can be read before it is on
+/// disk (SQLite's writer commits, then flushes: see [`sqlite_writer`]), and an answer
+/// "payment #12 is recorded" must not outrun the flush that keeps #12 through a power cut.
+/// So when `lookup` finds something, it is looked up again through the writer, and the
+/// answer waits until every commit before it is flushed. Finding nothing costs one plain
+/// read, as before. On PostgreSQL a commit is on disk before others can read it, and the
+/// second lookup is an ordinary one.
+pub fn recorded<T, F>(conn: &mut DbConnection, lookup: F) -> QueryResult<Option<T>>
+where
+    F: Fn(&mut DbConnection) -> QueryResult<Option<T>>,
+{
+    if lookup(conn)?.is_none() {
+        return Ok(None);
+    }
+    write_transaction(conn, |conn| lookup(conn))
+}
+
 /// `BEGIN IMMEDIATE`, `f`, then `COMMIT`, or `ROLLBACK` when `f` or the commit fails.
 fn sqlite_transaction<T, E>(
     conn: &mut DbConnection,

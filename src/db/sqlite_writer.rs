@@ -60,6 +60,9 @@ pub struct WalFlush {
     log: OnceLock<File>,
     state: Mutex<FlushState>,
     flushed: Condvar,
+    /// Milliseconds each flush is held back: only tests set it (`delay_flushes`), to see
+    /// that no answer about a commit outruns the commit's flush.
+    delay_ms: std::sync::atomic::AtomicU64,
 }
 
 #[derive(Debug, Default)]
@@ -83,6 +86,7 @@ impl WalFlush {
             log: OnceLock::new(),
             state: Mutex::new(FlushState::default()),
             flushed: Condvar::new(),
+            delay_ms: std::sync::atomic::AtomicU64::new(0),
         }
     }
 
@@ -134,6 +138,10 @@ impl WalFlush {
             drop(state);
             // `sync_data` is fdatasync(2): it flushes the file's data and its length, from any
             // descriptor of the file.
+            let delay = self.delay_ms.load(std::sync::atomic::Ordering::Relaxed);
+            if delay > 0 {
+                std::thread::sleep(std::time::Duration::from_millis(delay));
+            }
             let outcome = self.open_log().and_then(|log| log.sync_data());
             state = self.state();
             state.flushing = false;
@@ -158,6 +166,20 @@ impl WalFlush {
         let state = self.state();
         (state.committed, state.flushes)
     }
+}
+
+/// Holds back every later flush of the file `conn` has open by `by`, as a slow disk would.
+/// For tests only: they check that an answer about a commit waits for its flush.
+#[doc(hidden)]
+pub fn delay_flushes(conn: &mut DbConnection, by: std::time::Duration) -> QueryResult<()> {
+    if let DbConnection::Sqlite(c) = conn
+        && let Some(file) = of_connection(c)?
+    {
+        file.flush
+            .delay_ms
+            .store(by.as_millis() as u64, std::sync::atomic::Ordering::Relaxed);
+    }
+    Ok(())
 }
 
 /// One database file of this process: its writer connection and its log.

@@ -420,15 +420,24 @@ fn notify_batch(
 
 /// Reads `--at`: a date means the end of that day (UTC), else a UTC time.
 pub fn parse_at(text: &str) -> Result<NaiveDateTime, String> {
+    use chrono::Datelike;
     let text = text.trim();
-    if let Ok(date) = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+    let within = |at: NaiveDateTime| {
+        if crate::domain::text::YEARS.contains(&at.year()) {
+            Ok(at)
+        } else {
+            Err(format!("--at {text}: give a time between 1900 and 2200"))
+        }
+    };
+    if text.len() == 10 {
+        let date = crate::domain::text::date(text).map_err(|m| format!("--at {text}: {m}"))?;
         return date
             .and_hms_micro_opt(23, 59, 59, 999_999)
             .ok_or_else(|| format!("{text} is not a date"));
     }
     for format in ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S"] {
         if let Ok(at) = NaiveDateTime::parse_from_str(text, format) {
-            return Ok(at);
+            return within(at);
         }
     }
     Err(format!(

@@ -96,8 +96,8 @@ impl RateInput {
             .parse()
             .map_err(|_| errors.add("quote_currency_id", "Choose a currency."))
             .ok();
-        let date = NaiveDate::parse_from_str(date.trim(), "%Y-%m-%d")
-            .map_err(|_| errors.add("rate_date", "Enter a date as YYYY-MM-DD."))
+        let date = crate::domain::text::date(date)
+            .map_err(|m| errors.add("rate_date", m))
             .ok();
         let rate = parse_rate(rate).map_err(|m| errors.add("rate", m)).ok();
         match (quote, date, rate) {

@@ -15,15 +15,22 @@ pub fn unread(conn: &mut DbConnection, actor: &Actor) -> Result<i64, DomainError
     Ok(Message::count_unread(conn, client_id)?)
 }
 
-/// Opens a message of the actor's client (another client's is `NotFound`) and marks it
-/// read, unless an employee working as the client opens it: the client has not read it.
-pub fn read(conn: &mut DbConnection, actor: &Actor, id: MessageId) -> Result<Message, DomainError> {
+/// A message of the actor's client; another client's is `NotFound`. Opening it changes
+/// nothing: a page read by GET can be fetched by any site the client visits.
+pub fn open(conn: &mut DbConnection, actor: &Actor, id: MessageId) -> Result<Message, DomainError> {
     let client_id = actor.acting_client().ok_or(DomainError::Forbidden)?;
-    let message = Message::find_of_client(conn, client_id, id)?.ok_or(DomainError::NotFound)?;
+    Message::find_of_client(conn, client_id, id)?.ok_or(DomainError::NotFound)
+}
+
+/// Marks a message of the actor's client read (the message page asks for it with a POST
+/// carrying the form token), unless an employee working as the client opened it: the
+/// client has not read it.
+pub fn mark_read(conn: &mut DbConnection, actor: &Actor, id: MessageId) -> Result<(), DomainError> {
+    let message = open(conn, actor, id)?;
     if message.read_at.is_none() && !actor.is_impersonating() {
         db::write_transaction(conn, |conn| Message::mark_read(conn, id, db::now()))?;
     }
-    Ok(message)
+    Ok(())
 }
 
 /// What is new for a client: unread messages, and tickets with a staff reply not seen yet.

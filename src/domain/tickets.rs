@@ -231,9 +231,6 @@ pub fn view_for_client(
 ) -> Result<ClientTicketView, DomainError> {
     let client_id = client_permissions::require(conn, actor, SUPPORT)?;
     let ticket = Ticket::find_of_client(conn, client_id, id)?.ok_or(DomainError::NotFound)?;
-    if ticket.client_unread && !actor.is_impersonating() {
-        db::write_transaction(conn, |conn| Ticket::mark_seen_by_client(conn, id))?;
-    }
     let department = Department::find(conn, ticket.department_id)?
         .map(|d| d.name)
         .unwrap_or_default();
@@ -243,6 +240,22 @@ pub fn view_for_client(
         department,
         ticket,
     })
+}
+
+/// The client has seen the staff's latest reply: the ticket page asks for this with a POST
+/// carrying the form token (opening the page changes nothing). An employee working as the
+/// client leaves the marker as it is.
+pub fn mark_seen_by_client(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    id: TicketId,
+) -> Result<(), DomainError> {
+    let client_id = client_permissions::require(conn, actor, SUPPORT)?;
+    let ticket = Ticket::find_of_client(conn, client_id, id)?.ok_or(DomainError::NotFound)?;
+    if ticket.client_unread && !actor.is_impersonating() {
+        db::write_transaction(conn, |conn| Ticket::mark_seen_by_client(conn, id))?;
+    }
+    Ok(())
 }
 
 fn reopenable(ticket: &Ticket, now: NaiveDateTime) -> bool {

@@ -262,11 +262,19 @@ async fn messages_are_marked_unread_until_opened() {
     let inbox = ann.get("/client/messages").await;
     assert!(inbox.text_of("#inbox").contains("New"));
     let message = id_of(&app, "messages", "subject", "Planned maintenance");
-    let page = ann.get(&format!("/client/messages/{message}")).await;
+    let path = format!("/client/messages/{message}");
+    let page = ann.get(&path).await;
     assert_eq!(
         page.text_of("#message-body"),
         "Tonight 02:00–03:00.\nNo action needed."
     );
+    // Opening it by GET changes nothing: the page's own POST marks it read.
+    assert_eq!(ann.get("/client").await.text_of("#unread-messages"), "1");
+    assert!(page.exists("form[data-mark-read]"));
+    ann.submit(&path, &format!("{path}/read"), &[])
+        .await
+        .assert_redirect(&path);
+    assert!(!ann.get(&path).await.exists("form[data-mark-read]"));
     assert_eq!(ann.get("/client").await.text_of("#unread-messages"), "0");
     assert!(
         !ann.get("/client/messages")

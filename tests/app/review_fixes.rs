@@ -522,3 +522,285 @@ async fn a_client_with_only_an_unpaid_order_is_refused_deletion_with_a_message()
     );
     assert_eq!(crate::services::status_of(&app, service), "ordered");
 }
+
+#[actix_web::test]
+async fn dates_outside_1900_to_2200_are_refused_everywhere_with_a_message() {
+    let app = TestApp::spawn().await;
+    let admin = app.browser();
+    admin.sign_in_as_admin().await;
+    for list in ["/admin/payments", "/admin/expenses"] {
+        for (field, value) in [("until", "+262143-12-31"), ("from", "9999-12-31")] {
+            let page = admin.get(&format!("{list}?{field}={value}")).await;
+            assert_eq!(page.status, StatusCode::OK, "{list} {field}={value}");
+            assert!(
+                page.field_error(field).contains("YYYY-MM-DD")
+                    || page.field_error(field).contains("between 1900 and 2200"),
+                "{list}: {}",
+                page.field_error(field)
+            );
+        }
+    }
+    let page = admin.get("/admin/audit?to=+262143-12-31").await;
+    assert_eq!(page.status, StatusCode::OK);
+
+    // The paid-until of a service and the day a payment arrived.
+    let vps = crate::helpers::tariff(&app, &admin, "VPS", &[("price_1", "100")]).await;
+    let (ann, client, payer) = crate::payments::client_with_payer(&app, "ann@example.com").await;
+    let account = crate::payments::account_of(&app, client);
+    crate::payments::record(&admin, client, account, payer, "100", "k-1").await;
+    let service = crate::services::service_in(&crate::services::order(&ann, vps, 1).await);
+    let page = format!("/admin/services/{service}");
+    let before = admin.get(&page).await.input_value("paid_until");
+    let answer = admin
+        .submit(
+            &page,
+            &format!("{page}/paid-until"),
+            &[("paid_until", "9999-12-31"), ("reason", "typo")],
+        )
+        .await;
+    answer.assert_redirect(&page);
+    let shown = admin.get(&page).await;
+    assert!(
+        shown.body.contains("between 1900 and 2200"),
+        "{}",
+        shown.body
+    );
+    assert_eq!(shown.input_value("paid_until"), before);
+
+    let card = format!("/admin/clients/{client}?tab=payments");
+    let payments = app.count("payments");
+    let page = admin
+        .submit(
+            &card,
+            &format!("/admin/clients/{client}/payments"),
+            &[
+                ("account_id", &account.to_string()),
+                ("payer_id", &payer.to_string()),
+                ("amount", "5"),
+                ("paid_on", "1000-01-01"),
+                ("idempotency_key", "k-2"),
+            ],
+        )
+        .await;
+    assert!(
+        page.field_error("paid_on")
+            .contains("between 1900 and 2200"),
+        "{}",
+        page.body
+    );
+    assert_eq!(app.count("payments"), payments);
+}
+
+#[actix_web::test]
+async fn opening_a_message_or_a_ticket_by_get_leaves_it_unread() {
+    let app = TestApp::spawn().await;
+    let ann = app.browser();
+    ann.register("ann@example.com", "Ann").await;
+    let client = client_id_by_email(&app, "ann@example.com");
+    let admin = app.browser();
+    admin.sign_in_as_admin().await;
+    admin
+        .submit(
+            &format!("/admin/clients/{client}?tab=messages"),
+            &format!("/admin/clients/{client}/messages"),
+            &[("subject", "Hello"), ("body", "Text")],
+        )
+        .await;
+    open_ticket(&ann, &app, "Technical support", "Help me").await;
+    let ticket = id_of(&app, "tickets", "subject", "Help me");
+    admin
+        .submit(
+            &format!("/admin/tickets/{ticket}"),
+            &format!("/admin/tickets/{ticket}/reply"),
+            &[("body", "We are on it.")],
+        )
+        .await;
+    let message = id_of(&app, "messages", "subject", "Hello");
+    // What a cross-site image would do: a GET with the client's cookies.
+    ann.get(&format!("/client/messages/{message}")).await;
+    ann.get(&format!("/client/tickets/{ticket}")).await;
+    let menu = ann.get("/client").await;
+    assert_eq!(menu.text_of("#unread-messages"), "1");
+    let badges = menu.texts("#bp-client-menu .menu-badge");
+    assert_eq!(badges, ["1", "1"], "messages and the ticket reply stay new");
+    // A POST without the form's token is refused and changes nothing either.
+    let page = ann
+        .post_raw(&format!("/client/tickets/{ticket}/seen"), &[])
+        .await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    // The page's own POST marks them.
+    let path = format!("/client/tickets/{ticket}");
+    ann.submit(&path, &format!("{path}/seen"), &[])
+        .await
+        .assert_redirect(&path);
+    let path = format!("/client/messages/{message}");
+    ann.submit(&path, &format!("{path}/read"), &[])
+        .await
+        .assert_redirect(&path);
+    assert!(
+        ann.get("/client")
+            .await
+            .texts("#bp-client-menu .menu-badge")
+            .is_empty()
+    );
+}
+
+#[actix_web::test]
+async fn a_forms_key_works_only_for_the_client_and_account_it_was_made_for() {
+    use crate::payments::{account_of, client_with_payer, record};
+    let app = TestApp::spawn().await;
+    let admin = app.browser();
+    admin.sign_in_as_admin().await;
+    let (_ann, ann_client, ann_payer) = client_with_payer(&app, "ann@example.com").await;
+    let (bob, bob_client, bob_payer) = client_with_payer(&app, "bob@example.com").await;
+    let ann_account = account_of(&app, ann_client);
+    let bob_account = account_of(&app, bob_client);
+    record(&admin, ann_client, ann_account, ann_payer, "100", "ann-key")
+        .await
+        .assert_redirect(&format!("/admin/clients/{ann_client}?tab=payments"));
+
+    // Ann's key on a payment for Bob: refused, neither Ann's payment nor a new one.
+    let page = record(&admin, bob_client, bob_account, bob_payer, "100", "ann-key").await;
+    assert!(
+        page.field_error("amount").contains("stale"),
+        "{}",
+        page.body
+    );
+    assert_eq!(app.count("payments"), 1);
+    assert_eq!(crate::services::balance(&app, bob_account), 0);
+
+    // Bob's top-up with Ann's key: refused the same way.
+    let method = crate::helpers::payment_method(&app, &admin, "Bank", "bank_transfer", &[]).await;
+    let method = method.to_string();
+    let page = bob
+        .submit(
+            "/client/payments/new",
+            "/client/payments",
+            &[
+                ("account_id", &bob_account.to_string()),
+                ("payer_id", &bob_payer.to_string()),
+                ("method_id", &method),
+                ("amount", "10"),
+                ("idempotency_key", "ann-key"),
+            ],
+        )
+        .await;
+    assert!(page.body.contains("The form is stale"), "{}", page.body);
+    assert_eq!(app.count("payments"), 1);
+
+    // An order with another client's order key: refused, not a 500.
+    let vps = crate::helpers::tariff(&app, &admin, "VPS", &[("price_1", "10")]).await;
+    let ann = app.browser();
+    ann.sign_in_as_client("ann@example.com", PASSWORD).await;
+    crate::services::order(&ann, vps, 1).await;
+    let ann_key: String = {
+        #[derive(diesel::QueryableByName)]
+        struct Key {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            order_key: String,
+        }
+        diesel::RunQueryDsl::get_result::<Key>(
+            diesel::sql_query("SELECT order_key FROM services"),
+            &mut app.conn(),
+        )
+        .unwrap()
+        .order_key
+    };
+    let choice = format!("{vps}:1");
+    let page = bob
+        .submit(
+            "/client/order",
+            "/client/order",
+            &[("choice", &choice), ("order_key", &ann_key)],
+        )
+        .await;
+    assert_ne!(
+        page.status,
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("The form is stale"), "{}", page.body);
+    assert_eq!(app.count("services"), 1);
+
+    // A refund of Bob's payment with the key of Ann's refund: refused, not "done".
+    record(&admin, bob_client, bob_account, bob_payer, "50", "bob-key").await;
+    let ann_payment = id_of(&app, "payments", "idempotency_key", "ann-key");
+    let bob_payment = id_of(&app, "payments", "idempotency_key", "bob-key");
+    let page = format!("/admin/payments/{ann_payment}");
+    admin
+        .submit(
+            &page,
+            &format!("{page}/refund"),
+            &[("amount", "1"), ("idempotency_key", "refund-key")],
+        )
+        .await
+        .assert_redirect(&page);
+    let page = format!("/admin/payments/{bob_payment}");
+    let answer = admin
+        .submit(
+            &page,
+            &format!("{page}/refund"),
+            &[("amount", "1"), ("idempotency_key", "refund-key")],
+        )
+        .await;
+    assert!(
+        answer.field_error("amount").contains("stale"),
+        "{}",
+        answer.body
+    );
+    assert_eq!(crate::services::balance(&app, bob_account), 5_000);
+}
+
+#[actix_web::test]
+async fn a_duplicate_submission_is_answered_only_after_the_original_is_on_disk() {
+    use crate::payments::{account_of, client_with_payer};
+    let app = TestApp::spawn().await;
+    if app.engine() != billpanel::db::Engine::Sqlite {
+        // PostgreSQL shows a commit to others only once it is flushed.
+        return;
+    }
+    let admin = app.browser();
+    admin.sign_in_as_admin().await;
+    let (_ann, client, payer) = client_with_payer(&app, "ann@example.com").await;
+    let account = account_of(&app, client).to_string();
+    let payer = payer.to_string();
+    let card = format!("/admin/clients/{client}?tab=payments");
+    let token = admin.get(&card).await.input_value("csrf_token").unwrap();
+    let action = format!("/admin/clients/{client}/payments");
+    let fields = [
+        ("csrf_token", token.as_str()),
+        ("account_id", account.as_str()),
+        ("payer_id", payer.as_str()),
+        ("amount", "10"),
+        ("idempotency_key", "double-click"),
+    ];
+    // Every flush of the log now takes 1.5 s, as on a slow disk.
+    billpanel::db::sqlite_writer::delay_flushes(
+        &mut app.conn(),
+        std::time::Duration::from_millis(1500),
+    )
+    .unwrap();
+    let started = std::time::Instant::now();
+    let original = async {
+        let page = admin.post_raw(&action, &fields).await;
+        (page, started.elapsed())
+    };
+    let duplicate = async {
+        // The second click comes while the first payment is committed but not yet flushed.
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(300)).await;
+        let page = admin.post_raw(&action, &fields).await;
+        (page, started.elapsed())
+    };
+    let ((first, first_at), (second, second_at)) =
+        futures_util::future::join(original, duplicate).await;
+    billpanel::db::sqlite_writer::delay_flushes(&mut app.conn(), std::time::Duration::ZERO)
+        .unwrap();
+    first.assert_redirect(&card);
+    second.assert_redirect(&card);
+    assert_eq!(app.count("payments"), 1);
+    assert!(
+        second_at >= first_at,
+        "the duplicate was answered at {second_at:?}, before the original ({first_at:?}) was on disk"
+    );
+}

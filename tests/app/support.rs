@@ -164,8 +164,13 @@ async fn a_conversation_with_notes_replies_and_statuses() {
     // The client sees the reply, marked new, and never the note.
     let list = ann.get("/client/tickets").await;
     assert!(list.text_of("#tickets").contains("New reply"));
-    let view = ann.get(&format!("/client/tickets/{ticket}")).await;
+    let path = format!("/client/tickets/{ticket}");
+    let view = ann.get(&path).await;
     assert!(view.text_of("#conversation").contains("Rebooted it."));
+    // The page marks the reply seen with its own POST (opening it by GET changes nothing).
+    ann.submit(&path, &format!("{path}/seen"), &[])
+        .await
+        .assert_redirect(&path);
     for path in [
         "/client",
         "/client/tickets",
@@ -418,7 +423,10 @@ async fn the_client_menu_marks_unseen_replies_and_unread_messages() {
     let menu = ann.get("/client").await.texts("#bp-client-menu a");
     assert!(menu.iter().any(|item| item == "Support 1"), "{menu:?}");
     assert!(menu.iter().any(|item| item == "Messages 1"), "{menu:?}");
-    ann.get(&format!("/client/tickets/{ticket}")).await;
+    let path = format!("/client/tickets/{ticket}");
+    ann.submit(&path, &format!("{path}/seen"), &[])
+        .await
+        .assert_redirect(&path);
     let menu = ann.get("/client").await.texts("#bp-client-menu a");
     assert!(menu.iter().any(|item| item == "Support"), "seen: {menu:?}");
 }

@@ -207,5 +207,16 @@ async fn support_answers_a_ticket_and_the_client_reads_the_reply() {
     );
     assert!(conversation.contains("Sam Support"), "{conversation}");
     ann.screenshot("client-reads-reply").await;
+    // The page marks the reply read with its own POST (a GET changes nothing): the
+    // button goes, and the list no longer says "New reply".
+    for _ in 0..50 {
+        if !ann.has("form[data-mark-read]").await {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(!ann.has("form[data-mark-read]").await);
+    ann.visit("/client/tickets").await;
+    assert!(!ann.text("#tickets").await.contains("New reply"));
     ann.finish().await;
 }

@@ -94,12 +94,18 @@ impl LedgerEntry {
         })
     }
 
-    /// Whether a form with this key wrote its entry already.
-    pub fn exists_key(conn: &mut DbConnection, key: &str) -> QueryResult<bool> {
-        diesel::select(diesel::dsl::exists(
-            ledger_entries::table.filter(ledger_entries::idempotency_key.eq(key)),
-        ))
-        .get_result(conn)
+    /// The entry a form with this key wrote already, as (account, payment): the caller
+    /// checks that the form was for that account (keys are unique across all accounts, and
+    /// another account's key is a stale or forged form, not "done").
+    pub fn with_key(
+        conn: &mut DbConnection,
+        key: &str,
+    ) -> QueryResult<Option<(AccountId, Option<PaymentId>)>> {
+        ledger_entries::table
+            .filter(ledger_entries::idempotency_key.eq(key))
+            .select((ledger_entries::account_id, ledger_entries::payment_id))
+            .first(conn)
+            .optional()
     }
 
     /// The entries a payment made: its credit and its refunds, oldest first.

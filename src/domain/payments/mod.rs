@@ -8,7 +8,7 @@ pub mod methods;
 pub mod refunds;
 pub mod top_up;
 
-use chrono::{NaiveDate, NaiveDateTime};
+use chrono::NaiveDateTime;
 
 use crate::db::models::ledger_entry::{LedgerEntry, Mismatch, NewLedgerEntry};
 use crate::db::models::payment::{MANUAL, NewPayment, PAID, Payment, PaymentFilter, PaymentRow};
@@ -182,15 +182,14 @@ pub struct PaymentForm<'a> {
 }
 
 /// When the money arrived: today (now) or a past day.
-fn parse_paid_on(raw: &str, now: NaiveDateTime) -> Result<NaiveDateTime, &'static str> {
+fn parse_paid_on(raw: &str, now: NaiveDateTime) -> Result<NaiveDateTime, String> {
     let raw = raw.trim();
     if raw.is_empty() {
         return Ok(now);
     }
-    let day =
-        NaiveDate::parse_from_str(raw, "%Y-%m-%d").map_err(|_| "Enter the date as YYYY-MM-DD.")?;
+    let day = crate::domain::text::date(raw)?;
     if day > now.date() {
-        return Err("The date cannot be in the future.");
+        return Err("The date cannot be in the future.".into());
     }
     Ok(if day == now.date() {
         now
@@ -230,7 +229,9 @@ pub fn record(
         .map_err(|m| errors.add("paid_on", m))
         .unwrap_or(now);
     let key = form_key(form.idempotency_key, "amount", &mut errors);
-    if let Some(existing) = Payment::find_by_key(conn, key)? {
+    if errors.is_empty()
+        && let Some(existing) = recorded_payment(conn, key, client_id, account_id)?
+    {
         return Ok(existing);
     }
     let currency = match account_id {
@@ -284,9 +285,32 @@ pub fn record(
     match outcome {
         // The same form sent twice at once: the other request recorded it.
         Err(DomainError::Database(e)) if db::is_unique_violation(&e) => {
-            Payment::find_by_key(conn, key)?.ok_or(DomainError::Database(e))
+            recorded_payment(conn, key, client_id, Some(account_id))?
+                .ok_or(DomainError::Database(e))
         }
         other => other,
+    }
+}
+
+/// Told when a form's key is another client's or account's: a stale or forged form.
+pub(crate) const STALE: &str = "The form is stale; reload the page and enter it again.";
+
+/// The payment a form with `key` recorded already, once it is on disk (`db::recorded`),
+/// if it was recorded for this client and account (`None` for the account: any of the
+/// client's). Keys are unique across all payments; another client's or account's payment
+/// under this key is refused, never reported as this form's.
+pub(crate) fn recorded_payment(
+    conn: &mut DbConnection,
+    key: &str,
+    client: ClientId,
+    account: Option<AccountId>,
+) -> Result<Option<Payment>, DomainError> {
+    match db::recorded(conn, |c| Payment::find_by_key(c, key))? {
+        Some(p) if p.client_id == client && account.is_none_or(|a| a == p.account_id) => {
+            Ok(Some(p))
+        }
+        Some(_) => Err(DomainError::invalid("amount", STALE)),
+        None => Ok(None),
     }
 }
 

@@ -10,7 +10,7 @@ use crate::db::models::payment::Payment;
 use crate::db::{self, DbConnection};
 use crate::domain::audit::{self, Target};
 use crate::domain::money::parse_amount;
-use crate::domain::payments::{account_currency, form_key};
+use crate::domain::payments::{STALE, account_currency, form_key};
 use crate::domain::permissions::{self, require};
 use crate::domain::{Actor, DomainError, FieldErrors, text};
 use crate::ids::{AccountId, ClientId, PaymentId};
@@ -23,13 +23,42 @@ pub struct RefundForm<'a> {
     pub idempotency_key: &'a str,
 }
 
-/// A form's key taken by another request at the same moment: the other wrote it.
+/// Whether a form with `key` wrote its entry already, on `account` (and for `payment`):
+/// `Ok(true)` when it did, after that entry is on disk (see `db::recorded`); an entry of
+/// another account or payment under this key is refused at `field`.
+fn written_already(
+    conn: &mut DbConnection,
+    key: &str,
+    account: AccountId,
+    payment: Option<PaymentId>,
+    field: &str,
+) -> Result<bool, DomainError> {
+    match db::recorded(conn, |c| LedgerEntry::with_key(c, key))? {
+        None => Ok(false),
+        Some(found) if found == (account, payment) => Ok(true),
+        Some(_) => Err(DomainError::invalid(field, STALE)),
+    }
+}
+
+/// After a unique-key violation: the same form's key, taken by another request at the
+/// same moment (it wrote the entry, reported once on disk), or another account's.
 fn sent_twice<T>(
+    conn: &mut DbConnection,
     outcome: Result<T, DomainError>,
-    done: impl FnOnce() -> T,
+    key: &str,
+    account: AccountId,
+    payment: Option<PaymentId>,
+    field: &str,
+    done: impl FnOnce(&mut DbConnection) -> Result<T, DomainError>,
 ) -> Result<T, DomainError> {
     match outcome {
-        Err(DomainError::Database(e)) if db::is_unique_violation(&e) => Ok(done()),
+        Err(DomainError::Database(e)) if db::is_unique_violation(&e) => {
+            if written_already(conn, key, account, payment, field)? {
+                done(conn)
+            } else {
+                Err(DomainError::Database(e))
+            }
+        }
         other => other,
     }
 }
@@ -47,8 +76,8 @@ pub fn refund(
         .ok_or(DomainError::NotFound)?;
     let mut errors = FieldErrors::new();
     let key = form_key(form.idempotency_key, "amount", &mut errors).to_string();
-    if LedgerEntry::exists_key(conn, &key)? {
-        return Ok(payment);
+    if errors.is_empty() && written_already(conn, &key, payment.account_id, Some(id), "amount")? {
+        return Payment::find(conn, id)?.ok_or(DomainError::NotFound);
     }
     let amount = parse_amount(form.amount, currency.exponent)
         .map_err(|m| errors.add("amount", m))
@@ -61,8 +90,12 @@ pub fn refund(
     let outcome = db::write_transaction(conn, |conn| {
         Account::lock(conn, payment.account_id)?;
         // The same form sent twice: the first one, which held the lock, refunded it.
-        if LedgerEntry::exists_key(conn, &key)? {
-            return Payment::find(conn, id)?.ok_or(DomainError::NotFound);
+        match LedgerEntry::with_key(conn, &key)? {
+            Some(found) if found == (payment.account_id, Some(id)) => {
+                return Payment::find(conn, id)?.ok_or(DomainError::NotFound);
+            }
+            Some(_) => return Err(DomainError::invalid("amount", STALE)),
+            None => {}
         }
         let payment = Payment::find(conn, id)?.ok_or(DomainError::NotFound)?;
         let refundable = payment.refundable();
@@ -111,11 +144,15 @@ pub fn refund(
         )?;
         Payment::find(conn, id)?.ok_or(DomainError::NotFound)
     });
-    let outcome = sent_twice(outcome.map(Some), || None)?;
-    match outcome {
-        Some(p) => Ok(p),
-        None => Ok(Payment::find(conn, id)?.ok_or(DomainError::NotFound)?),
-    }
+    sent_twice(
+        conn,
+        outcome,
+        &key,
+        payment.account_id,
+        Some(id),
+        "amount",
+        |conn| Payment::find(conn, id)?.ok_or(DomainError::NotFound),
+    )
 }
 
 /// Charge: an expense the client sees. Credit and debit: corrections of the balance.
@@ -146,10 +183,13 @@ pub fn correct(
     require(actor, permissions::PAYMENTS_REFUND)?;
     let mut errors = FieldErrors::new();
     let key = form_key(form.idempotency_key, "correction_amount", &mut errors).to_string();
-    if LedgerEntry::exists_key(conn, &key)? {
+    let account_id = form.account_id.trim().parse::<AccountId>().ok();
+    if let Some(account) = account_id
+        && errors.is_empty()
+        && written_already(conn, &key, account, None, "correction_amount")?
+    {
         return Ok("It is recorded.".into());
     }
-    let account_id = form.account_id.trim().parse::<AccountId>().ok();
     let currency = match account_id {
         Some(a) => account_currency(conn, client_id, a)?,
         None => None,
@@ -191,8 +231,10 @@ pub fn correct(
     let money = currency.money(amount);
     let outcome = db::write_transaction(conn, |conn| {
         Account::lock(conn, account_id)?.ok_or(DomainError::NotFound)?;
-        if LedgerEntry::exists_key(conn, &key)? {
-            return Ok("It is recorded.".to_string());
+        match LedgerEntry::with_key(conn, &key)? {
+            Some(found) if found == (account_id, None) => return Ok("It is recorded.".to_string()),
+            Some(_) => return Err(DomainError::invalid("correction_amount", STALE)),
+            None => {}
         }
         let now = db::now();
         let (signed, ledger_kind, expense_id) = match kind {
@@ -249,5 +291,13 @@ pub fn correct(
         )?;
         Ok::<_, DomainError>(format!("{said}: {comment}"))
     });
-    sent_twice(outcome, || "It is recorded.".to_string())
+    sent_twice(
+        conn,
+        outcome,
+        &key,
+        account_id,
+        None,
+        "correction_amount",
+        |_| Ok("It is recorded.".to_string()),
+    )
 }

@@ -14,12 +14,10 @@ use crate::db::{self, DbConnection};
 use crate::domain::audit::{self, Target};
 use crate::domain::client_permissions::{self, FINANCE};
 use crate::domain::money::parse_amount;
-use crate::domain::payments::{account_currency, credit, find_row, form_key};
+use crate::domain::payments::{account_currency, credit, find_row, form_key, recorded_payment};
 use crate::domain::permissions::{self, require};
 use crate::domain::{Actor, DomainError, FieldErrors};
 use crate::ids::{AccountId, ClientId, PayerId, PaymentId, PaymentMethodId};
-
-const STALE: &str = "The form is stale; reload the page and enter it again.";
 
 /// An account the client can top up, with the methods offered for it.
 pub struct TopUpAccount {
@@ -95,12 +93,12 @@ pub fn start(
     let client_id = client_permissions::require(conn, actor, FINANCE)?;
     let mut errors = FieldErrors::new();
     let key = form_key(form.idempotency_key, "amount", &mut errors);
-    match Payment::find_by_key(conn, key)? {
-        Some(existing) if existing.client_id == client_id => return Ok(existing),
-        Some(_) => errors.add("amount", STALE),
-        None => {}
-    }
     let account_id = form.account_id.trim().parse::<AccountId>().ok();
+    if errors.is_empty()
+        && let Some(existing) = recorded_payment(conn, key, client_id, account_id)?
+    {
+        return Ok(existing);
+    }
     let currency = match account_id {
         Some(a) => account_currency(conn, client_id, a)?,
         None => None,
@@ -201,11 +199,8 @@ pub fn start(
     });
     match outcome {
         Err(DomainError::Database(e)) if db::is_unique_violation(&e) => {
-            match Payment::find_by_key(conn, key)? {
-                Some(p) if p.client_id == client_id => Ok(p),
-                Some(_) => Err(DomainError::invalid("amount", STALE)),
-                None => Err(DomainError::Database(e)),
-            }
+            recorded_payment(conn, key, client_id, Some(account_id))?
+                .ok_or(DomainError::Database(e))
         }
         other => other,
     }

@@ -1,7 +1,7 @@
 //! What the client and staff may do with a service: renew, suspend, resume, delete,
 //! auto-renew and paid-until, each recorded in the history and the audit log.
 
-use chrono::{NaiveDate, NaiveDateTime};
+use chrono::NaiveDateTime;
 use chrono_tz::Tz;
 
 use super::charging::{activate, charge, history, missing_for, resume};
@@ -340,8 +340,8 @@ pub fn set_paid_until(
     let reason = text::required(reason, 500, "Give the reason; it is kept in the history.")
         .map_err(|m| errors.add("reason", m))
         .ok();
-    let date = NaiveDate::parse_from_str(date.trim(), "%Y-%m-%d")
-        .map_err(|_| errors.add("paid_until", "Enter the date as YYYY-MM-DD."))
+    let date = text::date(date)
+        .map_err(|m| errors.add("paid_until", m))
         .ok();
     errors.into_result()?;
     let (Some(reason), Some(date)) = (reason, date) else {

@@ -194,7 +194,7 @@ fn place_order(
             "The form is stale; reload the page and order again.",
         ));
     }
-    if let Some(existing) = Service::find_by_key(conn, key)?.filter(|s| s.client_id == client) {
+    if let Some(existing) = recorded_order(conn, key, client)? {
         return ordered(conn, existing);
     }
     let offers = offers_of(conn, client)?;
@@ -295,8 +295,7 @@ fn place_order(
     });
     let id = match outcome {
         Err(DomainError::Database(e)) if db::is_unique_violation(&e) => {
-            Service::find_by_key(conn, key)?
-                .filter(|s| s.client_id == client)
+            recorded_order(conn, key, client)?
                 .ok_or(DomainError::Database(e))?
                 .id
         }
@@ -304,6 +303,24 @@ fn place_order(
     };
     let service = Service::find(conn, id)?.ok_or(DomainError::NotFound)?;
     ordered(conn, service)
+}
+
+/// The service an order form with `key` created already, once it is on disk
+/// (`db::recorded`). Keys are unique across all clients: another client's order under
+/// this key is a stale or forged form, refused.
+fn recorded_order(
+    conn: &mut DbConnection,
+    key: &str,
+    client: ClientId,
+) -> Result<Option<Service>, DomainError> {
+    match db::recorded(conn, |c| Service::find_by_key(c, key))? {
+        Some(s) if s.client_id == client => Ok(Some(s)),
+        Some(_) => Err(DomainError::invalid(
+            "tariff_id",
+            "The form is stale; reload the page and order again.",
+        )),
+        None => Ok(None),
+    }
 }
 
 fn ordered(conn: &mut DbConnection, service: Service) -> Result<Ordered, DomainError> {

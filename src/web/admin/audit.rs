@@ -3,13 +3,13 @@
 use actix_web::web;
 use askama::Template;
 use askama_web::WebTemplate;
-use chrono::{Days, NaiveDate};
+use chrono::Days;
 use serde::Deserialize;
 
 use crate::db::models::audit_event::AuditFilter;
-use crate::domain::FieldErrors;
 use crate::domain::audit::{self, AuditPage, OBJECT_TYPES};
 use crate::domain::permissions::perm;
+use crate::domain::{FieldErrors, text};
 use crate::web::identity::Require;
 use crate::web::page::PageContext;
 use crate::web::{AppState, WebError};
@@ -74,14 +74,14 @@ impl AuditQuery {
                 errors.add("object_type", "Choose an object type from the list.");
             }
         }
-        let from: Option<NaiveDate> = read(
-            &self.from,
-            "from",
-            "Enter a date as YYYY-MM-DD.",
-            &mut errors,
-        );
-        let to: Option<NaiveDate> =
-            read(&self.to, "to", "Enter a date as YYYY-MM-DD.", &mut errors);
+        let mut day = |field: &str, raw: &str| {
+            text::optional_date(raw)
+                .map_err(|m| errors.add(field, m))
+                .ok()
+                .flatten()
+        };
+        let from = day("from", &self.from);
+        let to = day("to", &self.to);
         filter.from = from.and_then(|d| d.and_hms_opt(0, 0, 0));
         // `to` includes the whole day.
         filter.until = to

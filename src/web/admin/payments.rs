@@ -6,7 +6,6 @@ use actix_session::Session;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 use askama_web::WebTemplate;
-use chrono::NaiveDate;
 use serde::Deserialize;
 
 use crate::db::models::expense::{ExpenseFilter, ExpenseRow};
@@ -17,7 +16,7 @@ use crate::domain::payments::refunds::{self, CorrectionForm, RefundForm};
 use crate::domain::payments::top_up::{self, PaymentDetails};
 use crate::domain::payments::{self, PaymentForm, methods};
 use crate::domain::permissions::perm;
-use crate::domain::{DomainError, FieldErrors, services};
+use crate::domain::{DomainError, FieldErrors, services, text};
 use crate::ids::{ClientId, ExpenseId, PaymentId};
 use crate::web::forms::{Form, Outcome};
 use crate::web::identity::{Require, Staff};
@@ -36,27 +35,44 @@ pub struct ListQuery {
     pub until: String,
 }
 
-/// The start of a day typed as `YYYY-MM-DD` in a list's filter; anything else: no limit.
-fn day(raw: &str) -> Option<chrono::NaiveDateTime> {
-    NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d")
-        .ok()
-        .map(|d| d.and_time(chrono::NaiveTime::MIN))
+/// A list's date filter (`from`, `until`) as a range of UTC times, `until` exclusive (the
+/// whole day it names is in); a date that is not one is refused at its field and not
+/// applied.
+fn day_range(
+    from: &str,
+    until: &str,
+    errors: &mut FieldErrors,
+) -> (Option<chrono::NaiveDateTime>, Option<chrono::NaiveDateTime>) {
+    let mut day = |field: &str, raw: &str| {
+        text::optional_date(raw)
+            .map_err(|m| errors.add(field, m))
+            .ok()
+            .flatten()
+    };
+    let from = day("from", from).map(|d| d.and_time(chrono::NaiveTime::MIN));
+    let until = day("until", until)
+        .and_then(|d| d.succ_opt())
+        .map(|d| d.and_time(chrono::NaiveTime::MIN));
+    (from, until)
 }
 
 impl ListQuery {
-    fn filter(&self) -> PaymentFilter {
-        PaymentFilter {
+    fn filter(&self) -> (PaymentFilter, FieldErrors) {
+        let mut errors = FieldErrors::new();
+        let (from, until) = day_range(&self.from, &self.until, &mut errors);
+        let filter = PaymentFilter {
             client: self.client.trim().trim_start_matches('#').parse().ok(),
             status: STATUSES
                 .iter()
                 .find(|(s, _)| *s == self.status)
                 .map(|(s, _)| s.to_string()),
             method: self.method.parse().ok(),
-            from: day(&self.from),
-            until: day(&self.until).map(|d| d + chrono::Duration::days(1)),
+            from,
+            until,
             before: self.before.parse().ok(),
             id: None,
-        }
+        };
+        (filter, errors)
     }
 
     pub fn is_filtered(&self) -> bool {
@@ -93,6 +109,8 @@ pub struct PaymentsPage {
     pub query: ListQuery,
     pub statuses: &'static [(&'static str, &'static str)],
     pub methods: Vec<PaymentMethodRow>,
+    /// Filter values that could not be read (not applied).
+    pub errors: FieldErrors,
 }
 
 impl PaymentsPage {
@@ -108,7 +126,7 @@ pub async fn index(
     query: web::Query<ListQuery>,
 ) -> Result<PaymentsPage, WebError> {
     let query = query.into_inner();
-    let filter = query.filter();
+    let (filter, errors) = query.filter();
     let actor = staff.actor.clone();
     let (rows, methods) = state
         .db(move |conn| {
@@ -128,6 +146,7 @@ pub async fn index(
         query,
         statuses: &STATUSES,
         methods,
+        errors,
     })
 }
 
@@ -396,6 +415,8 @@ pub struct ExpensesPage {
     pub older: Option<ExpenseId>,
     pub query: ExpensesQuery,
     pub kinds: &'static [(&'static str, &'static str)],
+    /// Filter values that could not be read (not applied).
+    pub errors: FieldErrors,
 }
 
 impl ExpensesPage {
@@ -420,18 +441,21 @@ pub struct ExpensesQuery {
 }
 
 impl ExpensesQuery {
-    fn filter(&self) -> ExpenseFilter {
-        ExpenseFilter {
+    fn filter(&self) -> (ExpenseFilter, FieldErrors) {
+        let mut errors = FieldErrors::new();
+        let (from, until) = day_range(&self.from, &self.until, &mut errors);
+        let filter = ExpenseFilter {
             client: self.client.trim().trim_start_matches('#').parse().ok(),
             kind: EXPENSE_KINDS
                 .iter()
                 .find(|(k, _)| *k == self.kind)
                 .map(|(k, _)| k.to_string()),
-            from: day(&self.from),
-            until: day(&self.until).map(|d| d + chrono::Duration::days(1)),
+            from,
+            until,
             before: self.before.parse().ok(),
             service: None,
-        }
+        };
+        (filter, errors)
     }
 
     pub fn is_filtered(&self) -> bool {
@@ -467,7 +491,7 @@ pub async fn expenses(
     query: web::Query<ExpensesQuery>,
 ) -> Result<ExpensesPage, WebError> {
     let query = query.into_inner();
-    let filter = query.filter();
+    let (filter, errors) = query.filter();
     let actor = staff.actor.clone();
     let rows = state
         .db(move |conn| services::expenses(conn, &actor, &filter))
@@ -481,5 +505,6 @@ pub async fn expenses(
         older,
         query,
         kinds: &EXPENSE_KINDS,
+        errors,
     })
 }

@@ -1,6 +1,6 @@
 //! `/client/messages`: the inbox, with unread markers.
 
-use actix_web::web;
+use actix_web::{HttpResponse, web};
 use askama::Template;
 use askama_web::WebTemplate;
 
@@ -8,7 +8,7 @@ use crate::db::models::Message;
 use crate::domain::inbox;
 use crate::ids::MessageId;
 use crate::web::identity::ClientUser;
-use crate::web::page::PageContext;
+use crate::web::page::{self, PageContext};
 use crate::web::{AppState, WebError};
 
 #[derive(Template, WebTemplate)]
@@ -43,6 +43,20 @@ pub async fn show(
 ) -> Result<MessagePage, WebError> {
     let id = id.into_inner();
     let actor = user.actor;
-    let message = state.db(move |conn| inbox::read(conn, &actor, id)).await?;
+    let message = state.db(move |conn| inbox::open(conn, &actor, id)).await?;
     Ok(MessagePage { ctx, message })
+}
+
+/// `POST /client/messages/{id}/read`: sent by the message page's script (or its button).
+pub async fn mark_read(
+    state: web::Data<AppState>,
+    user: ClientUser,
+    id: web::Path<MessageId>,
+) -> Result<HttpResponse, WebError> {
+    let id = id.into_inner();
+    let actor = user.actor;
+    state
+        .db(move |conn| inbox::mark_read(conn, &actor, id))
+        .await?;
+    Ok(page::redirect(&format!("/client/messages/{id}")))
 }

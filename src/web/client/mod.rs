@@ -63,6 +63,7 @@ client_routes! {
     get "/tickets/new" => tickets::new, SUPPORT;
     post "/tickets" => tickets::create, SUPPORT;
     get "/tickets/{id}" => tickets::show, SUPPORT;
+    post "/tickets/{id}/seen" => tickets::mark_seen, SUPPORT;
     post "/tickets/{id}/reply" => tickets::reply, SUPPORT;
     post "/tickets/{id}/close" => tickets::close, SUPPORT;
     get "/payments" => payments::index, FINANCE;
@@ -82,6 +83,7 @@ client_routes! {
     post "/services/{id}/cancel" => services::cancel, SERVICES;
     get "/messages" => messages::index, any;
     get "/messages/{id}" => messages::show, any;
+    post "/messages/{id}/read" => messages::mark_read, any;
     get "/users" => users::index, USERS;
     get "/users/new" => users::new, USERS;
     post "/users" => users::create, USERS;

@@ -167,6 +167,20 @@ pub async fn show(
     .await
 }
 
+/// `POST /client/tickets/{id}/seen`: sent by the ticket page's script (or its button).
+pub async fn mark_seen(
+    state: web::Data<AppState>,
+    user: ClientRequire<csec::Support>,
+    id: web::Path<TicketId>,
+) -> Result<HttpResponse, WebError> {
+    let id = id.into_inner();
+    let actor = user.actor.clone();
+    state
+        .db(move |conn| tickets::mark_seen_by_client(conn, &actor, id))
+        .await?;
+    Ok(page::redirect(&format!("/client/tickets/{id}")))
+}
+
 pub async fn reply(
     state: web::Data<AppState>,
     session: Session,
