@@ -50,6 +50,9 @@ pub enum SignInError {
     Locked {
         minutes: i64,
     },
+    /// The email typed cannot be one (a control character in it): said as it is, and
+    /// neither counted nor recorded.
+    Unreadable(String),
     Failed(DomainError),
 }
 
@@ -74,7 +77,9 @@ pub fn sign_in_employee(
     email: &str,
     password: &str,
 ) -> Result<Employee, SignInError> {
-    let email = email.trim().to_lowercase();
+    let email = crate::domain::text::line(email)
+        .map_err(SignInError::Unreadable)?
+        .to_lowercase();
     let employee = Employee::find_by_email(conn, &email)?;
     let login = employee.as_ref().map(|e| Login {
         id: e.id.0,
@@ -106,7 +111,9 @@ pub fn sign_in_user(
     email: &str,
     password: &str,
 ) -> Result<User, SignInError> {
-    let email = email.trim().to_lowercase();
+    let email = crate::domain::text::line(email)
+        .map_err(SignInError::Unreadable)?
+        .to_lowercase();
     // One query whether or not the email is known, so both take the same time.
     let found = User::find_by_email_with_client(conn, &email)?;
     let login = found.as_ref().map(|(u, c)| Login {

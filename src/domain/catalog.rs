@@ -83,7 +83,7 @@ impl TariffInput {
         let name = text::required(raw.name, 200, "Name the tariff.")
             .map_err(|m| errors.add("name", m))
             .unwrap_or_default();
-        let description = text::optional(raw.description, 5000)
+        let description = text::optional_lines(raw.description, 5000)
             .map_err(|m| errors.add("description", m))
             .unwrap_or_default();
         let mut prices = [None; 4];

@@ -60,7 +60,7 @@ impl GroupInput {
         let name = text::required(name, 100, "Enter the group's name.")
             .map_err(|m| errors.add("name", m))
             .ok();
-        let description = text::optional(description, 1000)
+        let description = text::optional_lines(description, 1000)
             .map_err(|m| errors.add("description", m))
             .ok();
         let discount_bp = parse_discount(discount)

@@ -222,7 +222,11 @@ pub fn list(
     let mut word_start_only = false;
     let query = filter.query.trim();
     let mut search_ids: Option<Vec<ClientId>> = None;
-    if let Ok(id) = query.trim_start_matches('#').parse::<i64>()
+    if let Err(message) = text::line(query) {
+        // Nothing stored holds one, and the full-text engine would choke on it.
+        notice = Some(format!("Nothing was searched: {message}"));
+        search_ids = Some(Vec::new());
+    } else if let Ok(id) = query.trim_start_matches('#').parse::<i64>()
         && query.len() < MIN_QUERY_CHARS
     {
         search_ids = Some(vec![ClientId(id)]);
@@ -568,7 +572,9 @@ impl ClientInput {
         let country = optional("country", raw.country, 2).to_uppercase();
         let language = optional("language", raw.language, 10);
         let phone = optional("phone", raw.phone, 40);
-        let comment = optional("comment", raw.comment, 5000);
+        let comment = text::optional_lines(raw.comment, 5000)
+            .map_err(|m| errors.add("comment", m))
+            .unwrap_or_default();
         if !country.is_empty() && !country.chars().all(|c| c.is_ascii_uppercase()) {
             errors.add("country", "Use the two-letter country code, like RU or DE.");
         }
@@ -1139,12 +1145,15 @@ pub fn send_message(
     let subject = text::required(subject, 200, "Enter a subject.")
         .map_err(|m| errors.add("subject", m))
         .ok();
-    let body_text = body.trim();
+    let body_text = text::lines(body)
+        .map_err(|m| errors.add("body", m))
+        .unwrap_or_default();
     if body_text.is_empty() {
         errors.add("body", "Write the message.");
     } else if body_text.len() > MAX_MESSAGE_BYTES {
         errors.add("body", "The message is longer than 64 KiB.");
     }
+    let body_text = body_text.as_str();
     errors.into_result()?;
     let subject = subject.unwrap_or_default();
     db::write_transaction(conn, |conn| {

@@ -63,10 +63,15 @@ impl CompanyInput {
         };
         let tax_id = field("tax_id", raw.tax_id, 20);
         let registration_number = field("registration_number", raw.registration_number, 30);
-        let legal_address = field("legal_address", raw.legal_address, 500);
-        let postal_address = field("postal_address", raw.postal_address, 500);
-        let bank_details = field("bank_details", raw.bank_details, 1000);
         let phone = field("phone", raw.phone, 40);
+        let mut lines = |name: &str, value: &str, max: usize| {
+            text::optional_lines(value, max)
+                .map_err(|m| errors.add(name, m))
+                .unwrap_or_default()
+        };
+        let legal_address = lines("legal_address", raw.legal_address, 500);
+        let postal_address = lines("postal_address", raw.postal_address, 500);
+        let bank_details = lines("bank_details", raw.bank_details, 1000);
         let legal_name = text::required(raw.legal_name, 300, "Enter the company's legal name.")
             .map_err(|m| errors.add("legal_name", m))
             .unwrap_or_default();

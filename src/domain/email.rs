@@ -11,6 +11,9 @@ impl Email {
         if email.is_empty() {
             return Err("Enter an email address.");
         }
+        if email.chars().any(char::is_control) {
+            return Err(crate::domain::text::CONTROL_CHARACTERS);
+        }
         if email.len() > 254 || !email.validate_email() {
             return Err("Enter a valid email address, like name@example.com.");
         }

@@ -133,11 +133,15 @@ impl PayerInput {
                 "bank_details",
             ],
         };
+        // Addresses and bank details take several lines, as their text boxes do.
+        let multi_line = ["postal_address", "legal_address", "bank_details"];
         let mut field = |name: &str, value: &str, max: usize| -> String {
-            let result = if required.contains(&name) {
-                text::required(value, max, "This is required for this kind of payer.")
-            } else {
-                text::optional(value, max)
+            let missing = "This is required for this kind of payer.";
+            let result = match (required.contains(&name), multi_line.contains(&name)) {
+                (true, true) => text::required_lines(value, max, missing),
+                (true, false) => text::required(value, max, missing),
+                (false, true) => text::optional_lines(value, max),
+                (false, false) => text::optional(value, max),
             };
             result.map_err(|m| errors.add(name, m)).unwrap_or_default()
         };

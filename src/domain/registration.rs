@@ -25,14 +25,7 @@ pub struct Registration {
 
 /// A person's name: trimmed, not empty, not too long.
 pub fn parse_name(raw: &str) -> Result<String, String> {
-    let name = raw.trim();
-    if name.is_empty() {
-        return Err("Enter your name.".into());
-    }
-    if name.chars().count() > MAX_NAME_LENGTH {
-        return Err(format!("Use at most {MAX_NAME_LENGTH} characters."));
-    }
-    Ok(name.to_owned())
+    crate::domain::text::required(raw, MAX_NAME_LENGTH, "Enter your name.")
 }
 
 /// The providers a visitor may register with.

@@ -1,18 +1,64 @@
-//! Text in and out: free text read from forms (trimmed, bounded, required or not), and
-//! times written for pages and files.
+//! Text in and out: free text read from forms (trimmed, bounded, required or not, with no
+//! control characters), dates typed into forms, and times written for pages and files.
+//!
+//! Every text a person types is read here. Control characters other than a tab (and a
+//! line break in fields of several lines) are refused: a NUL is stored as it is by SQLite
+//! and refused by PostgreSQL, so the engines would disagree, and none of them belongs in a
+//! name, an address or a subject.
 
-/// A required text: trimmed, not empty, at most `max` characters.
+/// The message at a field holding a control character.
+pub const CONTROL_CHARACTERS: &str =
+    "Remove the control characters (such as NUL) from this text; they cannot be stored.";
+
+/// A required text on one line: trimmed, not empty, at most `max` characters.
 pub fn required(raw: &str, max: usize, missing: &str) -> Result<String, String> {
-    let text = raw.trim();
+    let text = line(raw)?;
     if text.is_empty() {
         return Err(missing.to_owned());
     }
     bounded(text, max)
 }
 
-/// An optional text: trimmed, at most `max` characters, "" when left empty.
+/// An optional text on one line: trimmed, at most `max` characters, "" when left empty.
 pub fn optional(raw: &str, max: usize) -> Result<String, String> {
-    bounded(raw.trim(), max)
+    bounded(line(raw)?, max)
+}
+
+/// A required text of several lines (an address, a message): trimmed, line breaks kept
+/// as `\n` (a browser sends `\r\n`), not empty, at most `max` characters.
+pub fn required_lines(raw: &str, max: usize, missing: &str) -> Result<String, String> {
+    let text = lines(raw)?;
+    if text.is_empty() {
+        return Err(missing.to_owned());
+    }
+    bounded(&text, max)
+}
+
+/// An optional text of several lines; "" when left empty.
+pub fn optional_lines(raw: &str, max: usize) -> Result<String, String> {
+    bounded(&lines(raw)?, max)
+}
+
+/// One line: trimmed; refused if it holds a control character other than a tab.
+pub fn line(raw: &str) -> Result<&str, String> {
+    let text = raw.trim();
+    if text.chars().any(|c| c.is_control() && c != '\t') {
+        return Err(CONTROL_CHARACTERS.into());
+    }
+    Ok(text)
+}
+
+/// Several lines: trimmed, `\r\n` and `\r` made `\n`; refused if it holds another control
+/// character than a tab or a line break.
+pub fn lines(raw: &str) -> Result<String, String> {
+    let text = raw.trim().replace("\r\n", "\n").replace('\r', "\n");
+    if text
+        .chars()
+        .any(|c| c.is_control() && c != '\t' && c != '\n')
+    {
+        return Err(CONTROL_CHARACTERS.into());
+    }
+    Ok(text)
 }
 
 fn bounded(text: &str, max: usize) -> Result<String, String> {
@@ -186,6 +232,25 @@ mod tests {
         assert!(optional_url("example.com").is_err());
         assert!(optional_url("javascript:alert(1)").is_err());
         assert!(optional_url("https://").is_err());
+    }
+
+    #[test]
+    fn control_characters_are_refused_but_tabs_and_line_breaks_where_they_belong() {
+        for bad in ["a\0b", "a\u{7}b", "a\u{1b}[31mb", "a\u{7f}", "a\u{85}b"] {
+            assert_eq!(required(bad, 100, "x").unwrap_err(), CONTROL_CHARACTERS);
+            assert_eq!(optional_lines(bad, 100).unwrap_err(), CONTROL_CHARACTERS);
+        }
+        assert_eq!(required("a\tb", 10, "x").unwrap(), "a\tb");
+        assert!(optional("first\nsecond", 100).is_err());
+        assert_eq!(
+            required_lines(" first\r\nsecond\rthird ", 100, "x").unwrap(),
+            "first\nsecond\nthird"
+        );
+        assert_eq!(optional_lines("  ", 10).unwrap(), "");
+        assert_eq!(
+            required_lines(" \r\n ", 10, "Write it.").unwrap_err(),
+            "Write it."
+        );
     }
 
     #[test]

@@ -34,14 +34,14 @@ pub fn status_label(status: &str) -> &'static str {
 
 /// A message body: not empty, at most 64 KiB; line breaks are kept.
 pub fn parse_body(raw: &str) -> Result<String, String> {
-    let body = raw.trim();
+    let body = text::lines(raw)?;
     if body.is_empty() {
         return Err("Write a message.".into());
     }
     if body.len() > MAX_MESSAGE_BYTES {
         return Err("The message is longer than 64 KiB; shorten it or split it.".into());
     }
-    Ok(body.to_owned())
+    Ok(body)
 }
 
 fn author_name(conn: &mut DbConnection, actor: &Actor) -> Result<String, DomainError> {

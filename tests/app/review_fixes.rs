@@ -804,3 +804,113 @@ async fn a_duplicate_submission_is_answered_only_after_the_original_is_on_disk()
         "the duplicate was answered at {second_at:?}, before the original ({first_at:?}) was on disk"
     );
 }
+
+#[actix_web::test]
+async fn control_characters_are_refused_at_the_field_on_both_engines() {
+    let app = TestApp::spawn().await;
+    let admin = app.browser();
+    admin.sign_in_as_admin().await;
+    let provider = id_of(&app, "providers", "name", "Main provider").to_string();
+
+    // A client's name, from the admin's form.
+    let page = admin
+        .submit(
+            "/admin/clients/new",
+            "/admin/clients",
+            &[
+                ("email", "nul@example.com"),
+                ("name", "Evil\u{0}Corp"),
+                ("kind", "person"),
+                ("provider_ids", &provider),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.field_error("name").contains("control characters"));
+    assert_eq!(app.count("clients"), 0);
+
+    // A product type.
+    let page = admin
+        .submit(
+            "/admin/catalog",
+            "/admin/catalog/types",
+            &[("type_name", "VPS\u{1b}[31m")],
+        )
+        .await;
+    assert!(page.field_error("type_name").contains("control characters"));
+    assert_eq!(app.count("product_types"), 0);
+
+    // A payer and a ticket subject, from the client area.
+    let ann = app.browser();
+    ann.register("ann@example.com", "Ann").await;
+    let page = ann
+        .submit(
+            "/client/payers/new",
+            "/client/payers",
+            &[
+                ("kind", "individual"),
+                ("name", "Ann\u{0}Lee"),
+                ("email", "ann@example.com"),
+                ("phone", "+49 1"),
+                // An address keeps its line breaks, as the browser sends them.
+                ("postal_address", "Main street 1\r\nBerlin"),
+            ],
+        )
+        .await;
+    assert!(page.field_error("name").contains("control characters"));
+    assert!(page.field_error("postal_address").is_empty());
+    assert_eq!(app.count("payers"), 0);
+    ann.submit(
+        "/client/payers/new",
+        "/client/payers",
+        &[
+            ("kind", "individual"),
+            ("name", "Ann Lee"),
+            ("email", "ann@example.com"),
+            ("phone", "+49 1"),
+            ("postal_address", "Main street 1\r\nBerlin"),
+        ],
+    )
+    .await
+    .assert_redirect("/client/payers");
+    id_of(&app, "payers", "postal_address", "Main street 1\nBerlin");
+    let department = id_of(&app, "departments", "name", "Technical support").to_string();
+    let page = ann
+        .submit(
+            "/client/tickets/new",
+            "/client/tickets",
+            &[
+                ("department_id", &department),
+                ("subject", "Down\u{0}"),
+                ("body", "Line one\r\nline two\u{7}"),
+            ],
+        )
+        .await;
+    assert!(page.field_error("subject").contains("control characters"));
+    assert!(page.field_error("body").contains("control characters"));
+    assert_eq!(app.count("tickets"), 0);
+
+    // The sign-in email: told, not stored in the throttle or the audit log.
+    let throttles = app.count("sign_in_throttles");
+    let page = app
+        .browser()
+        .sign_in_as_client("ann\u{0}@example.com", "whatever it is")
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("control characters"), "{}", page.body);
+    assert_eq!(app.count("sign_in_throttles"), throttles);
+    let page = app
+        .browser()
+        .sign_in_to_admin("admin\u{0}@example.com", "whatever it is")
+        .await;
+    assert!(page.body.contains("control characters"));
+
+    // A search.
+    let page = admin.get("/admin/clients?q=a%00b").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.text_of("#search-notice")
+            .contains("control characters")
+    );
+}

@@ -132,9 +132,12 @@ pub fn receive(
     let mut event: Event = serde_json::from_slice(body)
         .map_err(|e| WebhookError::BadRequest(format!("malformed event: {e}")))?;
     event.event_id = event.event_id.trim().to_string();
-    if event.event_id.is_empty() || event.event_id.len() > 100 {
+    if event.event_id.is_empty()
+        || event.event_id.len() > 100
+        || event.event_id.chars().any(char::is_control)
+    {
         return Err(WebhookError::BadRequest(
-            "event_id must be 1 to 100 characters".into(),
+            "event_id must be 1 to 100 printable characters".into(),
         ));
     }
     if event.event != SUCCEEDED && event.event != DECLINED {

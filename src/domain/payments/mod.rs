@@ -75,7 +75,8 @@ pub fn account_currency(
 /// A form's idempotency key: present and short, else the form is stale.
 pub(crate) fn form_key<'a>(raw: &'a str, field: &str, errors: &mut FieldErrors) -> &'a str {
     let key = raw.trim();
-    if key.is_empty() || key.len() > 100 {
+    // The keys billpanel puts in its forms are hex digits; anything unprintable is not one.
+    if key.is_empty() || key.len() > 100 || !key.bytes().all(|b| b.is_ascii_graphic()) {
         errors.add(
             field,
             "The form is stale; reload the page and enter it again.",

@@ -188,7 +188,7 @@ fn place_order(
     raw: &OrderRaw<'_>,
 ) -> Result<Ordered, DomainError> {
     let key = raw.order_key.trim();
-    if key.is_empty() || key.len() > 100 {
+    if key.is_empty() || key.len() > 100 || !key.bytes().all(|b| b.is_ascii_graphic()) {
         return Err(DomainError::invalid(
             "tariff_id",
             "The form is stale; reload the page and order again.",

@@ -112,6 +112,7 @@ pub async fn refusal_message(refusal: SignInError) -> Result<(StatusCode, String
                 if minutes == 1 { "" } else { "s" }
             ),
         )),
+        SignInError::Unreadable(message) => Ok((page::FORM_SHOWN_AGAIN, message)),
         SignInError::Failed(e) => Err(e.into()),
     }
 }
