@@ -99,5 +99,16 @@ id_type!(
     ExpenseId,
     TicketId,
     TicketMessageId,
+    SessionId,
+    TwoFactorId,
+    RecoveryCodeId,
     UserId,
 );
+
+/// Someone who signs in: an employee or a client user (whose sessions, whose second
+/// factor).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub enum PersonId {
+    Employee(EmployeeId),
+    User(UserId),
+}

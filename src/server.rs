@@ -132,7 +132,8 @@ fn spawn_billing(pool: DbPool) {
     }
 }
 
-/// Every ten minutes, forgets failed sign-ins whose window and lock have passed.
+/// Every ten minutes, forgets failed sign-ins whose window and lock have passed, and
+/// sessions ended (or begun) more than a month ago.
 fn spawn_housekeeping(pool: DbPool) {
     let spawned = std::thread::Builder::new()
         .name("housekeeping".into())
@@ -143,6 +144,9 @@ fn spawn_housekeeping(pool: DbPool) {
                     Ok(mut conn) => {
                         if let Err(e) = crate::domain::auth::forget_old_failures(&mut conn) {
                             tracing::warn!("cannot clean up old sign-in failures: {e}");
+                        }
+                        if let Err(e) = crate::domain::sessions::forget_old(&mut conn) {
+                            tracing::warn!("cannot clean up old sessions: {e}");
                         }
                     }
                     Err(e) => tracing::warn!("housekeeping has no database connection: {e}"),

@@ -119,6 +119,7 @@ diesel::table! {
         time_zone -> Text,
         created_at -> Timestamp,
         response_hours -> Integer,
+        requires_two_factor -> Bool,
     }
 }
 
@@ -447,6 +448,48 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    sessions (id) {
+        id -> BigInt,
+        key_hash -> Text,
+        employee_id -> Nullable<BigInt>,
+        user_id -> Nullable<BigInt>,
+        user_agent -> Text,
+        ip -> Text,
+        created_at -> Timestamp,
+        last_seen_at -> Timestamp,
+        ended_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    two_factor (id) {
+        id -> BigInt,
+        employee_id -> Nullable<BigInt>,
+        user_id -> Nullable<BigInt>,
+        secret -> Text,
+        confirmed_at -> Nullable<Timestamp>,
+        last_step -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    recovery_codes (id) {
+        id -> BigInt,
+        two_factor_id -> BigInt,
+        code_hash -> Text,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    settings (key) {
+        key -> Text,
+        value -> Text,
+    }
+}
+
 diesel::joinable!(accounts -> clients (client_id));
 diesel::joinable!(accounts -> providers (provider_id));
 diesel::joinable!(client_group_members -> client_groups (client_group_id));
@@ -487,6 +530,9 @@ diesel::joinable!(providers -> currencies (currency_id));
 diesel::joinable!(user_grants -> users (user_id));
 diesel::joinable!(users -> clients (client_id));
 diesel::joinable!(clients -> employees (registered_by));
+diesel::joinable!(sessions -> employees (employee_id));
+diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(recovery_codes -> two_factor (two_factor_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     accounts,
@@ -526,4 +572,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     canned_replies,
     user_grants,
     users,
+    sessions,
+    two_factor,
+    recovery_codes,
+    settings,
 );

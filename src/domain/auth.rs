@@ -5,13 +5,15 @@
 use chrono::{Duration, NaiveDateTime};
 use diesel::QueryResult;
 
+use crate::db::models::session::Session;
 use crate::db::models::{Client, Employee, Grant, SignInThrottle, User};
 use crate::db::{self, DbConnection};
 use crate::domain::audit::{self, Target};
 use crate::domain::client_permissions::ClientRights;
 use crate::domain::permissions::Rights;
+use crate::domain::sessions::{self, Device, Started};
 use crate::domain::{Actor, ActorKind, DomainError, password};
-use crate::ids::{EmployeeId, UserId};
+use crate::ids::{EmployeeId, PersonId, SessionId, UserId};
 
 /// Failed attempts for one account within the window before it is locked.
 pub const ACCOUNT_FAILURE_LIMIT: i32 = 5;
@@ -62,16 +64,74 @@ impl From<diesel::result::Error> for SignInError {
     }
 }
 
-/// What both kinds of login have in common.
-struct Login {
+/// What both kinds of login have in common, for the password check.
+struct Credentials {
     id: i64,
     email: String,
     password_hash: String,
     enabled: bool,
 }
 
-/// Signs an employee in to the admin area.
-pub fn sign_in_employee(
+/// Someone whose password was right: an employee or a client user.
+#[derive(Debug, Clone)]
+pub enum Login {
+    Employee(Employee),
+    User(User),
+}
+
+impl Login {
+    pub fn session_owner(&self) -> PersonId {
+        match self {
+            Login::Employee(e) => PersonId::Employee(e.id),
+            Login::User(u) => PersonId::User(u.id),
+        }
+    }
+
+    pub fn email(&self) -> &str {
+        match self {
+            Login::Employee(e) => &e.email,
+            Login::User(u) => &u.email,
+        }
+    }
+
+    pub fn area(&self) -> Area {
+        match self {
+            Login::Employee(_) => Area::Admin,
+            Login::User(_) => Area::Client,
+        }
+    }
+
+    /// The counts its attempts from `ip` are held to (passwords and second factors alike).
+    pub(crate) fn throttle(&self, ip: &str) -> Throttle {
+        Throttle::new(self.area(), ip, self.email())
+    }
+
+    pub(crate) fn actor(&self, conn: &mut DbConnection, ip: &str) -> QueryResult<Actor> {
+        Ok(match self {
+            Login::Employee(e) => Actor::employee(e, rights_of(conn, e)?, ip.to_owned()),
+            Login::User(u) => Actor {
+                kind: ActorKind::ClientUser {
+                    id: u.id,
+                    client_id: u.client_id,
+                    email: u.email.clone(),
+                },
+                ip: ip.to_owned(),
+                session: None,
+            },
+        })
+    }
+
+    pub(crate) fn target(&self) -> Target<'static> {
+        match self {
+            Login::Employee(e) => Target::new("employee", e.id),
+            Login::User(u) => Target::new("user", u.id),
+        }
+    }
+}
+
+/// Checks an employee's email and password (the first step of signing in to the admin
+/// area; the second factor, if it has one, and `finish_sign_in` follow).
+pub fn check_employee_password(
     conn: &mut DbConnection,
     ip: &str,
     email: &str,
@@ -81,31 +141,18 @@ pub fn sign_in_employee(
         .map_err(SignInError::Unreadable)?
         .to_lowercase();
     let employee = Employee::find_by_email(conn, &email)?;
-    let login = employee.as_ref().map(|e| Login {
+    let credentials = employee.as_ref().map(|e| Credentials {
         id: e.id.0,
         email: e.email.clone(),
         password_hash: e.password_hash.clone(),
         enabled: e.enabled,
     });
-    check(conn, Area::Admin, ip, &email, password, login)?;
-    let employee = employee.ok_or(SignInError::Failed(DomainError::NotFound))?;
-    let actor = Actor::employee(&employee, rights_of(conn, &employee)?, ip.to_owned());
-    db::write_transaction(conn, |conn| {
-        let now = db::now();
-        Employee::record_sign_in(conn, employee.id, now)?;
-        audit::record(
-            conn,
-            &actor,
-            "sign_in",
-            Target::new("employee", employee.id),
-            "admin area",
-        )
-    })?;
-    Ok(employee)
+    check(conn, Area::Admin, ip, &email, password, credentials)?;
+    employee.ok_or(SignInError::Failed(DomainError::NotFound))
 }
 
-/// Signs a client user in to the client area. A disabled client disables all its users.
-pub fn sign_in_user(
+/// Checks a client user's email and password. A disabled client disables all its users.
+pub fn check_user_password(
     conn: &mut DbConnection,
     ip: &str,
     email: &str,
@@ -116,34 +163,63 @@ pub fn sign_in_user(
         .to_lowercase();
     // One query whether or not the email is known, so both take the same time.
     let found = User::find_by_email_with_client(conn, &email)?;
-    let login = found.as_ref().map(|(u, c)| Login {
+    let credentials = found.as_ref().map(|(u, c)| Credentials {
         id: u.id.0,
         email: u.email.clone(),
         password_hash: u.password_hash.clone(),
         enabled: u.enabled && c.enabled,
     });
     let user = found.map(|(u, _)| u);
-    check(conn, Area::Client, ip, &email, password, login)?;
-    let user = user.ok_or(SignInError::Failed(DomainError::NotFound))?;
-    let actor = Actor {
-        kind: ActorKind::ClientUser {
-            id: user.id,
-            client_id: user.client_id,
-            email: user.email.clone(),
+    check(conn, Area::Client, ip, &email, password, credentials)?;
+    user.ok_or(SignInError::Failed(DomainError::NotFound))
+}
+
+/// The person whose password was right, waiting for its second factor, if it can still
+/// sign in (enabled, its client too).
+pub fn pending_login(conn: &mut DbConnection, person: PersonId) -> QueryResult<Option<Login>> {
+    Ok(match person {
+        PersonId::Employee(id) => Employee::find(conn, id)?
+            .filter(|e| e.enabled)
+            .map(Login::Employee),
+        PersonId::User(id) => match User::find(conn, id)?.filter(|u| u.enabled) {
+            Some(user) => Client::find(conn, user.client_id)?
+                .filter(|c| c.enabled)
+                .map(|_| Login::User(user)),
+            None => None,
         },
-        ip: ip.to_owned(),
+    })
+}
+
+/// Signs in someone whose password (and second factor, if any) was right: records the
+/// sign-in, audits it (`how`: "password", "password and code", ...) and starts a session,
+/// in one transaction. The session's key goes into the browser's cookie.
+pub fn finish_sign_in(
+    conn: &mut DbConnection,
+    login: &Login,
+    device: &Device,
+    how: &str,
+) -> Result<Started, DomainError> {
+    let actor = login.actor(conn, &device.ip)?;
+    let area = match login {
+        Login::Employee(_) => "admin area",
+        Login::User(_) => "client area",
     };
     db::write_transaction(conn, |conn| {
-        User::record_sign_in(conn, user.id, db::now())?;
+        let now = db::now();
+        match login {
+            Login::Employee(e) => Employee::record_sign_in(conn, e.id, now)?,
+            Login::User(u) => User::record_sign_in(conn, u.id, now)?,
+        }
+        let started = sessions::start(conn, login.session_owner(), device)?;
         audit::record(
             conn,
             &actor,
             "sign_in",
-            Target::new("user", user.id),
-            "client area",
-        )
-    })?;
-    Ok(user)
+            login.target(),
+            &format!("{area}, {how}"),
+        )?;
+        Ok(started)
+    })
 }
 
 /// The shared part: refuse while locked, verify the password (or a dummy hash), count a
@@ -154,21 +230,10 @@ fn check(
     ip: &str,
     email: &str,
     password: &str,
-    login: Option<Login>,
+    login: Option<Credentials>,
 ) -> Result<(), SignInError> {
-    let now = db::now();
-    let account_key = format!("{}:{email}", area.key());
-    let address_key = format!("ip:{ip}");
-    for key in [&account_key, &address_key] {
-        if let Some(row) = SignInThrottle::find(conn, key)?
-            && let Some(until) = row.locked_until
-            && until > now
-        {
-            return Err(SignInError::Locked {
-                minutes: minutes_until(now, until),
-            });
-        }
-    }
+    let throttle = Throttle::new(area, ip, email);
+    throttle.refuse_if_locked(conn)?;
 
     let matches = match &login {
         Some(login) => password::verify(password, &login.password_hash),
@@ -192,36 +257,88 @@ fn check(
             })?;
             return Err(SignInError::Disabled);
         }
-        db::write_transaction(conn, |conn| SignInThrottle::clear(conn, &account_key))?;
+        throttle.clear(conn)?;
         return Ok(());
     }
+    let target = match &login {
+        Some(l) => Target::new(login_type(area), l.id),
+        None => Target::none(),
+    };
+    Err(throttle.count_failure(
+        conn,
+        "sign_in.failed",
+        target,
+        &format!("{} area, email {email}", area.key()),
+    ))
+}
 
-    let (failures, locked) = db::write_transaction(conn, |conn| {
-        let account = register_failure(conn, &account_key, ACCOUNT_FAILURE_LIMIT, now)?;
-        let address = register_failure(conn, &address_key, ADDRESS_FAILURE_LIMIT, now)?;
-        let target = match &login {
-            Some(l) => Target::new(login_type(area), l.id),
-            None => Target::none(),
-        };
-        audit::record(
-            conn,
-            &Actor::visitor(ip),
-            "sign_in.failed",
-            target,
-            &format!("{} area, email {email}", area.key()),
-        )?;
-        // The slow-down follows the account: people behind one address should not wait for
-        // each other's typos. The address only ever locks.
-        QueryResult::Ok((account.failures, account.locked || address.locked))
-    })?;
-    if locked {
-        return Err(SignInError::Locked {
-            minutes: LOCKOUT_MINUTES,
-        });
+/// The counts a sign-in attempt is held to: its account's (area and email) and its
+/// address's. Passwords and second factors count alike.
+pub(crate) struct Throttle {
+    account_key: String,
+    address_key: String,
+    ip: String,
+}
+
+impl Throttle {
+    pub(crate) fn new(area: Area, ip: &str, email: &str) -> Self {
+        Self {
+            account_key: format!("{}:{email}", area.key()),
+            address_key: format!("ip:{ip}"),
+            ip: ip.to_owned(),
+        }
     }
-    Err(SignInError::WrongCredentials {
-        delay: slowdown(failures),
-    })
+
+    /// Refuses while the account or the address is locked.
+    pub(crate) fn refuse_if_locked(&self, conn: &mut DbConnection) -> Result<(), SignInError> {
+        let now = db::now();
+        for key in [&self.account_key, &self.address_key] {
+            if let Some(row) = SignInThrottle::find(conn, key)?
+                && let Some(until) = row.locked_until
+                && until > now
+            {
+                return Err(SignInError::Locked {
+                    minutes: minutes_until(now, until),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Forgets the account's failures after a success.
+    pub(crate) fn clear(&self, conn: &mut DbConnection) -> Result<(), SignInError> {
+        db::write_transaction(conn, |conn| SignInThrottle::clear(conn, &self.account_key))?;
+        Ok(())
+    }
+
+    /// Counts a failure of both, audits it (`action` on `target`) and says what the
+    /// person is told: locked, or wrong after the slow-down its account has earned.
+    pub(crate) fn count_failure(
+        &self,
+        conn: &mut DbConnection,
+        action: &str,
+        target: Target<'_>,
+        note: &str,
+    ) -> SignInError {
+        let now = db::now();
+        let counted = db::write_transaction(conn, |conn| {
+            let account = register_failure(conn, &self.account_key, ACCOUNT_FAILURE_LIMIT, now)?;
+            let address = register_failure(conn, &self.address_key, ADDRESS_FAILURE_LIMIT, now)?;
+            audit::record(conn, &Actor::visitor(&self.ip), action, target, note)?;
+            // The slow-down follows the account: people behind one address should not wait
+            // for each other's typos. The address only ever locks.
+            QueryResult::Ok((account.failures, account.locked || address.locked))
+        });
+        match counted {
+            Err(e) => SignInError::Failed(e.into()),
+            Ok((_, true)) => SignInError::Locked {
+                minutes: LOCKOUT_MINUTES,
+            },
+            Ok((failures, false)) => SignInError::WrongCredentials {
+                delay: slowdown(failures),
+            },
+        }
+    }
 }
 
 /// Asks the acting person for its own password again before a sensitive change (its own
@@ -344,20 +461,23 @@ fn minutes_until(now: NaiveDateTime, until: NaiveDateTime) -> i64 {
     ((seconds + 59) / 60).max(1)
 }
 
-/// The employee behind a session, with its rights, if the session is still valid: enabled,
-/// and no sign-out, password change or disabling since it began.
+/// The employee behind a session, with its rights, the session's row and whether a policy
+/// sends it to set up a second factor, if the session is live (not ended, not past its
+/// lifetime) and the employee enabled. One query for the session and the employee, then
+/// the rights, then the second-factor policy.
 pub fn session_employee(
     conn: &mut DbConnection,
+    key: &str,
     id: EmployeeId,
-    session_version: i64,
-) -> QueryResult<Option<(Employee, Rights)>> {
-    let Some(employee) =
-        Employee::find(conn, id)?.filter(|e| e.enabled && e.session_version == session_version)
+) -> QueryResult<Option<(Session, Employee, Rights, bool)>> {
+    let Some((session, employee)) = Session::live_employee(conn, &sessions::hash_key(key), id)?
+        .filter(|(s, e)| e.enabled && !sessions::expired(s.created_at, db::now()))
     else {
         return Ok(None);
     };
     let rights = rights_of(conn, &employee)?;
-    Ok(Some((employee, rights)))
+    let must_set_up = crate::domain::two_factor::employee_must_set_up(conn, employee.id)?;
+    Ok(Some((session, employee, rights, must_set_up)))
 }
 
 /// An employee's rights: its own grants and those of all its departments; everything for
@@ -370,31 +490,37 @@ pub fn rights_of(conn: &mut DbConnection, employee: &Employee) -> QueryResult<Ri
     Ok(Rights::from_keys(false, keys.iter().map(String::as_str)))
 }
 
-/// The client user behind a session, with its client, if both are still enabled and the
-/// session is current.
+/// The client user behind a session, with its client, its rights and the session's row,
+/// if the session is live and the user and its client enabled.
 pub fn session_user(
     conn: &mut DbConnection,
+    key: &str,
     id: UserId,
-    session_version: i64,
-) -> QueryResult<Option<(User, Client, ClientRights)>> {
-    let Some(user) =
-        User::find(conn, id)?.filter(|u| u.enabled && u.session_version == session_version)
+) -> QueryResult<Option<(Session, User, Client, ClientRights)>> {
+    let Some((session, user, client)) = Session::live_user(conn, &sessions::hash_key(key), id)?
+        .filter(|(s, u, c)| u.enabled && c.enabled && !sessions::expired(s.created_at, db::now()))
     else {
         return Ok(None);
     };
-    let Some(client) = Client::find(conn, user.client_id)?.filter(|c| c.enabled) else {
-        return Ok(None);
-    };
     let rights = crate::domain::client_permissions::rights_of(conn, &user)?;
-    Ok(Some((user, client, rights)))
+    Ok(Some((session, user, client, rights)))
 }
 
-/// Signs the actor out everywhere: every session of this employee or user ends.
+/// Notes that a session was used (at most every `sessions::TOUCH_EVERY`).
+pub fn touch_session(conn: &mut DbConnection, id: SessionId) -> QueryResult<()> {
+    db::write_transaction(conn, |conn| Session::touch(conn, id, db::now()))
+}
+
+/// Signs the actor out: the session it acts in ends (its other sessions go on; the profile
+/// page ends those). Working as a client, the employee's own session ends, and with it the
+/// work as the client.
 pub fn sign_out(conn: &mut DbConnection, actor: &Actor) -> Result<(), DomainError> {
     db::write_transaction(conn, |conn| {
+        if let Some(session) = actor.session {
+            Session::end(conn, session, db::now())?;
+        }
         match &actor.kind {
             ActorKind::Employee { id, .. } => {
-                Employee::bump_session_version(conn, *id)?;
                 audit::record(
                     conn,
                     actor,
@@ -404,7 +530,6 @@ pub fn sign_out(conn: &mut DbConnection, actor: &Actor) -> Result<(), DomainErro
                 )?;
             }
             ActorKind::ClientUser { id, .. } => {
-                User::bump_session_version(conn, *id)?;
                 audit::record(
                     conn,
                     actor,
@@ -425,7 +550,6 @@ pub fn sign_out(conn: &mut DbConnection, actor: &Actor) -> Result<(), DomainErro
                     Target::new("client", *client_id),
                     "signed out",
                 )?;
-                Employee::bump_session_version(conn, *employee_id)?;
                 audit::record(
                     conn,
                     actor,

@@ -123,6 +123,13 @@ pub fn change_own_password(
         .map_err(DomainError::Internal)?;
     db::write_transaction(conn, |conn| {
         User::update_profile(conn, id, &user.email, &user.name, user.enabled, Some(&hash))?;
+        // Every other session ends; this one goes on.
+        let owner = crate::ids::PersonId::User(id);
+        crate::domain::sessions::end_all(
+            conn,
+            owner,
+            crate::domain::sessions::kept_for(actor, owner),
+        )?;
         audit::record(
             conn,
             actor,

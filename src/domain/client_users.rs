@@ -10,7 +10,9 @@ use crate::domain::client_permissions::{self, SECTIONS, USERS};
 use crate::domain::email::Email;
 use crate::domain::password::NewPassword;
 use crate::domain::registration::parse_name;
+use crate::domain::sessions;
 use crate::domain::{Actor, ActorKind, DomainError, FieldErrors, clients};
+use crate::ids::PersonId;
 use crate::ids::UserId;
 
 /// A checked user.
@@ -281,6 +283,12 @@ pub fn update(
                 e.into()
             }
         })?;
+        // A new sign-in, a new password or disabling ends the user's sessions (the actor's
+        // own goes on when it changed its own).
+        if email_changes || hash.is_some() || (before.enabled && !input.enabled) {
+            let owner = PersonId::User(id);
+            sessions::end_all(conn, owner, sessions::kept_for(actor, owner))?;
+        }
         if !before.is_owner {
             client_permissions::set_grants(conn, id, &input.sections)?;
         }

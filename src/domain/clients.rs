@@ -960,7 +960,7 @@ pub fn set_enabled(
         if !enabled {
             // Old sessions must not come back if the client is enabled again.
             for user in User::of_client(conn, id)? {
-                User::bump_session_version(conn, user.id)?;
+                crate::domain::sessions::end_all(conn, crate::ids::PersonId::User(user.id), None)?;
             }
         }
         let action = if enabled {
@@ -1027,6 +1027,8 @@ pub struct ClientCard {
     pub messages: Vec<Message>,
     pub events: Vec<AuditEvent>,
     pub provider_ids: Vec<ProviderId>,
+    /// The users whose second factor is on.
+    pub two_factor_users: Vec<crate::ids::UserId>,
 }
 
 /// A card tab's list: read only when that tab is shown.
@@ -1115,6 +1117,17 @@ pub fn card(
         groups: crate::db::models::client_group::ClientGroup::groups_of(conn, id)?,
         all_groups: crate::db::models::client_group::ClientGroup::all(conn)?,
         provider_ids: Account::provider_ids_of(conn, id)?,
+        two_factor_users: if tab == Some("users") {
+            let mut on = Vec::new();
+            for user in &users {
+                if crate::domain::two_factor::enabled_for_user(conn, user)? {
+                    on.push(user.id);
+                }
+            }
+            on
+        } else {
+            Vec::new()
+        },
         events,
         users,
         client,

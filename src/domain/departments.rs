@@ -186,6 +186,8 @@ pub struct DepartmentInput {
     /// Expected first response, in business hours.
     pub response_hours: i32,
     pub member_ids: Vec<EmployeeId>,
+    /// Members must sign in with a second factor (changed only with staff.security).
+    pub requires_two_factor: bool,
 }
 
 impl DepartmentInput {
@@ -250,6 +252,7 @@ impl DepartmentInput {
                     time_zone,
                     response_hours,
                     member_ids: members,
+                    requires_two_factor: false,
                 })
             }
             _ => Err(errors),
@@ -326,6 +329,9 @@ pub fn create(
     input: &DepartmentInput,
 ) -> Result<Department, DomainError> {
     require(actor, permissions::STAFF_EDIT)?;
+    if input.requires_two_factor {
+        check_two_factor_policy(actor)?;
+    }
     db::write_transaction(conn, |conn| {
         check(conn, input, None)?;
         let stored = input.hours.to_stored();
@@ -335,6 +341,7 @@ pub fn create(
             business_hours: &stored,
             time_zone: input.time_zone.name(),
             response_hours: input.response_hours,
+            requires_two_factor: input.requires_two_factor,
         };
         let department = Department::insert(conn, &fields, db::now()).map_err(name_taken)?;
         Department::set_members(conn, department.id, &input.member_ids)?;
@@ -388,6 +395,9 @@ pub fn update(
                 )
             })?;
         }
+        if input.requires_two_factor != before.requires_two_factor {
+            check_two_factor_policy(actor)?;
+        }
         let stored = input.hours.to_stored();
         let fields = DepartmentFields {
             name: &input.name,
@@ -395,6 +405,7 @@ pub fn update(
             business_hours: &stored,
             time_zone: input.time_zone.name(),
             response_hours: input.response_hours,
+            requires_two_factor: input.requires_two_factor,
         };
         let after = Department::update(conn, id, &fields).map_err(name_taken)?;
         Department::set_members(conn, id, &input.member_ids)?;
@@ -416,6 +427,11 @@ pub fn update(
                 "response hours",
                 before.response_hours,
                 after.response_hours,
+            )
+            .field(
+                "requires two-factor sign-in",
+                before.requires_two_factor,
+                after.requires_two_factor,
             )
             .field(
                 "members",
@@ -530,6 +546,17 @@ pub fn grant_changes(before: &[String], after: &[&str]) -> String {
         parts.push(format!("revoked: {}", revoked.join(", ")));
     }
     parts.join("; ")
+}
+
+/// Whether members must use a second factor is the sign-in policy's, set with
+/// staff.security.
+fn check_two_factor_policy(actor: &Actor) -> Result<(), DomainError> {
+    permissions::require(actor, permissions::STAFF_SECURITY).map_err(|_| {
+        DomainError::invalid(
+            "requires_two_factor",
+            "Only someone who sets the staff's sign-in policy (“Require two-factor sign-in”) can change this.",
+        )
+    })
 }
 
 /// Membership of a department is a grant of its tickets: nobody adds people to a

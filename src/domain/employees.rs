@@ -3,12 +3,13 @@
 use crate::db::models::{Department, Employee, EmployeeChanges, Grant, NewEmployee};
 use crate::db::{self, DbConnection};
 use crate::domain::audit::{self, Changes, Target};
-use crate::domain::departments;
 use crate::domain::email::Email;
 use crate::domain::password::NewPassword;
 use crate::domain::permissions::{self, require};
 use crate::domain::registration::parse_name;
 use crate::domain::{Actor, DomainError, FieldErrors};
+use crate::domain::{departments, sessions};
+use crate::ids::PersonId;
 use crate::ids::{DepartmentId, EmployeeId};
 
 /// The signed-in employee changes its own name.
@@ -28,7 +29,6 @@ pub fn update_own_name(
                 name: Some(&name),
                 ..Default::default()
             },
-            false,
         )?;
         let mut changes = Changes::new();
         changes.field("name", &before.name, &after.name);
@@ -78,7 +78,12 @@ pub fn change_own_password(
                 password_hash: Some(&hash),
                 ..Default::default()
             },
-            true,
+        )?;
+        // Every other session ends; this one goes on.
+        sessions::end_all(
+            conn,
+            PersonId::Employee(id),
+            sessions::kept_for(actor, PersonId::Employee(id)),
         )?;
         audit::record(
             conn,
@@ -224,6 +229,22 @@ pub fn names_for_clients(
     Ok(Employee::all(conn)?)
 }
 
+/// An employee's sign-in as its page shows it: whether its second factor is on, and how
+/// many sessions it has open.
+pub fn sign_in_state(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    id: EmployeeId,
+) -> Result<(bool, usize), DomainError> {
+    require(actor, permissions::STAFF_VIEW)?;
+    let person = PersonId::Employee(id);
+    let since = db::now() - chrono::Duration::hours(sessions::LIFETIME_HOURS);
+    Ok((
+        crate::db::models::two_factor::TwoFactor::confirmed_for(conn, person)?,
+        crate::db::models::session::Session::live_of(conn, person, since)?.len(),
+    ))
+}
+
 /// Every department, for choosing an employee's.
 pub fn department_choices(
     conn: &mut DbConnection,
@@ -338,7 +359,6 @@ pub fn update(
                 enabled: Some(input.enabled),
                 is_superuser: Some(input.is_superuser),
             },
-            end_sessions,
         )
         .map_err(|e| {
             if db::is_unique_violation(&e) {
@@ -347,6 +367,11 @@ pub fn update(
                 e.into()
             }
         })?;
+        if end_sessions {
+            // The actor's own session goes on when it changed its own sign-in.
+            let owner = PersonId::Employee(id);
+            sessions::end_all(conn, owner, sessions::kept_for(actor, owner))?;
+        }
         Department::set_departments_of(conn, id, &input.department_ids)?;
         let mut changes = Changes::new();
         changes

@@ -29,9 +29,12 @@ pub mod periods;
 pub mod permissions;
 pub mod providers;
 pub mod registration;
+pub mod secrets;
 pub mod services;
+pub mod sessions;
 pub mod text;
 pub mod tickets;
+pub mod two_factor;
 
 pub use errors::{DomainError, FieldErrors};
 
@@ -43,6 +46,9 @@ pub struct Actor {
     pub kind: ActorKind,
     /// The address the request came from; empty for the system and the command line.
     pub ip: String,
+    /// The signed-in session the request came with, if any: "end my other sessions" and
+    /// a change of one's own password keep it.
+    pub session: Option<crate::ids::SessionId>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -76,6 +82,7 @@ impl Actor {
         Self {
             kind: ActorKind::System,
             ip: String::new(),
+            session: None,
         }
     }
 
@@ -83,6 +90,7 @@ impl Actor {
         Self {
             kind: ActorKind::Visitor,
             ip: ip.into(),
+            session: None,
         }
     }
 
@@ -138,6 +146,21 @@ impl Actor {
                 rights,
             },
             ip,
+            session: None,
+        }
+    }
+
+    /// Whose sessions the actor's own are: an employee's (also while it works as a
+    /// client, where the session is still the employee's) or a client user's.
+    pub fn session_owner(&self) -> Option<crate::ids::PersonId> {
+        use crate::ids::PersonId;
+        match self.kind {
+            ActorKind::Employee { id, .. } => Some(PersonId::Employee(id)),
+            ActorKind::EmployeeAsClient { employee_id, .. } => {
+                Some(PersonId::Employee(employee_id))
+            }
+            ActorKind::ClientUser { id, .. } => Some(PersonId::User(id)),
+            ActorKind::System | ActorKind::Visitor => None,
         }
     }
 

@@ -94,6 +94,7 @@ registry! {
         StaffView STAFF_VIEW = "staff.view" "View departments and employees",
         StaffEdit STAFF_EDIT = "staff.edit" "Add and edit departments and employees",
         StaffPermissions STAFF_PERMISSIONS = "staff.permissions" "Grant permissions to departments and employees",
+        StaffSecurity STAFF_SECURITY = "staff.security" "Require two-factor sign-in of staff, and reset an employee's second factor",
     }
     support "Support" {
         SupportView SUPPORT_VIEW = "support.view" "View the tickets of one's departments",
@@ -131,6 +132,7 @@ pub const IMPLIES: &[(Permission, Permission)] = &[
     (PAYMENTS_VIEW, CLIENTS_VIEW),
     (STAFF_EDIT, STAFF_VIEW),
     (STAFF_PERMISSIONS, STAFF_VIEW),
+    (STAFF_SECURITY, STAFF_VIEW),
     (SUPPORT_ANSWER, SUPPORT_VIEW),
     (SUPPORT_NOTES, SUPPORT_VIEW),
     (SUPPORT_ASSIGN, SUPPORT_VIEW),

@@ -9,32 +9,32 @@ use std::future::Future;
 use std::marker::PhantomData;
 use std::pin::Pin;
 
-use actix_session::{Session, SessionExt};
+use actix_session::{Session as CookieSession, SessionExt};
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 
+use crate::db::models::session::Session;
 use crate::db::models::{Client, Employee, User};
-use crate::domain::auth::{self, Area};
+use crate::domain::auth::{self, Area, Login};
 use crate::domain::client_permissions::{ClientRights, RequiredSection};
 use crate::domain::impersonation;
 use crate::domain::permissions::{RequiredPermission, Rights};
+use crate::domain::sessions::{Device, Started};
 use crate::domain::{Actor, ActorKind};
-use crate::ids::{ClientId, EmployeeId, UserId};
+use crate::ids::{ClientId, EmployeeId, PersonId, UserId};
 use crate::web::page::Flash;
 use crate::web::{AppState, WebError};
 
 const EMPLOYEE_ID: &str = "employee_id";
 const USER_ID: &str = "user_id";
-const SESSION_VERSION: &str = "session_version";
-const SIGNED_IN_AT: &str = "signed_in_at";
+/// The random key whose hash names the session's row (`domain::sessions`).
+const SESSION_KEY: &str = "session_key";
 /// While an employee works as a client: the owner user acted as, and since when.
 const AS_CLIENT_USER: &str = "as_client_user";
 const AS_CLIENT: &str = "as_client";
 const AS_CLIENT_SINCE: &str = "as_client_since";
-/// A session ends this long after sign-in, whatever happens in between.
-pub const SESSION_LIFETIME_HOURS: i64 = 12;
 
 /// The signed-in person, freshly read from the database.
 #[derive(Debug, Clone)]
@@ -42,18 +42,25 @@ pub enum Identity {
     Employee {
         employee: Employee,
         rights: Rights,
+        session: Box<Session>,
+        /// A policy requires a second factor it has not set up: every admin page but the
+        /// set-up sends it there.
+        must_set_up_two_factor: bool,
     },
     ClientUser {
         user: User,
         client: Box<Client>,
         rights: ClientRights,
+        session: Box<Session>,
     },
-    /// An employee logged in as a client's owner user, since `since` (Unix seconds).
+    /// An employee logged in as a client's owner user, since `since` (Unix seconds). The
+    /// session is the employee's own.
     Impersonating {
         employee: Box<Employee>,
         user: User,
         client: Box<Client>,
         since: i64,
+        session: Box<Session>,
     },
 }
 
@@ -81,18 +88,30 @@ impl Identity {
 
     pub fn actor(&self, ip: String) -> Actor {
         match self {
-            Identity::Employee { employee, rights } => {
-                Actor::employee(employee, rights.clone(), ip)
-            }
-            Identity::ClientUser { user, .. } => Actor {
+            Identity::Employee {
+                employee,
+                rights,
+                session,
+                ..
+            } => Actor {
+                session: Some(session.id),
+                ..Actor::employee(employee, rights.clone(), ip)
+            },
+            Identity::ClientUser { user, session, .. } => Actor {
                 kind: ActorKind::ClientUser {
                     id: user.id,
                     client_id: user.client_id,
                     email: user.email.clone(),
                 },
                 ip,
+                session: Some(session.id),
             },
-            Identity::Impersonating { employee, user, .. } => Actor {
+            Identity::Impersonating {
+                employee,
+                user,
+                session,
+                ..
+            } => Actor {
                 kind: ActorKind::EmployeeAsClient {
                     employee_id: employee.id,
                     email: employee.email.clone(),
@@ -100,7 +119,17 @@ impl Identity {
                     client_id: user.client_id,
                 },
                 ip,
+                session: Some(session.id),
             },
+        }
+    }
+
+    /// The session the request came with.
+    pub fn session(&self) -> &Session {
+        match self {
+            Identity::Employee { session, .. }
+            | Identity::ClientUser { session, .. }
+            | Identity::Impersonating { session, .. } => session,
         }
     }
 
@@ -137,39 +166,44 @@ impl Identity {
 #[derive(Clone)]
 struct Resolved(Option<Identity>);
 
-/// Reads the identity behind the request's session. A session that no longer matches the
-/// database (disabled, signed out elsewhere, password changed) is emptied.
+/// Reads the identity behind the request's session: its row must be live (not ended from
+/// elsewhere, not past its lifetime) and the person enabled. A session that fails this is
+/// emptied, and the person told.
 pub async fn resolve(req: &HttpRequest) -> Result<Option<Identity>, WebError> {
     if let Some(Resolved(identity)) = req.extensions().get::<Resolved>() {
         return Ok(identity.clone());
     }
     let session = req.get_session();
-    let version: Option<i64> = session.get(SESSION_VERSION).unwrap_or(None);
+    let key: Option<String> = session.get(SESSION_KEY).unwrap_or(None);
     let employee_id: Option<EmployeeId> = session.get(EMPLOYEE_ID).unwrap_or(None);
     let user_id: Option<UserId> = session.get(USER_ID).unwrap_or(None);
-    let signed_in_at: Option<i64> = session.get(SIGNED_IN_AT).unwrap_or(None);
-    let expired = signed_in_at
-        .is_none_or(|at| chrono::Utc::now().timestamp() - at > SESSION_LIFETIME_HOURS * 3600);
-    let version = version.filter(|_| !expired);
     let state = app_state(req)?;
-    let identity = match (employee_id, user_id, version) {
-        (Some(id), _, Some(version)) => {
+    let identity = match (employee_id, user_id, key) {
+        (Some(id), _, Some(key)) => {
             let employee = state
-                .read_inline(move |conn| auth::session_employee(conn, id, version))
+                .read_inline(move |conn| auth::session_employee(conn, &key, id))
                 .await?
-                .map(|(employee, rights)| Identity::Employee { employee, rights });
+                .map(
+                    |(session, employee, rights, must_set_up)| Identity::Employee {
+                        employee,
+                        rights,
+                        session: Box::new(session),
+                        must_set_up_two_factor: must_set_up,
+                    },
+                );
             match employee {
                 Some(identity) => Some(impersonation(req, &session, &state, identity).await?),
                 None => None,
             }
         }
-        (None, Some(id), Some(version)) => state
-            .read_inline(move |conn| auth::session_user(conn, id, version))
+        (None, Some(id), Some(key)) => state
+            .read_inline(move |conn| auth::session_user(conn, &key, id))
             .await?
-            .map(|(user, client, rights)| Identity::ClientUser {
+            .map(|(session, user, client, rights)| Identity::ClientUser {
                 user,
                 client: Box::new(client),
                 rights,
+                session: Box::new(session),
             }),
         _ => None,
     };
@@ -177,8 +211,26 @@ pub async fn resolve(req: &HttpRequest) -> Result<Option<Identity>, WebError> {
         end_session(&session);
         Flash::info("Your session has ended. Please sign in again.").set(&session);
     }
+    if let Some(identity) = &identity {
+        touch(&state, identity.session());
+    }
     req.extensions_mut().insert(Resolved(identity.clone()));
     Ok(identity)
+}
+
+/// Notes in the background that a session was used, when its last-seen time is older
+/// than `sessions::TOUCH_EVERY`: the page does not wait for the write.
+fn touch(state: &AppState, session: &Session) {
+    if crate::db::now() - session.last_seen_at < crate::domain::sessions::TOUCH_EVERY {
+        return;
+    }
+    let state = state.clone();
+    let id = session.id;
+    actix_web::rt::spawn(async move {
+        if let Err(e) = state.db(move |conn| auth::touch_session(conn, id)).await {
+            tracing::debug!("cannot note when session {id} was last seen: {e}");
+        }
+    });
 }
 
 /// The employee as itself, or working as a client if its session says so and the time
@@ -186,14 +238,20 @@ pub async fn resolve(req: &HttpRequest) -> Result<Option<Identity>, WebError> {
 /// here is audited, and the employee is told.
 async fn impersonation(
     req: &HttpRequest,
-    session: &Session,
+    session: &CookieSession,
     state: &AppState,
     identity: Identity,
 ) -> Result<Identity, WebError> {
     let Some(user_id) = session.get::<UserId>(AS_CLIENT_USER).unwrap_or(None) else {
         return Ok(identity);
     };
-    let Identity::Employee { employee, rights } = identity else {
+    let Identity::Employee {
+        employee,
+        rights,
+        session: own_session,
+        must_set_up_two_factor,
+    } = identity
+    else {
         return Ok(identity);
     };
     let since: i64 = session.get(AS_CLIENT_SINCE).unwrap_or(None).unwrap_or(0);
@@ -209,6 +267,7 @@ async fn impersonation(
             user,
             client: Box::new(client),
             since,
+            session: own_session,
         }),
         target => {
             let reason = if expired {
@@ -228,6 +287,7 @@ async fn impersonation(
                         client_id,
                     },
                     ip: client_ip(req),
+                    session: Some(own_session.id),
                 };
                 let why = reason.clone();
                 state
@@ -240,7 +300,12 @@ async fn impersonation(
                 "You are back in the admin area: working as the client ended ({reason})."
             ))
             .set(session);
-            Ok(Identity::Employee { employee, rights })
+            Ok(Identity::Employee {
+                employee,
+                rights,
+                session: own_session,
+                must_set_up_two_factor,
+            })
         }
     }
 }
@@ -251,7 +316,7 @@ async fn impersonation(
 struct ImpersonationEnded(ClientId);
 
 /// Starts working as a client's owner user, keeping the employee's own session.
-pub fn start_impersonation(session: &Session, user: &User) -> Result<(), WebError> {
+pub fn start_impersonation(session: &CookieSession, user: &User) -> Result<(), WebError> {
     session.renew();
     session.insert(AS_CLIENT_USER, user.id)?;
     session.insert(AS_CLIENT, user.client_id)?;
@@ -260,7 +325,7 @@ pub fn start_impersonation(session: &Session, user: &User) -> Result<(), WebErro
 }
 
 /// Back to the employee's own session.
-pub fn stop_impersonation(session: &Session) {
+pub fn stop_impersonation(session: &CookieSession) {
     session.remove(AS_CLIENT_USER);
     session.remove(AS_CLIENT);
     session.remove(AS_CLIENT_SINCE);
@@ -277,28 +342,67 @@ fn app_state(req: &HttpRequest) -> Result<web::Data<AppState>, WebError> {
         .ok_or_else(|| WebError::Internal("application state missing".into()))
 }
 
-/// Starts a session for an employee: a new session id, a new CSRF token.
-pub fn start_employee_session(session: &Session, employee: &Employee) -> Result<(), WebError> {
+/// Puts a started session into the browser's cookie: a new cookie, a new CSRF token.
+pub fn start_session(
+    session: &CookieSession,
+    login: &Login,
+    started: &Started,
+) -> Result<(), WebError> {
     end_session(session);
-    session.insert(EMPLOYEE_ID, employee.id)?;
-    session.insert(SESSION_VERSION, employee.session_version)?;
-    session.insert(SIGNED_IN_AT, chrono::Utc::now().timestamp())?;
+    match login {
+        Login::Employee(employee) => session.insert(EMPLOYEE_ID, employee.id)?,
+        Login::User(user) => session.insert(USER_ID, user.id)?,
+    }
+    session.insert(SESSION_KEY, &started.key)?;
     Ok(())
 }
 
-/// Starts a session for a client user: a new session id, a new CSRF token.
-pub fn start_user_session(session: &Session, user: &User) -> Result<(), WebError> {
+/// How long a right password waits for its second factor.
+const SECOND_FACTOR_MINUTES: i64 = 5;
+const PENDING: &str = "pending_person";
+const PENDING_SINCE: &str = "pending_since";
+const PENDING_NEXT: &str = "pending_next";
+
+/// The password was right and a second factor is asked: the cookie remembers who, for a
+/// few minutes, and where to go once signed in. No session starts yet.
+pub fn await_second_factor(
+    session: &CookieSession,
+    person: PersonId,
+    next: &str,
+) -> Result<(), WebError> {
     end_session(session);
-    session.insert(USER_ID, user.id)?;
-    session.insert(SESSION_VERSION, user.session_version)?;
-    session.insert(SIGNED_IN_AT, chrono::Utc::now().timestamp())?;
+    session.insert(PENDING, person)?;
+    session.insert(PENDING_SINCE, chrono::Utc::now().timestamp())?;
+    session.insert(PENDING_NEXT, next)?;
     Ok(())
 }
 
-/// Forgets everything in the session and renews its id.
-pub fn end_session(session: &Session) {
+/// Who is waiting for its second factor in this browser, and where it goes next; `None`
+/// when nobody is, or the wait is over.
+pub fn awaiting_second_factor(session: &CookieSession) -> Option<(PersonId, String)> {
+    let person: PersonId = session.get(PENDING).ok().flatten()?;
+    let since: i64 = session.get(PENDING_SINCE).ok().flatten()?;
+    let next: String = session.get(PENDING_NEXT).ok().flatten().unwrap_or_default();
+    (chrono::Utc::now().timestamp() - since <= SECOND_FACTOR_MINUTES * 60).then_some((person, next))
+}
+
+/// Forgets everything in the cookie and renews it.
+pub fn end_session(session: &CookieSession) {
     session.clear();
     session.renew();
+}
+
+/// What a new session records of the browser: its `User-Agent` and address.
+pub fn device(req: &HttpRequest) -> Device {
+    Device {
+        user_agent: req
+            .headers()
+            .get(actix_web::http::header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned(),
+        ip: client_ip(req),
+    }
 }
 
 /// The address of the person making the request: the peer address, or, when billpanel is
@@ -346,7 +450,10 @@ impl FromRequest for Staff {
             match resolve(&req).await? {
                 Some(identity @ Identity::Employee { .. }) => {
                     let actor = identity.actor(client_ip(&req));
-                    let Identity::Employee { employee, rights } = identity else {
+                    let Identity::Employee {
+                        employee, rights, ..
+                    } = identity
+                    else {
                         return Err(WebError::Internal("identity changed".into()));
                     };
                     Ok(Staff {
@@ -422,6 +529,7 @@ impl FromRequest for ClientUser {
                             user,
                             client,
                             rights,
+                            ..
                         } => (user, client, rights),
                         Identity::Impersonating { user, client, .. } => {
                             (user, client, ClientRights::owner())
@@ -519,6 +627,10 @@ pub async fn guard_client(
     guard(req, next, Area::Client).await
 }
 
+/// Where an employee sets up its second factor (the one admin page open to an employee a
+/// policy holds to it, with the page's own forms below it).
+const TWO_FACTOR_SETUP: &str = "/admin/profile/two-factor";
+
 async fn guard(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
@@ -528,6 +640,19 @@ async fn guard(
         // Working as a client, the admin area is closed until the employee returns.
         Ok(Some(Identity::Impersonating { .. })) if area == Area::Admin => {
             Some(WebError::ImpersonationActive)
+        }
+        // A policy requires a second factor it has not set up: the set-up page, first.
+        Ok(Some(Identity::Employee {
+            must_set_up_two_factor: true,
+            ..
+        })) if area == Area::Admin && !req.path().starts_with(TWO_FACTOR_SETUP) => {
+            Flash::info(
+                "Your account must sign in with a second factor: set up an authenticator app to go on.",
+            )
+            .set(&req.get_session());
+            return Ok(req
+                .into_response(page_redirect(TWO_FACTOR_SETUP))
+                .map_into_right_body());
         }
         Ok(Some(identity)) if identity.area() == area => None,
         Ok(Some(Identity::Employee { .. }))

@@ -1,6 +1,7 @@
 //! HTTP: routes, middleware, sessions, pages. Knows nothing of SQL; calls the domain
 //! through `AppState::db`, which runs the blocking work off the async workers.
 
+pub mod account;
 pub mod admin;
 pub mod assets;
 pub mod client;
@@ -38,6 +39,8 @@ pub const MAX_BODY_BYTES: usize = 256 * 1024;
 pub struct AppState {
     pub pool: DbPool,
     pub config: Arc<Config>,
+    /// Seals secrets kept at rest (second factors) with a key derived from the server's.
+    pub sealer: Arc<crate::domain::secrets::Sealer>,
     /// Bounds how many password hashes run at once, so a burst of sign-ins cannot take
     /// every core from the pages.
     password_work: Arc<Semaphore>,
@@ -95,6 +98,7 @@ impl AppState {
         let searches = config.pool_size as usize / 2;
         Self {
             pool,
+            sealer: Arc::new(crate::domain::secrets::Sealer::new(&config.secret_key)),
             config: Arc::new(config),
             password_work: Arc::new(Semaphore::new(cores)),
             searches: Arc::new(Turns::new(searches, SEARCH_WAIT)),

@@ -304,9 +304,28 @@ async fn every_admin_route_admits_only_who_it_declares() {
     let client = app.browser();
     client.register("client@example.com", "Client").await;
     let anonymous = app.browser();
-    // An administrator working as a client: no admin page opens for it meanwhile.
+    // An administrator working as a client: no admin page opens for it meanwhile. Another
+    // administrator than the one walking the routes, whose "end my other sessions" would
+    // end this one.
     let visiting = app.browser();
-    visiting.sign_in_as_admin().await;
+    admin
+        .submit(
+            "/admin/employees/new",
+            "/admin/employees",
+            &[
+                ("name", "Visiting"),
+                ("email", "visiting@example.com"),
+                ("password", PASSWORD),
+                ("enabled", "on"),
+                ("is_superuser", "on"),
+            ],
+        )
+        .await
+        .assert_redirect("/admin/employees");
+    visiting
+        .sign_in_to_admin("visiting@example.com", PASSWORD)
+        .await
+        .assert_redirect("/admin");
     let own_client = crate::helpers::client_id_by_email(&app, "client@example.com");
     visiting
         .log_in_as_client(own_client)
@@ -450,10 +469,10 @@ fn admin_routes_are_registered_only_in_the_table() {
             + source.matches("web::resource(").count()
             + source.matches("web::scope(").count();
         if name == "mod.rs" {
-            // The macro's own `.route(`; the sign-in resource and its GET and POST; sign-out;
-            // the guarded scope.
+            // The macro's own `.route(`; the sign-in resource and its GET and POST; the
+            // second factor's resource and its GET and POST; sign-out; the guarded scope.
             assert_eq!(
-                registrations, 6,
+                registrations, 9,
                 "{name} registers a route outside admin_routes!"
             );
         } else {

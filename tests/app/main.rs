@@ -4,6 +4,7 @@
 mod helpers;
 
 mod access;
+mod account_security;
 mod admin_clients;
 mod authz;
 mod billing_run;

@@ -453,6 +453,15 @@ async fn an_employee_changes_its_own_name_and_password() {
         .await
         .assert_redirect("/admin/profile");
     assert!(admin.get("/admin").await.body.contains("Alice Admin"));
+    assert_eq!(
+        admin
+            .get("/admin/profile")
+            .await
+            .input_value("name")
+            .as_deref(),
+        Some("Alice Admin"),
+        "the form shows the name it keeps"
+    );
 
     let page = admin
         .submit(

@@ -22,6 +22,8 @@ pub struct Department {
     pub created_at: NaiveDateTime,
     /// Expected first response, in business hours; a ticket waiting longer is overdue.
     pub response_hours: i32,
+    /// Members must sign in with a second factor.
+    pub requires_two_factor: bool,
 }
 
 #[derive(Debug, Insertable, AsChangeset)]
@@ -32,6 +34,7 @@ pub struct DepartmentFields<'a> {
     pub business_hours: &'a str,
     pub time_zone: &'a str,
     pub response_hours: i32,
+    pub requires_two_factor: bool,
 }
 
 impl Department {

@@ -16,8 +16,7 @@ pub struct Employee {
     pub password_hash: String,
     pub enabled: bool,
     pub is_superuser: bool,
-    /// Raised on sign-out, password change and disabling: every session holding an older
-    /// value is ended on its next request.
+    /// No longer read: sessions are rows of their own (`sessions`), ended there.
     pub session_version: i64,
     pub created_at: NaiveDateTime,
     pub last_sign_in_at: Option<NaiveDateTime>,
@@ -46,16 +45,12 @@ pub struct EmployeeChanges<'a> {
 }
 
 impl Employee {
-    /// Applies `changes`; when `end_sessions` is set, every session of the employee ends too.
+    /// Applies `changes` (ending sessions is the caller's: `Session::end_all_of`).
     pub fn update(
         conn: &mut DbConnection,
         id: EmployeeId,
         changes: &EmployeeChanges<'_>,
-        end_sessions: bool,
     ) -> QueryResult<Employee> {
-        if end_sessions {
-            Self::bump_session_version(conn, id)?;
-        }
         diesel::update(employees::table.find(id))
             .set(changes)
             .returning(employees::all_columns)
@@ -111,14 +106,6 @@ impl Employee {
     ) -> QueryResult<()> {
         diesel::update(employees::table.find(id))
             .set(employees::last_sign_in_at.eq(at))
-            .execute(conn)
-            .map(|_| ())
-    }
-
-    /// Ends every session of this employee.
-    pub fn bump_session_version(conn: &mut DbConnection, id: EmployeeId) -> QueryResult<()> {
-        diesel::update(employees::table.find(id))
-            .set(employees::session_version.eq(employees::session_version + 1))
             .execute(conn)
             .map(|_| ())
     }

@@ -23,8 +23,11 @@ pub mod payment_method;
 pub mod provider;
 pub mod renewal;
 pub mod service;
+pub mod session;
+pub mod setting;
 pub mod sign_in_throttle;
 pub mod ticket;
+pub mod two_factor;
 pub mod user;
 
 pub use account::{Account, NewAccount};

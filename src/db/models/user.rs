@@ -19,7 +19,7 @@ pub struct User {
     pub password_hash: String,
     pub is_owner: bool,
     pub enabled: bool,
-    /// See `Employee::session_version`.
+    /// No longer read: sessions are rows of their own (`sessions`), ended there.
     pub session_version: i64,
     pub created_at: NaiveDateTime,
     pub last_sign_in_at: Option<NaiveDateTime>,
@@ -91,17 +91,18 @@ impl User {
             .optional())
     }
 
+    /// Moves the user's sign-in to another email; its sessions end.
     pub fn set_email(conn: &mut DbConnection, id: UserId, email: &str) -> QueryResult<usize> {
+        use crate::db::models::session::Session;
+        use crate::ids::PersonId;
+        Session::end_all_of(conn, PersonId::User(id), None, crate::db::now())?;
         diesel::update(users::table.find(id))
-            .set((
-                users::email.eq(email),
-                users::session_version.eq(users::session_version + 1),
-            ))
+            .set(users::email.eq(email))
             .execute(conn)
     }
 
-    /// Sets email, name and enabled, and the password hash when given. A changed email, a
-    /// new password or disabling ends the user's sessions.
+    /// Sets email, name and enabled, and the password hash when given (ending sessions is
+    /// the caller's: `Session::end_all_of`).
     pub fn update_profile(
         conn: &mut DbConnection,
         id: UserId,
@@ -110,10 +111,6 @@ impl User {
         enabled: bool,
         password_hash: Option<&str>,
     ) -> QueryResult<()> {
-        let before = users::table.find(id).first::<User>(conn)?;
-        if before.email != email || password_hash.is_some() || (before.enabled && !enabled) {
-            Self::bump_session_version(conn, id)?;
-        }
         diesel::update(users::table.find(id))
             .set((
                 users::email.eq(email),
@@ -153,19 +150,13 @@ impl User {
 
     /// Enables or disables the user; disabling also ends its sessions.
     pub fn set_enabled(conn: &mut DbConnection, id: UserId, enabled: bool) -> QueryResult<usize> {
+        use crate::db::models::session::Session;
+        use crate::ids::PersonId;
+        if !enabled {
+            Session::end_all_of(conn, PersonId::User(id), None, crate::db::now())?;
+        }
         diesel::update(users::table.find(id))
-            .set((
-                users::enabled.eq(enabled),
-                users::session_version.eq(users::session_version + 1),
-            ))
+            .set(users::enabled.eq(enabled))
             .execute(conn)
-    }
-
-    /// Ends every session of this user.
-    pub fn bump_session_version(conn: &mut DbConnection, id: UserId) -> QueryResult<()> {
-        diesel::update(users::table.find(id))
-            .set(users::session_version.eq(users::session_version + 1))
-            .execute(conn)
-            .map(|_| ())
     }
 }

@@ -848,6 +848,35 @@ pub async fn impersonate(
     }
 }
 
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct UserSessionsForm {
+    pub user_id: String,
+}
+
+/// `POST /admin/clients/{id}/sessions/end`: signs one of the client's users out
+/// everywhere (the card's Users tab).
+pub async fn end_user_sessions(
+    state: web::Data<AppState>,
+    session: Session,
+    staff: Require<perm::ClientsEdit>,
+    id: web::Path<ClientId>,
+    form: Form<UserSessionsForm>,
+) -> Result<HttpResponse, WebError> {
+    let id = id.into_inner();
+    let back = format!("/admin/clients/{id}?tab=users");
+    let Ok(user) = form.into_inner().user_id.parse::<crate::ids::UserId>() else {
+        Flash::error("Choose a user of the client.").set(&session);
+        return Ok(page::redirect(&back));
+    };
+    let actor = staff.actor.clone();
+    let ended = state
+        .db(move |conn| crate::domain::sessions::end_all_of_user(conn, &actor, id, user))
+        .await?;
+    Flash::success(format!("{ended} session(s) of the user ended.")).set(&session);
+    Ok(page::redirect(&back))
+}
+
 pub async fn send_message(
     state: web::Data<AppState>,
     session: Session,

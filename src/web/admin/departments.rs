@@ -23,6 +23,7 @@ use crate::web::{AppState, WebError};
 pub struct DepartmentForm {
     pub name: String,
     pub shown_in_support: Option<String>,
+    pub requires_two_factor: Option<String>,
     pub time_zone: String,
     pub response_hours: String,
     pub member_ids: Vec<String>,
@@ -124,6 +125,7 @@ impl DepartmentForm {
         let mut form = Self {
             name: department.name.clone(),
             shown_in_support: department.shown_in_support.then(|| "on".into()),
+            requires_two_factor: department.requires_two_factor.then(|| "on".into()),
             time_zone: department.time_zone.clone(),
             response_hours: department.response_hours.to_string(),
             member_ids: members.iter().map(ToString::to_string).collect(),
@@ -188,6 +190,10 @@ impl DepartmentForm {
             &self.response_hours,
             &self.member_ids,
         )
+        .map(|input| DepartmentInput {
+            requires_two_factor: self.requires_two_factor.is_some(),
+            ..input
+        })
     }
 }
 

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use crate::db::models::{Department, Employee};
 use crate::domain::employees::{self, EmployeeInput, EmployeeRaw, EmployeeRow};
 use crate::domain::permissions::perm;
-use crate::domain::{FieldErrors, password};
+use crate::domain::{DomainError, FieldErrors, password, sessions, two_factor};
 use crate::ids::EmployeeId;
 use crate::web::admin::permissions::{PermissionsForm, PermissionsPage};
 use crate::web::forms::{Form, Outcome};
@@ -64,6 +64,8 @@ impl EmployeeForm {
 pub struct EmployeesPage {
     pub ctx: PageContext,
     pub employees: Vec<EmployeeRow>,
+    /// Every employee must use a second factor.
+    pub staff_two_factor: bool,
 }
 
 #[derive(Template, WebTemplate)]
@@ -77,6 +79,9 @@ pub struct EmployeeFormPage {
     /// The employee edits its own account: changing its password or email asks for the
     /// current password.
     pub myself: bool,
+    /// An existing employee's sign-in: whether its second factor is on, and its live
+    /// sessions.
+    pub sign_in: Option<(bool, usize)>,
 }
 
 impl EmployeeFormPage {
@@ -93,8 +98,19 @@ pub async fn index(
     ctx: PageContext,
 ) -> Result<EmployeesPage, WebError> {
     let actor = staff.actor.clone();
-    let employees = state.db(move |conn| employees::list(conn, &actor)).await?;
-    Ok(EmployeesPage { ctx, employees })
+    let (employees, staff_two_factor) = state
+        .db(move |conn| {
+            Ok::<_, DomainError>((
+                employees::list(conn, &actor)?,
+                two_factor::staff_policy(conn)?,
+            ))
+        })
+        .await?;
+    Ok(EmployeesPage {
+        ctx,
+        employees,
+        staff_two_factor,
+    })
 }
 
 async fn form_page(
@@ -106,8 +122,15 @@ async fn form_page(
     errors: FieldErrors,
 ) -> Result<HttpResponse, WebError> {
     let actor = staff.actor.clone();
-    let departments = state
-        .db(move |conn| employees::department_choices(conn, &actor))
+    let (departments, sign_in) = state
+        .db(move |conn| {
+            let departments = employees::department_choices(conn, &actor)?;
+            let sign_in = match id {
+                Some(id) => Some(employees::sign_in_state(conn, &actor, id)?),
+                None => None,
+            };
+            Ok::<_, DomainError>((departments, sign_in))
+        })
         .await?;
     page::render_with(
         page::FORM_SHOWN_AGAIN,
@@ -118,6 +141,7 @@ async fn form_page(
             form,
             errors,
             departments,
+            sign_in,
         },
     )
 }
@@ -282,4 +306,74 @@ pub async fn set_permissions(
             permissions_page(&state, &staff, ctx, id, Some((keys, errors))).await
         }
     }
+}
+
+/// `POST /admin/employees/{id}/sessions/end`: signs the employee out everywhere.
+pub async fn end_sessions(
+    state: web::Data<AppState>,
+    session: Session,
+    staff: Require<perm::StaffEdit>,
+    id: web::Path<EmployeeId>,
+) -> Result<HttpResponse, WebError> {
+    let id = id.into_inner();
+    let actor = staff.actor.clone();
+    let ended = state
+        .db(move |conn| sessions::end_all_of_employee(conn, &actor, id))
+        .await?;
+    Flash::success(format!(
+        "{ended} session(s) ended: the employee signs in again."
+    ))
+    .set(&session);
+    Ok(page::redirect(&format!("/admin/employees/{id}")))
+}
+
+/// `POST /admin/employees/{id}/two-factor/reset`: turns the employee's second factor off
+/// (a lost phone).
+pub async fn reset_two_factor(
+    state: web::Data<AppState>,
+    session: Session,
+    staff: Require<perm::StaffSecurity>,
+    id: web::Path<EmployeeId>,
+) -> Result<HttpResponse, WebError> {
+    let id = id.into_inner();
+    let actor = staff.actor.clone();
+    match state
+        .attempt(move |conn| two_factor::reset_for_employee(conn, &actor, id))
+        .await?
+    {
+        Outcome::Done(()) => Flash::success(
+            "Two-factor sign-in is reset: the employee signs in with its password and sets a new one up.",
+        )
+        .set(&session),
+        Outcome::Invalid(errors) => Flash::error(errors.get("two_factor")).set(&session),
+    }
+    Ok(page::redirect(&format!("/admin/employees/{id}")))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct PolicyForm {
+    pub required: String,
+}
+
+/// `POST /admin/staff-policy`: requires (or no longer requires) a second factor of every
+/// employee.
+pub async fn set_staff_policy(
+    state: web::Data<AppState>,
+    session: Session,
+    staff: Require<perm::StaffSecurity>,
+    form: Form<PolicyForm>,
+) -> Result<HttpResponse, WebError> {
+    let required = form.into_inner().required == "on";
+    let actor = staff.actor.clone();
+    state
+        .db(move |conn| two_factor::set_staff_policy(conn, &actor, required))
+        .await?;
+    Flash::success(if required {
+        "Every employee now signs in with a second factor; those without one set it up at their next page."
+    } else {
+        "Two-factor sign-in is no longer required of every employee (departments may still require it)."
+    })
+    .set(&session);
+    Ok(page::redirect("/admin/employees"))
 }

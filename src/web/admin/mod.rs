@@ -63,6 +63,13 @@ admin_routes! {
     get "/profile" => profile::show, any;
     post "/profile" => profile::update, any;
     post "/profile/password" => profile::change_password, any;
+    get "/profile/two-factor" => profile::two_factor, any;
+    post "/profile/two-factor" => profile::confirm_two_factor, any;
+    post "/profile/two-factor/setup" => profile::begin_two_factor, any;
+    post "/profile/two-factor/recovery-codes" => profile::renew_recovery_codes, any;
+    post "/profile/two-factor/disable" => profile::disable_two_factor, any;
+    post "/profile/sessions/end" => profile::end_session, any;
+    post "/profile/sessions/end-others" => profile::end_other_sessions, any;
     get "/audit" => audit::index, AUDIT_VIEW;
     get "/tickets" => tickets::index, SUPPORT_VIEW;
     get "/tickets/{id}" => tickets::show, SUPPORT_VIEW;
@@ -87,6 +94,7 @@ admin_routes! {
     post "/clients/{id}/delete" => clients::delete, CLIENTS_DELETE;
     post "/clients/{id}/messages" => clients::send_message, CLIENTS_MESSAGE;
     post "/clients/{id}/impersonate" => clients::impersonate, CLIENTS_IMPERSONATE;
+    post "/clients/{id}/sessions/end" => clients::end_user_sessions, CLIENTS_EDIT;
     post "/clients/{id}/payments" => payments::record, PAYMENTS_ADD;
     post "/clients/{id}/corrections" => payments::correct, PAYMENTS_REFUND;
     get "/payments" => payments::index, PAYMENTS_VIEW;
@@ -154,6 +162,9 @@ admin_routes! {
     post "/employees/{id}" => employees::update, STAFF_EDIT;
     get "/employees/{id}/permissions" => employees::permissions, STAFF_VIEW;
     post "/employees/{id}/permissions" => employees::set_permissions, STAFF_PERMISSIONS;
+    post "/employees/{id}/sessions/end" => employees::end_sessions, STAFF_EDIT;
+    post "/employees/{id}/two-factor/reset" => employees::reset_two_factor, STAFF_SECURITY;
+    post "/staff-policy" => employees::set_staff_policy, STAFF_SECURITY;
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -162,6 +173,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         web::resource("/admin/login")
             .route(web::get().to(sessions::new))
             .route(web::post().to(sessions::create)),
+    )
+    .service(
+        web::resource("/admin/login/two-factor")
+            .route(web::get().to(sessions::two_factor_form))
+            .route(web::post().to(sessions::two_factor)),
     )
     .route("/admin/logout", web::post().to(sessions::destroy))
     .service(register(web::scope("/admin")).wrap(from_fn(guard_admin)));

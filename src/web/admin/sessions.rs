@@ -2,13 +2,16 @@
 
 use actix_session::Session;
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 
-use crate::domain::auth::{self, Area};
+use crate::domain::auth::{self, Area, Login};
 use crate::web::forms::Form;
 use crate::web::identity::{self, Identity, Staff, Visitor};
 use crate::web::page::{self, Flash, PageContext};
-use crate::web::public::sessions::{NextQuery, SignInForm, SignInPage, refusal_message};
+use crate::web::public::sessions::{
+    NextQuery, SecondFactorForm, SignInForm, SignInPage, password_accepted, refusal_message,
+    second_factor, second_factor_form,
+};
 use crate::web::{AppState, WebError};
 
 fn admin_page(ctx: PageContext, email: String, next: String, error: String) -> SignInPage {
@@ -35,6 +38,7 @@ pub async fn new(ctx: PageContext, query: web::Query<NextQuery>) -> Result<HttpR
 
 pub async fn create(
     state: web::Data<AppState>,
+    req: HttpRequest,
     session: Session,
     ctx: PageContext,
     visitor: Visitor,
@@ -49,20 +53,39 @@ pub async fn create(
     let login_email = email.clone();
     let outcome = state
         .db_with_password_work(move |conn| {
-            Ok::<_, WebError>(auth::sign_in_employee(conn, &ip, &login_email, &password))
+            Ok::<_, WebError>(auth::check_employee_password(
+                conn,
+                &ip,
+                &login_email,
+                &password,
+            ))
         })
         .await?;
     match outcome {
         Ok(employee) => {
-            identity::start_employee_session(&session, &employee)?;
             let target = page::safe_next(Area::Admin, &next).unwrap_or("/admin");
-            Ok(page::redirect(target))
+            password_accepted(&state, &session, &req, Login::Employee(employee), target).await
         }
         Err(refusal) => {
             let (status, message) = refusal_message(refusal).await?;
             page::render_with(status, &admin_page(ctx, email, next, message))
         }
     }
+}
+
+pub async fn two_factor_form(session: Session, ctx: PageContext) -> Result<HttpResponse, WebError> {
+    second_factor_form(&session, ctx, Area::Admin).await
+}
+
+pub async fn two_factor(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    session: Session,
+    ctx: PageContext,
+    form: Form<SecondFactorForm>,
+) -> Result<HttpResponse, WebError> {
+    let code = form.into_inner().code;
+    second_factor(&state, &session, &req, ctx, Area::Admin, code).await
 }
 
 pub async fn destroy(

@@ -93,6 +93,13 @@ client_routes! {
     get "/profile" => profile::show, any;
     post "/profile" => profile::update, any;
     post "/profile/password" => profile::change_password, any;
+    get "/profile/two-factor" => profile::two_factor, any;
+    post "/profile/two-factor" => profile::confirm_two_factor, any;
+    post "/profile/two-factor/setup" => profile::begin_two_factor, any;
+    post "/profile/two-factor/recovery-codes" => profile::renew_recovery_codes, any;
+    post "/profile/two-factor/disable" => profile::disable_two_factor, any;
+    post "/profile/sessions/end" => profile::end_session, any;
+    post "/profile/sessions/end-others" => profile::end_other_sessions, any;
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {

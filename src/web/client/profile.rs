@@ -6,9 +6,13 @@ use askama::Template;
 use askama_web::WebTemplate;
 use serde::Deserialize;
 
+use crate::domain::sessions::SessionRow;
+use crate::domain::two_factor::Status;
 use crate::domain::{DomainError, FieldErrors, client_profile};
+use crate::ids::PersonId;
+use crate::web::account::{self, CodeForm, EndSessionForm, TwoFactorView};
 use crate::web::forms::{Form, Outcome};
-use crate::web::identity::{self, ClientUser};
+use crate::web::identity::ClientUser;
 use crate::web::page::{self, Flash, PageContext};
 use crate::web::{AppState, WebError};
 
@@ -40,7 +44,12 @@ pub struct ProfilePage {
     pub impersonating: bool,
     pub form: ContactsForm,
     pub errors: FieldErrors,
+    pub two_factor: Status,
+    pub sessions: Vec<SessionRow>,
+    pub base: &'static str,
 }
+
+const BASE: &str = "/client/profile";
 
 async fn profile_page(
     state: &AppState,
@@ -51,15 +60,18 @@ async fn profile_page(
 ) -> Result<HttpResponse, WebError> {
     let actor = user.actor.clone();
     let client_id = user.client.id;
-    let (may_edit, owner) = state
+    let person = PersonId::User(user.user.id);
+    let (may_edit, owner, two_factor) = state
         .db(move |conn| {
             let may = client_profile::may_edit_contacts(conn, &actor)?;
             let owner = crate::db::models::User::owner_of(conn, client_id)?
                 .map(|u| u.email)
                 .unwrap_or_default();
-            Ok::<_, DomainError>((may, owner))
+            let two_factor = crate::domain::two_factor::status(conn, person)?;
+            Ok::<_, DomainError>((may, owner, two_factor))
         })
         .await?;
+    let sessions = account::own_sessions(state, &user.actor).await?;
     let c = &user.client;
     let form = form.unwrap_or_else(|| ContactsForm {
         contact_person: c.contact_person.clone(),
@@ -78,6 +90,9 @@ async fn profile_page(
             impersonating: user.actor.is_impersonating(),
             form,
             errors,
+            two_factor,
+            sessions,
+            base: BASE,
         },
     )
 }
@@ -143,8 +158,7 @@ pub async fn change_password(
         })
         .await?;
     match outcome {
-        Ok(updated) => {
-            identity::start_user_session(&session, &updated)?;
+        Ok(_) => {
             Flash::success("Your password is changed. Other sessions have been signed out.")
                 .set(&session);
             Ok(page::redirect("/client/profile"))
@@ -152,4 +166,107 @@ pub async fn change_password(
         Err(DomainError::Invalid(errors)) => profile_page(&state, &user, ctx, None, errors).await,
         Err(e) => Err(e.into()),
     }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "client/profile/two_factor.html")]
+pub struct TwoFactorPage {
+    pub ctx: PageContext,
+    pub view: TwoFactorView,
+}
+
+const TWO_FACTOR: &str = "/client/profile/two-factor";
+
+async fn two_factor_page(
+    state: &AppState,
+    session: &Session,
+    user: &ClientUser,
+    ctx: PageContext,
+    errors: FieldErrors,
+) -> Result<HttpResponse, WebError> {
+    let view = account::two_factor_view(state, session, &user.actor, BASE, errors).await?;
+    page::render_with(page::FORM_SHOWN_AGAIN, &TwoFactorPage { ctx, view })
+}
+
+/// After a two-factor form: back to its page, or the page again with the messages.
+async fn two_factor_answer(
+    state: &AppState,
+    session: &Session,
+    user: &ClientUser,
+    ctx: PageContext,
+    outcome: Outcome<()>,
+) -> Result<HttpResponse, WebError> {
+    match outcome {
+        Outcome::Done(()) => Ok(page::redirect(TWO_FACTOR)),
+        Outcome::Invalid(errors) => two_factor_page(state, session, user, ctx, errors).await,
+    }
+}
+
+pub async fn two_factor(
+    state: web::Data<AppState>,
+    session: Session,
+    user: ClientUser,
+    ctx: PageContext,
+) -> Result<HttpResponse, WebError> {
+    two_factor_page(&state, &session, &user, ctx, FieldErrors::new()).await
+}
+
+pub async fn begin_two_factor(
+    state: web::Data<AppState>,
+    session: Session,
+    user: ClientUser,
+    ctx: PageContext,
+) -> Result<HttpResponse, WebError> {
+    let outcome = account::begin_setup(&state, &user.actor).await?;
+    two_factor_answer(&state, &session, &user, ctx, outcome).await
+}
+
+pub async fn confirm_two_factor(
+    state: web::Data<AppState>,
+    session: Session,
+    user: ClientUser,
+    ctx: PageContext,
+    form: Form<CodeForm>,
+) -> Result<HttpResponse, WebError> {
+    let outcome = account::confirm(&state, &session, &user.actor, form.into_inner()).await?;
+    two_factor_answer(&state, &session, &user, ctx, outcome).await
+}
+
+pub async fn renew_recovery_codes(
+    state: web::Data<AppState>,
+    session: Session,
+    user: ClientUser,
+    ctx: PageContext,
+    form: Form<CodeForm>,
+) -> Result<HttpResponse, WebError> {
+    let outcome = account::renew_codes(&state, &session, &user.actor, form.into_inner()).await?;
+    two_factor_answer(&state, &session, &user, ctx, outcome).await
+}
+
+pub async fn disable_two_factor(
+    state: web::Data<AppState>,
+    session: Session,
+    user: ClientUser,
+    ctx: PageContext,
+    form: Form<CodeForm>,
+) -> Result<HttpResponse, WebError> {
+    let outcome = account::disable(&state, &session, &user.actor, form.into_inner()).await?;
+    two_factor_answer(&state, &session, &user, ctx, outcome).await
+}
+
+pub async fn end_session(
+    state: web::Data<AppState>,
+    session: Session,
+    user: ClientUser,
+    form: Form<EndSessionForm>,
+) -> Result<HttpResponse, WebError> {
+    account::end_session(&state, &session, &user.actor, BASE, form.into_inner()).await
+}
+
+pub async fn end_other_sessions(
+    state: web::Data<AppState>,
+    session: Session,
+    user: ClientUser,
+) -> Result<HttpResponse, WebError> {
+    account::end_other_sessions(&state, &session, &user.actor, BASE).await
 }

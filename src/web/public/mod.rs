@@ -12,6 +12,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route(web::get().to(sessions::new))
             .route(web::post().to(sessions::create)),
     )
+    .service(
+        web::resource("/login/two-factor")
+            .route(web::get().to(sessions::two_factor_form))
+            .route(web::post().to(sessions::two_factor)),
+    )
     .route("/logout", web::post().to(sessions::destroy))
     .service(
         web::resource("/register")

@@ -15,7 +15,7 @@ use crate::domain::registration::{self, Registration};
 use crate::domain::{DomainError, FieldErrors};
 use crate::web::forms::Form;
 use crate::web::forms::check_shape;
-use crate::web::identity::{self, Identity, Visitor};
+use crate::web::identity::{Identity, Visitor};
 use crate::web::page::{self, Flash, PageContext};
 use crate::web::{AppState, WebError};
 
@@ -105,6 +105,7 @@ pub async fn new(state: web::Data<AppState>, ctx: PageContext) -> Result<HttpRes
 
 pub async fn create(
     state: web::Data<AppState>,
+    req: actix_web::HttpRequest,
     session: Session,
     ctx: PageContext,
     visitor: Visitor,
@@ -127,9 +128,17 @@ pub async fn create(
     };
     match result {
         Ok(user) => {
-            identity::start_user_session(&session, &user)?;
+            let answer = crate::web::public::sessions::signed_in(
+                &state,
+                &session,
+                &req,
+                crate::domain::auth::Login::User(user),
+                "registration",
+                "/client",
+            )
+            .await?;
             Flash::success("Welcome! Your account is ready.").set(&session);
-            Ok(page::redirect("/client"))
+            Ok(answer)
         }
         Err(DomainError::Invalid(errors)) => {
             let providers = state.db(registration::providers).await?;
