@@ -329,6 +329,7 @@ fn main() {
         impersonation_minutes: 60,
         test_gateway: None,
         billing_schedule: false,
+        registrations_per_hour: 10,
     };
     let pool = billpanel::server::open_database(&config).unwrap();
     let mut conn = pool.get().unwrap();

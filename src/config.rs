@@ -29,6 +29,8 @@ pub struct Config {
     /// Whether `serve` runs the billing run by itself every hour (`BILLPANEL_BILLING_RUN=off`
     /// leaves it to `billpanel billing-run` from cron or to another server).
     pub billing_schedule: bool,
+    /// Registrations accepted from one address per hour (`BILLPANEL_REGISTRATIONS_PER_HOUR`).
+    pub registrations_per_hour: u32,
 }
 
 impl std::fmt::Debug for Config {
@@ -87,9 +89,18 @@ impl Config {
             var("BILLPANEL_BILLING_RUN").as_deref(),
             true,
         )?;
+        let registrations_per_hour = match var("BILLPANEL_REGISTRATIONS_PER_HOUR") {
+            Some(v) => v
+                .parse()
+                .ok()
+                .filter(|n| (1..=100_000).contains(n))
+                .ok_or("BILLPANEL_REGISTRATIONS_PER_HOUR must be a number from 1 to 100000")?,
+            None => 10,
+        };
         Ok(Self {
             test_gateway,
             billing_schedule,
+            registrations_per_hour,
             database_url,
             bind,
             public_url,

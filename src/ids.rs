@@ -102,6 +102,8 @@ id_type!(
     SessionId,
     TwoFactorId,
     RecoveryCodeId,
+    PendingRegistrationId,
+    InvitationId,
     UserId,
 );
 

@@ -132,8 +132,8 @@ fn spawn_billing(pool: DbPool) {
     }
 }
 
-/// Every ten minutes, forgets failed sign-ins whose window and lock have passed, and
-/// sessions ended (or begun) more than a month ago.
+/// Every ten minutes, forgets failed sign-ins whose window and lock have passed, sessions
+/// ended (or begun) more than a month ago, and registrations whose link expired.
 fn spawn_housekeeping(pool: DbPool) {
     let spawned = std::thread::Builder::new()
         .name("housekeeping".into())
@@ -147,6 +147,9 @@ fn spawn_housekeeping(pool: DbPool) {
                         }
                         if let Err(e) = crate::domain::sessions::forget_old(&mut conn) {
                             tracing::warn!("cannot clean up old sessions: {e}");
+                        }
+                        if let Err(e) = crate::domain::registration::forget_expired(&mut conn) {
+                            tracing::warn!("cannot clean up expired registrations: {e}");
                         }
                     }
                     Err(e) => tracing::warn!("housekeeping has no database connection: {e}"),

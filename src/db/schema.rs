@@ -490,6 +490,35 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    pending_registrations (id) {
+        id -> BigInt,
+        email -> Text,
+        name -> Text,
+        password_hash -> Text,
+        provider_id -> BigInt,
+        token_hash -> Text,
+        ip -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    user_invitations (id) {
+        id -> BigInt,
+        client_id -> BigInt,
+        email -> Text,
+        name -> Text,
+        sections -> Text,
+        token_hash -> Text,
+        invited_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        accepted_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(accounts -> clients (client_id));
 diesel::joinable!(accounts -> providers (provider_id));
 diesel::joinable!(client_group_members -> client_groups (client_group_id));
@@ -533,6 +562,7 @@ diesel::joinable!(clients -> employees (registered_by));
 diesel::joinable!(sessions -> employees (employee_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(recovery_codes -> two_factor (two_factor_id));
+diesel::joinable!(user_invitations -> clients (client_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     accounts,
@@ -576,4 +606,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     two_factor,
     recovery_codes,
     settings,
+    pending_registrations,
+    user_invitations,
 );

@@ -1,8 +1,15 @@
-//! A visitor registers: a client, its owner user and its account at the chosen provider,
-//! all in one transaction.
+//! A visitor registers: the address is confirmed by a link mailed to it, then the client,
+//! its owner user and its account at the chosen provider are made in one transaction.
 
+use chrono::Duration;
+use diesel::QueryResult;
+
+use crate::db::models::pending_registration::{NewPendingRegistration, PendingRegistration};
 use crate::db::models::provider::ProviderChoice;
-use crate::db::models::{Account, Client, NewAccount, NewClient, NewUser, Provider, User};
+use crate::db::models::{
+    Account, Client, NewAccount, NewClient, NewOutboxMail, NewUser, OutboxMail, Provider,
+    SignInThrottle, User,
+};
 use crate::db::{self, DbConnection};
 use crate::domain::audit::{self, Target};
 use crate::domain::email::Email;
@@ -33,19 +40,45 @@ pub fn providers(conn: &mut DbConnection) -> Result<Vec<ProviderChoice>, DomainE
     Ok(Provider::choices(conn)?)
 }
 
-/// Creates the client, its owner user and its account. Refuses a taken email and a
-/// provider that does not exist, writing nothing.
+/// How long a confirmation link works.
+pub const CONFIRMATION_HOURS: i64 = 48;
+
+/// A visitor registers. Nothing is made yet: a link goes to the address, and the client is
+/// made when it is followed (`confirm`). The answer is the same whether or not the address
+/// has an account (then the mail says so, to the address's owner alone), so the form tells
+/// nobody who is registered. Registrations from one address are limited per hour
+/// (`per_hour`). `site` is the address people reach billpanel at, for the link.
 pub fn register(
     conn: &mut DbConnection,
     actor: &Actor,
     registration: Registration,
-) -> Result<User, DomainError> {
-    // Hash before the transaction: argon2 takes tens of milliseconds and must not hold the
-    // write lock.
+    site: &str,
+    per_hour: u32,
+) -> Result<(), DomainError> {
+    // Hash before the transaction, whether or not the address is known: argon2 takes tens
+    // of milliseconds, must not hold the write lock, and must cost the same either way.
     let password_hash = registration
         .password
         .hash()
         .map_err(DomainError::Internal)?;
+    let now = db::now();
+    let throttle_key = format!("register:{}", actor.ip);
+    let counted = db::write_transaction(conn, |conn| {
+        SignInThrottle::count_failure(
+            conn,
+            &throttle_key,
+            now,
+            now - Duration::hours(1),
+            per_hour as i32,
+            now + Duration::hours(1),
+        )
+    })?;
+    if counted.failures > per_hour as i32 {
+        return Err(DomainError::invalid(
+            "email",
+            "Too many registrations from your address in the last hour; try again later.",
+        ));
+    }
     db::write_transaction(conn, |conn| {
         let providers = Provider::choices(conn)?;
         let provider_id = match registration.provider_id {
@@ -59,19 +92,93 @@ pub fn register(
             None if providers.len() == 1 => providers[0].id,
             None => return Err(DomainError::invalid("provider_id", "Choose a provider.")),
         };
-        if User::find_by_email(conn, registration.email.as_str())?.is_some() {
+        let email = registration.email.as_str();
+        let (subject, body) = if User::find_by_email(conn, email)?.is_some() {
+            (
+                "You already have an account".to_owned(),
+                format!(
+                    "Someone, perhaps you, tried to register at {site} with this address.\n\n\
+                     This address has an account already: sign in at {site}/login.\n\n\
+                     If it was not you, nothing changed and you need not do anything."
+                ),
+            )
+        } else {
+            let token = crate::config::random_hex(32);
+            PendingRegistration::insert(
+                conn,
+                &NewPendingRegistration {
+                    email,
+                    name: &registration.name,
+                    password_hash: &password_hash,
+                    provider_id,
+                    token_hash: &crate::domain::sessions::hash_key(&token),
+                    ip: &actor.ip,
+                    created_at: now,
+                    expires_at: now + Duration::hours(CONFIRMATION_HOURS),
+                },
+            )?;
+            (
+                "Confirm your email to finish registering".to_owned(),
+                format!(
+                    "Hello {name},\n\nTo finish registering at {site}, open this link within \
+                     {CONFIRMATION_HOURS} hours:\n\n{site}/register/confirm?token={token}\n\n\
+                     If it was not you, do nothing: no account is made.",
+                    name = registration.name
+                ),
+            )
+        };
+        OutboxMail::queue(
+            conn,
+            &NewOutboxMail {
+                recipient: email,
+                subject: &subject,
+                body: &body,
+                created_at: now,
+            },
+        )?;
+        Ok(())
+    })
+}
+
+/// The registration a confirmation link stands for, for the page that confirms it; `None`
+/// when the link is unknown, used or expired.
+pub fn pending(
+    conn: &mut DbConnection,
+    token: &str,
+) -> Result<Option<PendingRegistration>, DomainError> {
+    Ok(PendingRegistration::by_token(
+        conn,
+        &crate::domain::sessions::hash_key(token),
+        db::now(),
+    )?)
+}
+
+/// Follows a confirmation link: creates the client, its owner user and its account in one
+/// transaction, and forgets the address's other pending registrations. A link used, expired
+/// or unknown is refused at `token`; so is an address that got an account meanwhile.
+pub fn confirm(conn: &mut DbConnection, actor: &Actor, token: &str) -> Result<User, DomainError> {
+    let token_hash = crate::domain::sessions::hash_key(token);
+    db::write_transaction(conn, |conn| {
+        let now = db::now();
+        let pending = PendingRegistration::by_token(conn, &token_hash, now)?.ok_or_else(|| {
+            DomainError::invalid(
+                "token",
+                "This link was used already or has expired. Register again, or sign in.",
+            )
+        })?;
+        PendingRegistration::remove_for(conn, &pending.email)?;
+        if User::find_by_email(conn, &pending.email)?.is_some() {
             return Err(email_taken());
         }
-        let now = db::now();
         let client = Client::insert(
             conn,
             &NewClient {
-                name: &registration.name,
+                name: &pending.name,
                 kind: "person",
                 language: "en",
                 enabled: true,
                 registered_by: actor.employee_id(),
-                registration_ip: &actor.ip,
+                registration_ip: &pending.ip,
                 created_at: now,
                 ..Default::default()
             },
@@ -80,9 +187,9 @@ pub fn register(
             conn,
             &NewUser {
                 client_id: client.id,
-                email: registration.email.as_str(),
-                name: &registration.name,
-                password_hash: &password_hash,
+                email: &pending.email,
+                name: &pending.name,
+                password_hash: &pending.password_hash,
                 is_owner: true,
                 enabled: true,
                 created_at: now,
@@ -99,7 +206,7 @@ pub fn register(
             conn,
             &NewAccount {
                 client_id: client.id,
-                provider_id,
+                provider_id: pending.provider_id,
                 created_at: now,
             },
         )?;
@@ -109,16 +216,26 @@ pub fn register(
             actor,
             "client.register",
             Target::new("client", client.id),
-            &format!("email {}, provider {provider_id}", user.email),
+            &format!(
+                "email {} (confirmed), provider {}",
+                user.email, pending.provider_id
+            ),
         )?;
         Ok(user)
     })
 }
 
+/// Forgets registrations whose link expired (the housekeeping's pass).
+pub fn forget_expired(conn: &mut DbConnection) -> QueryResult<usize> {
+    db::write_transaction(conn, |conn| {
+        PendingRegistration::forget_expired(conn, db::now())
+    })
+}
+
 fn email_taken() -> DomainError {
     DomainError::Invalid(FieldErrors::one(
-        "email",
-        "This email is already registered. Sign in, or use another email.",
+        "token",
+        "This address has an account already: sign in instead.",
     ))
 }
 

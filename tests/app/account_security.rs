@@ -557,7 +557,7 @@ async fn a_session_ended_on_one_server_ends_on_the_other() {
         // One at a time: the first one migrates the database.
         wait_until_up(bases.last().unwrap()).await;
     }
-    let first = Browser::new(&bases[0]);
+    let first = Browser::new(&bases[0]).reading_mail_of(&database.url);
     first.register("ann@example.com", "Ann").await;
     assert_eq!(first.get("/client").await.status, StatusCode::OK);
     let second = Browser::new(&bases[1]);

@@ -91,6 +91,8 @@ pub fn test_config(url: &DatabaseUrl) -> Config {
         impersonation_minutes: 60,
         test_gateway: Some(GATEWAY_SECRET.as_bytes().to_vec()),
         billing_schedule: false,
+        // Tests register many clients from 127.0.0.1; one test checks the limit itself.
+        registrations_per_hour: 100_000,
     }
 }
 
@@ -129,7 +131,7 @@ impl TestApp {
 
     /// A new browser with an empty cookie jar.
     pub fn browser(&self) -> Browser {
-        Browser::new(&self.base)
+        Browser::new(&self.base).reading_mail_of(&self._db.url)
     }
 
     /// Direct database access, for what no page can do yet and for checking what was written.
@@ -174,6 +176,8 @@ pub struct Browser {
     pub base: String,
     pub http: reqwest::Client,
     jar: std::sync::Arc<reqwest::cookie::Jar>,
+    /// The app's database, where the mail it sends waits (the links people follow).
+    database: Option<DatabaseUrl>,
 }
 
 /// A response read whole.
@@ -257,6 +261,16 @@ impl Browser {
             base: base.to_owned(),
             http,
             jar,
+            database: None,
+        }
+    }
+
+    /// The same browser, able to read the mail the app at `database` sends (to follow its
+    /// links, as a person reads its inbox).
+    pub fn reading_mail_of(self, database: &DatabaseUrl) -> Self {
+        Browser {
+            database: Some(database.clone()),
+            ..self
         }
     }
 
@@ -264,7 +278,8 @@ impl Browser {
     pub fn copy_of_session(&self) -> Browser {
         use reqwest::cookie::CookieStore;
         let url: reqwest::Url = self.base.parse().unwrap();
-        let copy = Browser::new(&self.base);
+        let mut copy = Browser::new(&self.base);
+        copy.database = self.database.clone();
         if let Some(cookies) = self.jar.cookies(&url) {
             for cookie in cookies.to_str().unwrap().split("; ") {
                 copy.jar.add_cookie_str(cookie, &url);
@@ -323,18 +338,53 @@ impl Browser {
         self.post_raw(action, &all).await
     }
 
+    /// Registers as a visitor does: the form, then the link mailed to the address (read
+    /// from the outbox), then the confirmation page's button. Returns that last answer (a
+    /// redirect to the client area when it worked).
     pub async fn register(&self, email: &str, name: &str) -> Page {
-        self.submit(
-            "/register",
-            "/register",
-            &[
-                ("email", email),
-                ("name", name),
-                ("password", PASSWORD),
-                ("password_confirm", PASSWORD),
-            ],
-        )
-        .await
+        let page = self
+            .submit(
+                "/register",
+                "/register",
+                &[
+                    ("email", email),
+                    ("name", name),
+                    ("password", PASSWORD),
+                    ("password_confirm", PASSWORD),
+                ],
+            )
+            .await;
+        if page.location.as_deref() != Some("/register/sent") {
+            return page;
+        }
+        let link = self.link_mailed_to(email, "/register/confirm?token=");
+        self.submit(&link, "/register/confirm", &[("token", token_of(&link))])
+            .await
+    }
+
+    /// The newest link starting with `path` in the mail queued for `email`, as a path.
+    pub fn link_mailed_to(&self, email: &str, path: &str) -> String {
+        let pool = db::connect_lazily(
+            self.database
+                .as_ref()
+                .expect("a browser that reads the app's mail"),
+            1,
+            std::time::Duration::from_secs(5),
+        );
+        let email = email.trim().to_lowercase();
+        let mails =
+            billpanel::db::models::OutboxMail::to_recipient(&mut pool.get().unwrap(), &email)
+                .unwrap();
+        mails
+            .iter()
+            .find_map(|m| {
+                let at = m.body.find(path)?;
+                let end = m.body[at..]
+                    .find(char::is_whitespace)
+                    .map_or(m.body.len(), |e| at + e);
+                Some(m.body[at..end].to_owned())
+            })
+            .unwrap_or_else(|| panic!("no mail to {email} holds a link to {path}: {mails:?}"))
     }
 
     pub async fn sign_in_as_client(&self, email: &str, password: &str) -> Page {
@@ -378,6 +428,11 @@ impl Browser {
     pub async fn sign_out_of_admin(&self) -> Page {
         self.submit("/admin", "/admin/logout", &[]).await
     }
+}
+
+/// The token of a link (`...?token=abc`).
+pub fn token_of(link: &str) -> &str {
+    link.rsplit_once("token=").map_or("", |(_, t)| t)
 }
 
 /// The id of the row of `table` whose `column` equals `value`.

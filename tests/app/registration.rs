@@ -122,20 +122,121 @@ async fn bad_registrations_are_refused_at_the_field_and_write_nothing() {
     assert_eq!(app.count("users"), 0);
 }
 
+/// The registration form of a visitor, filled in.
+async fn fill_in(
+    visitor: &crate::helpers::Browser,
+    email: &str,
+    name: &str,
+) -> crate::helpers::Page {
+    visitor
+        .submit(
+            "/register",
+            "/register",
+            &[
+                ("email", email),
+                ("name", name),
+                ("password", PASSWORD),
+                ("password_confirm", PASSWORD),
+            ],
+        )
+        .await
+}
+
 #[actix_web::test]
-async fn a_taken_email_is_refused() {
+async fn registering_answers_alike_whether_or_not_the_address_has_an_account() {
     let app = TestApp::spawn().await;
     app.browser()
         .register("ann@example.com", "Ann")
         .await
         .assert_redirect("/client");
-    let page = app
-        .browser()
-        .register("ANN@example.com", "Another Ann")
-        .await;
-    assert_eq!(page.status.as_u16(), FORM_SHOWN_AGAIN.as_u16());
-    assert!(page.field_error("email").contains("already registered"));
+    let outbox = app.count("outbox");
+
+    // A new address and a taken one get the same answer and the same page.
+    let stranger = app.browser();
+    let taken = fill_in(&stranger, "ANN@example.com", "Another Ann").await;
+    let fresh = fill_in(&app.browser(), "bob@example.com", "Bob").await;
+    taken.assert_redirect("/register/sent");
+    fresh.assert_redirect("/register/sent");
+    let page = stranger.get("/register/sent").await;
+    assert!(page.body.contains("Check your inbox"));
+    assert!(page.body.contains("We sent a link to ann@example.com"));
+    assert_eq!(app.count("clients"), 1, "nothing is made before the link");
+    // Each address got its mail: the owner of the taken one hears that it has an account.
+    assert_eq!(app.count("outbox"), outbox + 2);
+    let to_ann =
+        billpanel::db::models::OutboxMail::to_recipient(&mut app.conn(), "ann@example.com")
+            .unwrap();
+    assert!(to_ann[0].subject.contains("already have an account"));
+    assert!(!to_ann[0].body.contains("token="));
+    // The stranger, not reading Ann's mail, cannot sign in as Ann with its password.
+    app.browser()
+        .sign_in_as_client("ann@example.com", PASSWORD)
+        .await
+        .assert_redirect("/client");
+    assert_eq!(app.count("users"), 1);
+}
+
+#[actix_web::test]
+async fn a_confirmation_link_works_once_and_opening_it_changes_nothing() {
+    let app = TestApp::spawn().await;
+    let visitor = app.browser();
+    fill_in(&visitor, "bob@example.com", "Bob")
+        .await
+        .assert_redirect("/register/sent");
+    let link = visitor.link_mailed_to("bob@example.com", "/register/confirm?token=");
+    // Opening the link (as a mail scanner would) makes nothing.
+    let page = visitor.get(&link).await;
+    assert!(page.body.contains("Welcome, Bob"), "{}", page.body);
+    assert_eq!(app.count("clients"), 0);
+    let token = crate::helpers::token_of(&link);
+    visitor
+        .submit(&link, "/register/confirm", &[("token", token)])
+        .await
+        .assert_redirect("/client");
     assert_eq!(app.count("clients"), 1);
+    // Twice: refused with a clear page, nothing more made.
+    let again = app.browser();
+    let page = again.get(&link).await;
+    assert!(
+        page.text_of("#confirm-error")
+            .contains("used already or has expired")
+    );
+    let page = again
+        .submit("/register", "/register/confirm", &[("token", token)])
+        .await;
+    assert!(
+        page.text_of("#confirm-error")
+            .contains("used already or has expired")
+    );
+    assert_eq!(app.count("clients"), 1);
+    // Registration made a sign-in: the card says when, not "never".
+    let admin = app.browser();
+    admin.sign_in_as_admin().await;
+    let client = crate::helpers::client_id_by_email(&app, "bob@example.com");
+    let users = admin
+        .get(&format!("/admin/clients/{client}?tab=users"))
+        .await
+        .text_of("#client-users");
+    assert!(users.contains("Bob") && !users.contains("never"), "{users}");
+}
+
+#[actix_web::test]
+async fn registrations_from_one_address_are_limited_per_hour() {
+    let app = TestApp::spawn_with(|config| config.registrations_per_hour = 3).await;
+    let visitor = app.browser();
+    for n in 0..3 {
+        fill_in(&visitor, &format!("c{n}@example.com"), "C")
+            .await
+            .assert_redirect("/register/sent");
+    }
+    let page = fill_in(&visitor, "c9@example.com", "C").await;
+    assert_eq!(page.status.as_u16(), FORM_SHOWN_AGAIN.as_u16());
+    assert!(page.field_error("email").contains("Too many registrations"));
+    assert!(
+        billpanel::db::models::OutboxMail::to_recipient(&mut app.conn(), "c9@example.com")
+            .unwrap()
+            .is_empty()
+    );
 }
 
 #[actix_web::test]
@@ -156,7 +257,7 @@ async fn with_several_providers_the_visitor_chooses_one() {
     let form = visitor.get("/register").await;
     assert!(form.exists("select[name=provider_id]"));
 
-    let missing = visitor.register("bob@example.com", "Bob").await;
+    let missing = fill_in(&visitor, "bob@example.com", "Bob").await;
     assert_eq!(missing.status.as_u16(), FORM_SHOWN_AGAIN.as_u16());
     assert_eq!(app.count("clients"), 0);
 
@@ -172,6 +273,15 @@ async fn with_several_providers_the_visitor_chooses_one() {
                 ("password_confirm", PASSWORD),
                 ("provider_id", &eu_id),
             ],
+        )
+        .await
+        .assert_redirect("/register/sent");
+    let link = visitor.link_mailed_to("bob@example.com", "/register/confirm?token=");
+    visitor
+        .submit(
+            &link,
+            "/register/confirm",
+            &[("token", crate::helpers::token_of(&link))],
         )
         .await
         .assert_redirect("/client");

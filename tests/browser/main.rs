@@ -26,7 +26,7 @@ async fn provider_ready_to_sell(app: &TestApp) -> i64 {
 
 /// A visitor registers, adds a payer, tops up by card through the test gateway, orders a tariff
 /// and sees it active. Leaves the client signed in, on its service's page.
-async fn register_pay_and_order(ann: &mut chrome::Chrome, vps: i64) {
+async fn register_pay_and_order(app: &TestApp, ann: &mut chrome::Chrome, vps: i64) {
     ann.visit("/register").await;
     ann.fill("email", CLIENT_EMAIL).await;
     ann.fill("name", "Ann Lee").await;
@@ -34,6 +34,16 @@ async fn register_pay_and_order(ann: &mut chrome::Chrome, vps: i64) {
     ann.fill("password_confirm", PASSWORD).await;
     ann.screenshot("register").await;
     ann.press("Create account").await;
+    assert_eq!(ann.path().await, "/register/sent");
+    assert!(ann.text("main").await.contains("Check your inbox"));
+    ann.screenshot("register-sent").await;
+    // Ann opens the link in the mail she got (read here from the outbox).
+    let link = app
+        .browser()
+        .link_mailed_to(CLIENT_EMAIL, "/register/confirm?token=");
+    ann.visit(&link).await;
+    ann.screenshot("register-confirm").await;
+    ann.press("Confirm and sign in").await;
     assert_eq!(ann.path().await, "/client");
     ann.screenshot("dashboard").await;
 
@@ -95,7 +105,7 @@ async fn a_visitor_registers_pays_by_card_and_orders_a_service() {
     let Some(mut ann) = chrome::start(&app.base, "client-orders", "ann").await else {
         return;
     };
-    register_pay_and_order(&mut ann, vps).await;
+    register_pay_and_order(&app, &mut ann, vps).await;
     ann.finish().await;
 }
 
@@ -106,7 +116,7 @@ async fn the_administrator_finds_a_client_by_tax_id_and_works_as_it() {
     let Some(mut ann) = chrome::start(&app.base, "admin-finds-client", "ann").await else {
         return;
     };
-    register_pay_and_order(&mut ann, vps).await;
+    register_pay_and_order(&app, &mut ann, vps).await;
     ann.finish().await;
     let client = helpers::client_id_by_email(&app, CLIENT_EMAIL);
 

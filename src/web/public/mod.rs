@@ -23,6 +23,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route(web::get().to(registration::new))
             .route(web::post().to(registration::create)),
     )
+    .route("/register/sent", web::get().to(registration::sent))
+    .service(
+        web::resource("/register/confirm")
+            .route(web::get().to(registration::confirm_form))
+            .route(web::post().to(registration::confirm)),
+    )
     .service(
         web::resource("/gateway/test/pay/{id}")
             .route(web::get().to(gateway::checkout))

@@ -2,7 +2,7 @@
 
 use actix_session::Session;
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use askama_web::WebTemplate;
 use serde::Deserialize;
@@ -13,8 +13,8 @@ use crate::domain::email::Email;
 use crate::domain::password::NewPassword;
 use crate::domain::registration::{self, Registration};
 use crate::domain::{DomainError, FieldErrors};
-use crate::web::forms::Form;
 use crate::web::forms::check_shape;
+use crate::web::forms::{Form, Outcome};
 use crate::web::identity::{Identity, Visitor};
 use crate::web::page::{self, Flash, PageContext};
 use crate::web::{AppState, WebError};
@@ -105,7 +105,6 @@ pub async fn new(state: web::Data<AppState>, ctx: PageContext) -> Result<HttpRes
 
 pub async fn create(
     state: web::Data<AppState>,
-    req: actix_web::HttpRequest,
     session: Session,
     ctx: PageContext,
     visitor: Visitor,
@@ -118,27 +117,31 @@ pub async fn create(
     let result = match Registration::try_from(&form) {
         Ok(registration) => {
             let actor = visitor.actor;
+            let site = state.config.public_url.clone();
+            let per_hour = state.config.registrations_per_hour;
             state
                 .db_with_password_work(move |conn| {
-                    Ok::<_, WebError>(registration::register(conn, &actor, registration))
+                    Ok::<_, WebError>(registration::register(
+                        conn,
+                        &actor,
+                        registration,
+                        &site,
+                        per_hour,
+                    ))
                 })
                 .await?
         }
         Err(errors) => Err(DomainError::Invalid(errors)),
     };
     match result {
-        Ok(user) => {
-            let answer = crate::web::public::sessions::signed_in(
-                &state,
-                &session,
-                &req,
-                crate::domain::auth::Login::User(user),
-                "registration",
-                "/client",
-            )
-            .await?;
-            Flash::success("Welcome! Your account is ready.").set(&session);
-            Ok(answer)
+        Ok(()) => {
+            // The same answer whether or not the address has an account already.
+            Flash::info(format!(
+                "We sent a link to {}. Open it to finish registering.",
+                form.email.trim().to_lowercase()
+            ))
+            .set(&session);
+            Ok(page::redirect("/register/sent"))
         }
         Err(DomainError::Invalid(errors)) => {
             let providers = state.db(registration::providers).await?;
@@ -156,6 +159,104 @@ pub async fn create(
             page::render_with(page::FORM_SHOWN_AGAIN, &page)
         }
         Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "registration/sent.html")]
+pub struct SentPage {
+    pub ctx: PageContext,
+}
+
+/// `GET /register/sent`: check your inbox.
+pub async fn sent(ctx: PageContext) -> SentPage {
+    SentPage { ctx }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct TokenQuery {
+    #[serde(default)]
+    pub token: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "registration/confirm.html")]
+pub struct ConfirmPage {
+    pub ctx: PageContext,
+    pub token: String,
+    /// The registration the link stands for; `None` when the link is no longer good.
+    pub pending: Option<(String, String)>,
+    pub error: String,
+}
+
+/// `GET /register/confirm?token=`: the page a confirmation link opens. Opening it changes
+/// nothing (mail scanners open links too); its button confirms.
+pub async fn confirm_form(
+    state: web::Data<AppState>,
+    ctx: PageContext,
+    query: web::Query<TokenQuery>,
+) -> Result<HttpResponse, WebError> {
+    let token = query.into_inner().token;
+    let lookup = token.clone();
+    let pending = state
+        .db(move |conn| registration::pending(conn, &lookup))
+        .await?
+        .map(|p| (p.name, p.email));
+    page::render_with(
+        StatusCode::OK,
+        &ConfirmPage {
+            ctx,
+            token,
+            pending,
+            error: String::new(),
+        },
+    )
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ConfirmForm {
+    #[serde(default)]
+    pub token: String,
+}
+
+/// `POST /register/confirm`: the client is made, and signed in.
+pub async fn confirm(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    session: Session,
+    ctx: PageContext,
+    visitor: Visitor,
+    form: Form<ConfirmForm>,
+) -> Result<HttpResponse, WebError> {
+    let token = form.into_inner().token;
+    let actor = visitor.actor;
+    let typed = token.clone();
+    match state
+        .attempt(move |conn| registration::confirm(conn, &actor, &typed))
+        .await?
+    {
+        Outcome::Done(user) => {
+            let answer = crate::web::public::sessions::signed_in(
+                &state,
+                &session,
+                &req,
+                crate::domain::auth::Login::User(user),
+                "registration",
+                "/client",
+            )
+            .await?;
+            Flash::success("Welcome! Your account is ready.").set(&session);
+            Ok(answer)
+        }
+        Outcome::Invalid(errors) => page::render_with(
+            page::FORM_SHOWN_AGAIN,
+            &ConfirmPage {
+                ctx,
+                token,
+                pending: None,
+                error: errors.get("token").to_owned(),
+            },
+        ),
     }
 }
 

@@ -1,0 +1,2 @@
+DROP TABLE user_invitations;
+DROP TABLE pending_registrations;
