@@ -1,9 +1,13 @@
 //! The users of a client, managed in the client area: the owner (or a user with the users
-//! section) adds, edits, disables and deletes users and chooses their sections. The owner
-//! cannot be disabled or deleted; nobody grants a section they lack or changes their own;
-//! an employee working as the client cannot change users' passwords or emails.
+//! section) invites users by email (the invited person chooses its password when it
+//! accepts), edits, disables and deletes them and chooses their sections. The owner cannot
+//! be disabled or deleted; nobody grants a section they lack or changes their own; an
+//! employee working as the client cannot create sign-ins or change passwords or emails.
 
-use crate::db::models::{NewUser, User};
+use chrono::Duration;
+
+use crate::db::models::invitation::{Invitation, NewInvitation};
+use crate::db::models::{Client, NewOutboxMail, NewUser, OutboxMail, User};
 use crate::db::{self, DbConnection};
 use crate::domain::audit::{self, Changes, Target};
 use crate::domain::client_permissions::{self, SECTIONS, USERS};
@@ -13,9 +17,9 @@ use crate::domain::registration::parse_name;
 use crate::domain::sessions;
 use crate::domain::{Actor, ActorKind, DomainError, FieldErrors, clients};
 use crate::ids::PersonId;
-use crate::ids::UserId;
+use crate::ids::{InvitationId, UserId};
 
-/// A checked user.
+/// A user's changes, as its form sends them (users are made by invitation: `invite`).
 #[derive(Debug)]
 pub struct UserInput {
     pub email: Email,
@@ -34,18 +38,13 @@ impl UserInput {
         password: &str,
         enabled: bool,
         sections: &[String],
-        new: bool,
     ) -> Result<Self, FieldErrors> {
         let mut errors = FieldErrors::new();
         let email = Email::parse(email).map_err(|m| errors.add("email", m)).ok();
         let name = parse_name(name).map_err(|m| errors.add("name", m)).ok();
-        let password = match (password, new) {
-            ("", false) => Some(None),
-            ("", true) => {
-                errors.add("password", "Choose a password for the new user.");
-                None
-            }
-            (typed, _) => NewPassword::parse(typed)
+        let password = match password {
+            "" => Some(None),
+            typed => NewPassword::parse(typed)
                 .map(Some)
                 .map_err(|m| errors.add("password", m))
                 .ok(),
@@ -121,11 +120,50 @@ fn email_taken() -> DomainError {
     DomainError::invalid("email", "A user with this email exists already.")
 }
 
-pub fn create(
+/// How long an invitation's link works.
+pub const INVITATION_DAYS: i64 = 7;
+
+/// A checked invitation: who, and the sections it gets.
+#[derive(Debug)]
+pub struct InvitationInput {
+    pub email: Email,
+    pub name: String,
+    pub sections: Vec<&'static str>,
+}
+
+impl InvitationInput {
+    pub fn parse(email: &str, name: &str, sections: &[String]) -> Result<Self, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let email = Email::parse(email).map_err(|m| errors.add("email", m)).ok();
+        let name = parse_name(name).map_err(|m| errors.add("name", m)).ok();
+        if sections
+            .iter()
+            .any(|s| !SECTIONS.iter().any(|k| k.key == s))
+        {
+            errors.add("sections", "Choose sections from the list.");
+        }
+        match (email, name) {
+            (Some(email), Some(name)) if errors.is_empty() => Ok(Self {
+                email,
+                name,
+                sections: client_permissions::section_keys(sections),
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+/// Invites someone to be a user of the actor's client: a link goes to the address, and the
+/// user is made when the invited person accepts it and chooses its password. The answer is
+/// the same whether or not the address has a sign-in somewhere (then the mail says so, to
+/// the address's owner alone), so inviting tells nobody who is registered. A new invitation
+/// of an address replaces the client's open one. `site` is where people reach billpanel.
+pub fn invite(
     conn: &mut DbConnection,
     actor: &Actor,
-    input: &UserInput,
-) -> Result<User, DomainError> {
+    input: &InvitationInput,
+    site: &str,
+) -> Result<Invitation, DomainError> {
     let client_id = client_permissions::require(conn, actor, USERS)?;
     if actor.is_impersonating() {
         return Err(DomainError::invalid(
@@ -133,48 +171,188 @@ pub fn create(
             "Working as the client, you cannot create sign-ins for it; only the client can.",
         ));
     }
-    let hash = input
-        .password
-        .as_ref()
-        .ok_or_else(|| DomainError::invalid("password", "Choose a password for the new user."))?
-        .hash()
-        .map_err(DomainError::Internal)?;
     db::write_transaction(conn, |conn| {
         check_sections(conn, actor, &input.sections)?;
-        if User::find_by_email(conn, input.email.as_str())?.is_some() {
-            return Err(email_taken());
+        let client = Client::find(conn, client_id)?.ok_or(DomainError::NotFound)?;
+        let email = input.email.as_str();
+        Invitation::withdraw(conn, client_id, email)?;
+        let token = crate::config::random_hex(32);
+        let now = db::now();
+        let invitation = Invitation::insert(
+            conn,
+            &NewInvitation {
+                client_id,
+                email,
+                name: &input.name,
+                sections: &input.sections.join(","),
+                token_hash: &crate::domain::sessions::hash_key(&token),
+                invited_by: match actor.kind {
+                    ActorKind::ClientUser { id, .. } => Some(id),
+                    _ => None,
+                },
+                created_at: now,
+                expires_at: now + Duration::days(INVITATION_DAYS),
+            },
+        )?;
+        let body = if User::find_by_email(conn, email)?.is_some() {
+            format!(
+                "{client} invited this address to sign in to its account at {site}.\n\n\
+                 This address has a sign-in already, and a sign-in belongs to one account: \
+                 ask them to invite another address of yours. If you did not expect this, \
+                 you need not do anything.",
+                client = client.name
+            )
+        } else {
+            format!(
+                "Hello {name},\n\n{client} invited you to sign in to its account at {site}. \
+                 Open this link within {INVITATION_DAYS} days to choose your password:\n\n\
+                 {site}/invitation?token={token}\n\nIf you did not expect this, do nothing.",
+                name = input.name,
+                client = client.name
+            )
+        };
+        OutboxMail::queue(
+            conn,
+            &NewOutboxMail {
+                recipient: email,
+                subject: &format!("{} invites you to billpanel", client.name),
+                body: &body,
+                created_at: now,
+            },
+        )?;
+        audit::record(
+            conn,
+            actor,
+            "user.invite",
+            Target::new("client", client_id),
+            &format!("{email}, sections {}", input.sections.join(", ")),
+        )?;
+        Ok(invitation)
+    })
+}
+
+/// The client's open invitations, for the users page.
+pub fn invitations(conn: &mut DbConnection, actor: &Actor) -> Result<Vec<Invitation>, DomainError> {
+    let client_id = client_permissions::require(conn, actor, USERS)?;
+    Ok(Invitation::open_of_client(conn, client_id)?)
+}
+
+/// Withdraws an open invitation of the actor's client; another client's is `NotFound`.
+pub fn cancel_invitation(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    id: InvitationId,
+) -> Result<Invitation, DomainError> {
+    let client_id = client_permissions::require(conn, actor, USERS)?;
+    db::write_transaction(conn, |conn| {
+        let invitation = Invitation::find_of_client(conn, client_id, id)?
+            .filter(|i| i.accepted_at.is_none())
+            .ok_or(DomainError::NotFound)?;
+        Invitation::withdraw(conn, client_id, &invitation.email)?;
+        audit::record(
+            conn,
+            actor,
+            "user.invite_cancel",
+            Target::new("client", client_id),
+            &invitation.email,
+        )?;
+        Ok(invitation)
+    })
+}
+
+/// The invitation a link stands for, with its client's name, for the page that accepts it;
+/// `None` when the link is unknown, used or expired.
+pub fn invitation_of_link(
+    conn: &mut DbConnection,
+    token: &str,
+) -> Result<Option<(Invitation, String)>, DomainError> {
+    let Some(invitation) =
+        Invitation::by_token(conn, &crate::domain::sessions::hash_key(token), db::now())?
+    else {
+        return Ok(None);
+    };
+    let client = Client::find(conn, invitation.client_id)?
+        .filter(|c| c.enabled)
+        .map(|c| c.name);
+    Ok(client.map(|name| (invitation, name)))
+}
+
+/// Accepts an invitation: the user is made with the password the invited person chose and
+/// the sections the client gave. A link used, expired or unknown, or an address that has a
+/// sign-in already, is refused at `token`.
+pub fn accept_invitation(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    token: &str,
+    name: &str,
+    password: &NewPassword,
+) -> Result<User, DomainError> {
+    let name = parse_name(name).map_err(|m| DomainError::invalid("name", m))?;
+    let hash = password.hash().map_err(DomainError::Internal)?;
+    let token_hash = crate::domain::sessions::hash_key(token);
+    db::write_transaction(conn, |conn| {
+        let now = db::now();
+        let invitation = Invitation::by_token(conn, &token_hash, now)?.ok_or_else(|| {
+            DomainError::invalid(
+                "token",
+                "This invitation was used already, withdrawn or has expired. Ask for a new one.",
+            )
+        })?;
+        if !Invitation::accept(conn, invitation.id, now)? {
+            return Err(DomainError::invalid(
+                "token",
+                "This invitation was used already.",
+            ));
         }
+        if User::find_by_email(conn, &invitation.email)?.is_some() {
+            return Err(DomainError::invalid(
+                "token",
+                "This address has a sign-in already, and a sign-in belongs to one account: ask for an invitation of another address.",
+            ));
+        }
+        Client::find(conn, invitation.client_id)?
+            .filter(|c| c.enabled)
+            .ok_or(DomainError::NotFound)?;
         let user = User::insert(
             conn,
             &NewUser {
-                client_id,
-                email: input.email.as_str(),
-                name: &input.name,
+                client_id: invitation.client_id,
+                email: &invitation.email,
+                name: &name,
                 password_hash: &hash,
                 is_owner: false,
-                enabled: input.enabled,
-                created_at: db::now(),
+                enabled: true,
+                created_at: now,
             },
         )
         .map_err(|e| {
             if db::is_unique_violation(&e) {
-                email_taken()
+                DomainError::invalid("token", "This address has a sign-in already.")
             } else {
                 e.into()
             }
         })?;
-        client_permissions::set_grants(conn, user.id, &input.sections)?;
-        clients::reindex(conn, client_id)?;
-        let mut changes = Changes::new();
-        changes
-            .set("email", &user.email)
-            .set("sections", input.sections.join(", "));
+        let sections: Vec<String> = invitation
+            .sections
+            .split(',')
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect();
+        client_permissions::set_grants(
+            conn,
+            user.id,
+            &client_permissions::section_keys(&sections),
+        )?;
+        clients::reindex(conn, invitation.client_id)?;
         audit::record(
             conn,
             actor,
             "user.create",
             Target::new("user", user.id),
-            &changes.summary(),
+            &format!(
+                "email {} (invitation accepted), sections {}",
+                user.email, invitation.sections
+            ),
         )?;
         Ok(user)
     })

@@ -484,6 +484,23 @@ fn admin_routes_are_registered_only_in_the_table() {
     }
 }
 
+/// An open invitation of the client, made directly, for routes that withdraw one.
+fn fresh_invitation(app: &TestApp, client: i64, n: usize) -> i64 {
+    let email = format!(
+        "invited{n}-{}@example.com",
+        billpanel::config::random_hex(4)
+    );
+    diesel::RunQueryDsl::execute(
+        diesel::sql_query(format!(
+            "INSERT INTO user_invitations (client_id, email, name, sections, token_hash, created_at, expires_at) \
+             VALUES ({client}, '{email}', 'Invited', '', '{email}', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+        )),
+        &mut app.conn(),
+    )
+    .unwrap();
+    id_of(app, "user_invitations", "email", &email)
+}
+
 /// A payer of the client, made directly, for routes that delete one.
 fn fresh_payer(app: &TestApp, client: i64, n: usize) -> i64 {
     let name = format!("Payer {n}");
@@ -508,19 +525,7 @@ async fn every_client_route_admits_only_who_it_declares() {
     owner.register("owner@example.com", "Owner").await;
     let client = crate::helpers::client_id_by_email(&app, "owner@example.com");
     let owner_user = id_of(&app, "users", "email", "owner@example.com");
-    owner
-        .submit(
-            "/client/users/new",
-            "/client/users",
-            &[
-                ("name", "Plain"),
-                ("email", "plain@example.com"),
-                ("password", PASSWORD),
-                ("enabled", "on"),
-            ],
-        )
-        .await
-        .assert_redirect("/client/users");
+    owner.add_user("Plain", "plain@example.com", &[]).await;
     let plain = app.browser();
     plain
         .sign_in_as_client("plain@example.com", PASSWORD)
@@ -560,6 +565,9 @@ async fn every_client_route_admits_only_who_it_declares() {
                 }
             } else if path.starts_with("/client/users/") {
                 owner_user
+            } else if path.starts_with("/client/invitations/") {
+                // Withdrawing one ends it: each call gets its own.
+                fresh_invitation(&app, client, n * 10 + usize::from(fresh))
             } else if path.starts_with("/client/messages/") {
                 message
             } else if path.starts_with("/client/tickets/") {

@@ -13,19 +13,8 @@ async fn the_owner_adds_a_user_who_sees_only_its_sections() {
     let owner = app.browser();
     owner.register("ann@example.com", "Ann").await;
     owner
-        .submit(
-            "/client/users/new",
-            "/client/users",
-            &[
-                ("name", "Clerk"),
-                ("email", "clerk@example.com"),
-                ("password", PASSWORD),
-                ("enabled", "on"),
-                ("sections", "payers"),
-            ],
-        )
-        .await
-        .assert_redirect("/client/users");
+        .add_user("Clerk", "clerk@example.com", &["payers"])
+        .await;
     assert!(
         owner
             .get("/client/users")
@@ -132,19 +121,8 @@ async fn the_owner_cannot_be_disabled_or_deleted_and_a_user_cannot_raise_itself(
     assert_eq!(app.count("users"), 1);
 
     owner
-        .submit(
-            "/client/users/new",
-            "/client/users",
-            &[
-                ("name", "Helper"),
-                ("email", "helper@example.com"),
-                ("password", PASSWORD),
-                ("enabled", "on"),
-                ("sections", "users"),
-            ],
-        )
-        .await
-        .assert_redirect("/client/users");
+        .add_user("Helper", "helper@example.com", &["users"])
+        .await;
     let helper = app.browser();
     helper
         .sign_in_as_client("helper@example.com", PASSWORD)
@@ -429,20 +407,7 @@ async fn a_user_manager_cannot_take_over_the_owner_or_stronger_users() {
         ("Manager", "manager@example.com", "users"),
         ("Payer clerk", "payers@example.com", "payers"),
     ] {
-        owner
-            .submit(
-                "/client/users/new",
-                "/client/users",
-                &[
-                    ("name", name),
-                    ("email", email),
-                    ("password", PASSWORD),
-                    ("enabled", "on"),
-                    ("sections", section),
-                ],
-            )
-            .await
-            .assert_redirect("/client/users");
+        owner.add_user(name, email, &[section]).await;
     }
     let manager = app.browser();
     manager

@@ -387,6 +387,35 @@ impl Browser {
             .unwrap_or_else(|| panic!("no mail to {email} holds a link to {path}: {mails:?}"))
     }
 
+    /// The owner (or a user with the users section) invites a user with these sections,
+    /// and the invited person accepts the mailed link with `PASSWORD` (in a browser of its
+    /// own, which is then left). The user can then sign in.
+    pub async fn add_user(&self, name: &str, email: &str, sections: &[&str]) {
+        let mut fields = vec![("name", name), ("email", email)];
+        fields.extend(sections.iter().map(|s| ("sections", *s)));
+        self.submit("/client/users/new", "/client/users", &fields)
+            .await
+            .assert_redirect("/client/users");
+        let link = self.link_mailed_to(email, "/invitation?token=");
+        let invited = Browser {
+            database: self.database.clone(),
+            ..Browser::new(&self.base)
+        };
+        invited
+            .submit(
+                &link,
+                "/invitation",
+                &[
+                    ("token", token_of(&link)),
+                    ("name", name),
+                    ("password", PASSWORD),
+                    ("password_confirm", PASSWORD),
+                ],
+            )
+            .await
+            .assert_redirect("/client");
+    }
+
     pub async fn sign_in_as_client(&self, email: &str, password: &str) -> Page {
         self.submit(
             "/login",

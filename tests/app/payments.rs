@@ -211,17 +211,7 @@ async fn a_user_without_the_finance_section_gets_403_on_finance_pages() {
     let owner = app.browser();
     owner.register("ann@example.com", "Ann").await;
     owner
-        .submit(
-            "/client/users/new",
-            "/client/users",
-            &[
-                ("name", "Support only"),
-                ("email", "support@example.com"),
-                ("password", PASSWORD),
-                ("enabled", "on"),
-                ("sections", "support"),
-            ],
-        )
+        .add_user("Support only", "support@example.com", &["support"])
         .await;
     let user = app.browser();
     user.sign_in_as_client("support@example.com", PASSWORD)

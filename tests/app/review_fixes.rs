@@ -192,19 +192,8 @@ async fn only_the_owner_edits_the_owner() {
     let owner = app.browser();
     owner.register("ann@example.com", "Ann").await;
     owner
-        .submit(
-            "/client/users/new",
-            "/client/users",
-            &[
-                ("name", "Manager"),
-                ("email", "manager@example.com"),
-                ("password", PASSWORD),
-                ("enabled", "on"),
-                ("sections", "users"),
-            ],
-        )
-        .await
-        .assert_redirect("/client/users");
+        .add_user("Manager", "manager@example.com", &["users"])
+        .await;
     let manager = app.browser();
     manager
         .sign_in_as_client("manager@example.com", PASSWORD)
@@ -912,5 +901,126 @@ async fn control_characters_are_refused_at_the_field_on_both_engines() {
     assert!(
         page.text_of("#search-notice")
             .contains("control characters")
+    );
+}
+
+#[actix_web::test]
+async fn inviting_a_user_answers_alike_whether_or_not_the_address_has_a_sign_in() {
+    let app = TestApp::spawn().await;
+    let ann = app.browser();
+    ann.register("ann@example.com", "Ann").await;
+    let bob = app.browser();
+    bob.register("bob@example.com", "Bob").await;
+    let invite = |email: &'static str| {
+        let ann = &ann;
+        async move {
+            ann.submit(
+                "/client/users/new",
+                "/client/users",
+                &[
+                    ("name", "Colleague"),
+                    ("email", email),
+                    ("sections", "support"),
+                ],
+            )
+            .await
+        }
+    };
+    // Bob's address has a sign-in; carol's has none: Ann sees the same answer for both.
+    let taken = invite("bob@example.com").await;
+    let fresh = invite("carol@example.com").await;
+    taken.assert_redirect("/client/users");
+    fresh.assert_redirect("/client/users");
+    let listed = ann
+        .get("/client/users")
+        .await
+        .texts("#invitations tbody tr");
+    assert_eq!(listed.len(), 2, "{listed:?}");
+    assert!(listed.iter().all(|r| r.contains("Colleague")));
+    // The mails differ, but only the addresses' owners read them.
+    let to_bob =
+        billpanel::db::models::OutboxMail::to_recipient(&mut app.conn(), "bob@example.com")
+            .unwrap();
+    assert!(to_bob[0].body.contains("has a sign-in already"));
+    assert!(!to_bob[0].body.contains("token="));
+
+    // Carol accepts: she chooses her password, is signed in, and has the section given.
+    let link = ann.link_mailed_to("carol@example.com", "/invitation?token=");
+    let carol = app.browser();
+    let page = carol.get(&link).await;
+    assert!(page.body.contains("Ann"), "the client is named");
+    assert_eq!(app.count("users"), 2, "opening the link makes nothing");
+    let token = crate::helpers::token_of(&link);
+    let short = carol
+        .submit(
+            &link,
+            "/invitation",
+            &[
+                ("token", token),
+                ("name", "Carol"),
+                ("password", "short"),
+                ("password_confirm", "short"),
+            ],
+        )
+        .await;
+    assert!(short.field_error("password").contains("at least 10"));
+    carol
+        .submit(
+            &link,
+            "/invitation",
+            &[
+                ("token", token),
+                ("name", "Carol"),
+                ("password", PASSWORD),
+                ("password_confirm", PASSWORD),
+            ],
+        )
+        .await
+        .assert_redirect("/client");
+    let menu = carol.get("/client").await.text_of("#bp-client-menu");
+    assert!(
+        menu.contains("Support") && !menu.contains("Payers"),
+        "{menu}"
+    );
+    // The link works once.
+    let again = app.browser();
+    let page = again
+        .submit(
+            "/login",
+            "/invitation",
+            &[
+                ("token", token),
+                ("name", "Mallory"),
+                ("password", PASSWORD),
+                ("password_confirm", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.text_of("#invitation-error").contains("used already"));
+    assert_eq!(app.count("users"), 3);
+
+    // The invitation of Bob's address is withdrawn by Ann; Bob cannot withdraw Ann's.
+    let open = id_of(&app, "user_invitations", "email", "bob@example.com");
+    let page = bob
+        .submit(
+            "/client/users",
+            &format!("/client/invitations/{open}/cancel"),
+            &[],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+    ann.submit(
+        "/client/users",
+        &format!("/client/invitations/{open}/cancel"),
+        &[],
+    )
+    .await
+    .assert_redirect("/client/users");
+    assert!(
+        ann.get("/client/users")
+            .await
+            .texts("#invitations tbody tr")
+            .is_empty()
     );
 }

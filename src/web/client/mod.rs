@@ -90,6 +90,7 @@ client_routes! {
     get "/users/{id}" => users::edit, USERS;
     post "/users/{id}" => users::update, USERS;
     post "/users/{id}/delete" => users::delete, USERS;
+    post "/invitations/{id}/cancel" => users::cancel_invitation, USERS;
     get "/profile" => profile::show, any;
     post "/profile" => profile::update, any;
     post "/profile/password" => profile::change_password, any;

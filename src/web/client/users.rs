@@ -7,10 +7,11 @@ use askama::Template;
 use askama_web::WebTemplate;
 use serde::Deserialize;
 
+use crate::db::models::invitation::Invitation;
+use crate::domain::FieldErrors;
 use crate::domain::client_permissions::{SECTIONS, Section, csec};
-use crate::domain::client_users::{self, UserInput, UserRow};
-use crate::domain::{FieldErrors, password};
-use crate::ids::UserId;
+use crate::domain::client_users::{self, InvitationInput, UserInput, UserRow};
+use crate::ids::{InvitationId, UserId};
 use crate::web::forms::{Form, Outcome};
 use crate::web::identity::ClientRequire;
 use crate::web::page::{self, Flash, PageContext};
@@ -28,14 +29,13 @@ pub struct UserForm {
 }
 
 impl UserForm {
-    fn parse(&self, new: bool) -> Result<UserInput, FieldErrors> {
+    fn parse(&self) -> Result<UserInput, FieldErrors> {
         UserInput::parse(
             &self.email,
             &self.name,
             &self.password,
             self.enabled.is_some(),
             &self.sections,
-            new,
         )
         .map(|input| UserInput {
             current_password: self.current_password.clone(),
@@ -49,6 +49,7 @@ impl UserForm {
 pub struct UsersPage {
     pub ctx: PageContext,
     pub users: Vec<UserRow>,
+    pub invitations: Vec<Invitation>,
 }
 
 #[derive(Template, WebTemplate)]
@@ -76,10 +77,19 @@ pub async fn index(
     ctx: PageContext,
 ) -> Result<UsersPage, WebError> {
     let actor = user.actor.clone();
-    let users = state
-        .db(move |conn| client_users::list(conn, &actor))
+    let (users, invitations) = state
+        .db(move |conn| {
+            Ok::<_, crate::domain::DomainError>((
+                client_users::list(conn, &actor)?,
+                client_users::invitations(conn, &actor)?,
+            ))
+        })
         .await?;
-    Ok(UsersPage { ctx, users })
+    Ok(UsersPage {
+        ctx,
+        users,
+        invitations,
+    })
 }
 
 fn form_page(
@@ -113,13 +123,13 @@ pub async fn new(
     ctx: PageContext,
 ) -> Result<HttpResponse, WebError> {
     let form = UserForm {
-        password: password::generate(),
         enabled: Some("on".into()),
         ..Default::default()
     };
     form_page(ctx, None, false, form, FieldErrors::new())
 }
 
+/// Invites the person: the user is made when it accepts the mailed link.
 pub async fn create(
     state: web::Data<AppState>,
     session: Session,
@@ -128,26 +138,47 @@ pub async fn create(
     form: Form<UserForm>,
 ) -> Result<HttpResponse, WebError> {
     let form = form.into_inner();
-    let outcome = match form.parse(true) {
+    let outcome = match InvitationInput::parse(&form.email, &form.name, &form.sections) {
         Ok(input) => {
             let actor = user.actor.clone();
+            let site = state.config.public_url.clone();
             state
-                .attempt_with_password_work(move |conn| client_users::create(conn, &actor, &input))
+                .attempt(move |conn| client_users::invite(conn, &actor, &input, &site))
                 .await?
         }
         Err(errors) => Outcome::Invalid(errors),
     };
     match outcome {
-        Outcome::Done(created) => {
+        Outcome::Done(invitation) => {
             Flash::success(format!(
-                "{} can now sign in at /login as {}.",
-                created.name, created.email
+                "An invitation is on its way to {}. The user is added when it accepts and chooses its password.",
+                invitation.email
             ))
             .set(&session);
             Ok(page::redirect("/client/users"))
         }
         Outcome::Invalid(errors) => form_page(ctx, None, false, form, errors),
     }
+}
+
+/// `POST /client/invitations/{id}/cancel`: withdraws an invitation not accepted yet.
+pub async fn cancel_invitation(
+    state: web::Data<AppState>,
+    session: Session,
+    user: ClientRequire<csec::Users>,
+    id: web::Path<InvitationId>,
+) -> Result<HttpResponse, WebError> {
+    let id = id.into_inner();
+    let actor = user.actor.clone();
+    let invitation = state
+        .db(move |conn| client_users::cancel_invitation(conn, &actor, id))
+        .await?;
+    Flash::success(format!(
+        "The invitation of {} is withdrawn.",
+        invitation.email
+    ))
+    .set(&session);
+    Ok(page::redirect("/client/users"))
 }
 
 pub async fn edit(
@@ -182,7 +213,7 @@ pub async fn update(
 ) -> Result<HttpResponse, WebError> {
     let id = id.into_inner();
     let form = form.into_inner();
-    let outcome = match form.parse(false) {
+    let outcome = match form.parse() {
         Ok(input) => {
             let actor = user.actor.clone();
             state

@@ -1,6 +1,7 @@
 //! Pages for people who are not signed in: the start page, client sign-in and registration.
 
 pub mod gateway;
+pub mod invitations;
 pub mod registration;
 pub mod sessions;
 
@@ -24,6 +25,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route(web::post().to(registration::create)),
     )
     .route("/register/sent", web::get().to(registration::sent))
+    .service(
+        web::resource("/invitation")
+            .route(web::get().to(invitations::show))
+            .route(web::post().to(invitations::accept)),
+    )
     .service(
         web::resource("/register/confirm")
             .route(web::get().to(registration::confirm_form))
