@@ -5,7 +5,7 @@
 use chrono::{Duration, NaiveDateTime};
 use diesel::QueryResult;
 
-use crate::db::models::session::Session;
+use crate::db::models::session::{LiveSession, Session};
 use crate::db::models::{Client, Employee, Grant, SignInThrottle, User};
 use crate::db::{self, DbConnection};
 use crate::domain::audit::{self, Target};
@@ -463,20 +463,20 @@ fn minutes_until(now: NaiveDateTime, until: NaiveDateTime) -> i64 {
 
 /// The employee behind a session, with its rights, the session's row and whether a policy
 /// sends it to set up a second factor, if the session is live (not ended, not past its
-/// lifetime) and the employee enabled. One query for the session and the employee, then
-/// the rights, then the second-factor policy.
+/// lifetime) and the employee enabled. One query for the session, the employee and the
+/// policy, then the rights.
 pub fn session_employee(
     conn: &mut DbConnection,
     key: &str,
     id: EmployeeId,
-) -> QueryResult<Option<(Session, Employee, Rights, bool)>> {
-    let Some((session, employee)) = Session::live_employee(conn, &sessions::hash_key(key), id)?
-        .filter(|(s, e)| e.enabled && !sessions::expired(s.created_at, db::now()))
+) -> QueryResult<Option<(LiveSession, Employee, Rights, bool)>> {
+    let Some((session, employee, must_set_up)) =
+        Session::live_employee(conn, &sessions::hash_key(key), id)?
+            .filter(|(s, e, _)| e.enabled && !sessions::expired(s.created_at, db::now()))
     else {
         return Ok(None);
     };
     let rights = rights_of(conn, &employee)?;
-    let must_set_up = crate::domain::two_factor::employee_must_set_up(conn, employee.id)?;
     Ok(Some((session, employee, rights, must_set_up)))
 }
 
@@ -496,7 +496,7 @@ pub fn session_user(
     conn: &mut DbConnection,
     key: &str,
     id: UserId,
-) -> QueryResult<Option<(Session, User, Client, ClientRights)>> {
+) -> QueryResult<Option<(LiveSession, User, Client, ClientRights)>> {
     let Some((session, user, client)) = Session::live_user(conn, &sessions::hash_key(key), id)?
         .filter(|(s, u, c)| u.enabled && c.enabled && !sessions::expired(s.created_at, db::now()))
     else {

@@ -1055,7 +1055,16 @@ pub fn card(
 ) -> Result<ClientCard, DomainError> {
     require(actor, permissions::CLIENTS_VIEW)?;
     let client = Client::find(conn, id)?.ok_or(DomainError::NotFound)?;
-    let users = User::of_client(conn, id)?;
+    let (users, two_factor_users): (Vec<User>, Vec<bool>) =
+        User::of_client_with_two_factor(conn, id)?
+            .into_iter()
+            .unzip();
+    let two_factor_users = users
+        .iter()
+        .zip(two_factor_users)
+        .filter(|(_, on)| *on)
+        .map(|(u, _)| u.id)
+        .collect();
     let registered_by = match client.registered_by {
         Some(e) => Employee::find(conn, e)?.map(|e| e.name),
         None => None,
@@ -1117,17 +1126,7 @@ pub fn card(
         groups: crate::db::models::client_group::ClientGroup::groups_of(conn, id)?,
         all_groups: crate::db::models::client_group::ClientGroup::all(conn)?,
         provider_ids: Account::provider_ids_of(conn, id)?,
-        two_factor_users: if tab == Some("users") {
-            let mut on = Vec::new();
-            for user in &users {
-                if crate::domain::two_factor::enabled_for_user(conn, user)? {
-                    on.push(user.id);
-                }
-            }
-            on
-        } else {
-            Vec::new()
-        },
+        two_factor_users,
         events,
         users,
         client,

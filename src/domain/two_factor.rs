@@ -10,15 +10,16 @@
 //!   limit and lock as passwords.
 //! - An employee working as a client never meets the client's second factor, and cannot
 //!   change it.
+//! - Whether a policy sends an employee to set one up is read with its session, in one
+//!   query (`Session::live_employee`).
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use totp_rs::{Builder, Totp};
 
+use crate::db::models::Employee;
 use crate::db::models::setting::Setting;
 use crate::db::models::two_factor::{RecoveryCode, TwoFactor};
-use crate::db::models::{Employee, User};
-use crate::db::schema::{department_members, departments, settings, two_factor};
 use crate::db::{self, DbConnection};
 use crate::domain::audit::{self, Target};
 use crate::domain::auth::{self, Login, SignInError};
@@ -31,7 +32,7 @@ use crate::ids::{EmployeeId, PersonId};
 pub const RECOVERY_CODES: usize = 10;
 
 /// The setting that requires a second factor of every employee: "required" or absent.
-const STAFF_POLICY: &str = "staff_two_factor";
+pub(crate) const STAFF_POLICY: &str = "staff_two_factor";
 
 /// The name an authenticator app shows above the code.
 const ISSUER: &str = "billpanel";
@@ -419,43 +420,11 @@ pub fn set_staff_policy(
     })
 }
 
-/// Whether an employee must set a second factor up before any admin page: it has none
-/// confirmed, and the staff's policy or one of its departments requires one. One query,
-/// which every admin request makes.
-pub fn employee_must_set_up(conn: &mut DbConnection, id: EmployeeId) -> QueryResult<bool> {
-    use diesel::dsl::exists;
-    let (has, all_staff, by_department) = db::on_engine!(conn, |c| diesel::select((
-        exists(
-            two_factor::table
-                .filter(two_factor::employee_id.eq(id))
-                .filter(two_factor::confirmed_at.is_not_null()),
-        ),
-        exists(
-            settings::table
-                .filter(settings::key.eq(STAFF_POLICY))
-                .filter(settings::value.eq("required")),
-        ),
-        exists(
-            department_members::table
-                .inner_join(departments::table)
-                .filter(department_members::employee_id.eq(id))
-                .filter(departments::requires_two_factor.eq(true)),
-        ),
-    ))
-    .get_result::<(bool, bool, bool)>(c))?;
-    Ok(!has && (all_staff || by_department))
-}
-
 fn target(person: PersonId) -> Target<'static> {
     match person {
         PersonId::Employee(id) => Target::new("employee", id),
         PersonId::User(id) => Target::new("user", id),
     }
-}
-
-/// Whether the user (of a client) has its second factor on, for the client card.
-pub fn enabled_for_user(conn: &mut DbConnection, user: &User) -> QueryResult<bool> {
-    TwoFactor::confirmed_for(conn, PersonId::User(user.id))
 }
 
 /// When it was turned on, for pages that say so.

@@ -15,7 +15,7 @@ use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 
-use crate::db::models::session::Session;
+use crate::db::models::session::LiveSession as Session;
 use crate::db::models::{Client, Employee, User};
 use crate::domain::auth::{self, Area, Login};
 use crate::domain::client_permissions::{ClientRights, RequiredSection};

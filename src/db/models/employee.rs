@@ -18,7 +18,9 @@ pub struct Employee {
     pub is_superuser: bool,
     /// No longer read: sessions are rows of their own (`sessions`), ended there.
     pub session_version: i64,
+    #[diesel(deserialize_as = crate::db::SqlTime)]
     pub created_at: NaiveDateTime,
+    #[diesel(deserialize_as = crate::db::SqlTimeOrNull)]
     pub last_sign_in_at: Option<NaiveDateTime>,
 }
 

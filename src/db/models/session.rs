@@ -27,6 +27,18 @@ pub struct Session {
     pub ended_at: Option<NaiveDateTime>,
 }
 
+/// What every request reads of its session: enough to know it is live and whether to note
+/// it was seen (not the key's hash, nor the browser's name).
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = sessions)]
+pub struct LiveSession {
+    pub id: SessionId,
+    #[diesel(deserialize_as = crate::db::SqlTime)]
+    pub created_at: NaiveDateTime,
+    #[diesel(deserialize_as = crate::db::SqlTime)]
+    pub last_seen_at: NaiveDateTime,
+}
+
 #[derive(Debug, Insertable)]
 #[diesel(table_name = sessions)]
 pub struct NewSession<'a> {
@@ -47,19 +59,44 @@ impl Session {
             .get_result(conn)
     }
 
-    /// The live session with this key, with its employee, in one query: the read every
-    /// admin request makes (it replaced reading the employee alone).
+    /// The live session with this key, with its employee and whether a policy holds it to
+    /// set a second factor up (`domain::two_factor::employee_must_set_up`), in one query:
+    /// the read every admin request makes (it replaced reading the employee alone).
     pub fn live_employee(
         conn: &mut DbConnection,
         key_hash: &str,
         employee: EmployeeId,
-    ) -> QueryResult<Option<(Session, Employee)>> {
+    ) -> QueryResult<Option<(LiveSession, Employee, bool)>> {
+        use crate::db::schema::{department_members, departments, settings, two_factor};
+        use diesel::dsl::{exists, not};
+        let must_set_up = not(exists(
+            two_factor::table
+                .filter(two_factor::employee_id.eq(employees::id.nullable()))
+                .filter(two_factor::confirmed_at.is_not_null()),
+        ))
+        .and(
+            exists(
+                settings::table
+                    .filter(settings::key.eq(crate::domain::two_factor::STAFF_POLICY))
+                    .filter(settings::value.eq("required")),
+            )
+            .or(exists(
+                department_members::table
+                    .inner_join(departments::table)
+                    .filter(department_members::employee_id.eq(employees::id))
+                    .filter(departments::requires_two_factor.eq(true)),
+            )),
+        );
         crate::db::on_engine!(conn, |c| sessions::table
             .inner_join(employees::table)
             .filter(sessions::key_hash.eq(key_hash))
             .filter(sessions::employee_id.eq(employee))
             .filter(sessions::ended_at.is_null())
-            .select((Session::as_select(), employees::all_columns))
+            .select((
+                LiveSession::as_select(),
+                employees::all_columns,
+                must_set_up
+            ))
             .first(c)
             .optional())
     }
@@ -69,14 +106,14 @@ impl Session {
         conn: &mut DbConnection,
         key_hash: &str,
         user: UserId,
-    ) -> QueryResult<Option<(Session, User, Client)>> {
+    ) -> QueryResult<Option<(LiveSession, User, Client)>> {
         crate::db::on_engine!(conn, |c| sessions::table
             .inner_join(users::table.inner_join(clients::table))
             .filter(sessions::key_hash.eq(key_hash))
             .filter(sessions::user_id.eq(user))
             .filter(sessions::ended_at.is_null())
             .select((
-                Session::as_select(),
+                LiveSession::as_select(),
                 users::all_columns,
                 clients::all_columns,
             ))

@@ -21,7 +21,9 @@ pub struct User {
     pub enabled: bool,
     /// No longer read: sessions are rows of their own (`sessions`), ended there.
     pub session_version: i64,
+    #[diesel(deserialize_as = crate::db::SqlTime)]
     pub created_at: NaiveDateTime,
+    #[diesel(deserialize_as = crate::db::SqlTimeOrNull)]
     pub last_sign_in_at: Option<NaiveDateTime>,
 }
 
@@ -69,6 +71,28 @@ impl User {
             .filter(users::client_id.eq(client_id))
             .order((users::is_owner.desc(), users::name, users::id))
             .load(conn)
+    }
+
+    /// The users of a client, each with whether its second factor is on (the client
+    /// card), in one query.
+    pub fn of_client_with_two_factor(
+        conn: &mut DbConnection,
+        client_id: ClientId,
+    ) -> QueryResult<Vec<(User, bool)>> {
+        use crate::db::schema::two_factor;
+        use diesel::dsl::exists;
+        crate::db::on_engine!(conn, |c| users::table
+            .filter(users::client_id.eq(client_id))
+            .order((users::is_owner.desc(), users::name, users::id))
+            .select((
+                users::all_columns,
+                exists(
+                    two_factor::table
+                        .filter(two_factor::user_id.eq(users::id.nullable()))
+                        .filter(two_factor::confirmed_at.is_not_null()),
+                ),
+            ))
+            .load(c))
     }
 
     /// The owner of each of several clients: (client, email).
