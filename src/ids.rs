@@ -104,6 +104,8 @@ id_type!(
     RecoveryCodeId,
     PendingRegistrationId,
     InvitationId,
+    DocumentId,
+    DocumentLineId,
     UserId,
 );
 

@@ -42,12 +42,34 @@ enum Command {
         #[arg(long, default_value_t = 1000)]
         clients: u64,
     },
+    /// Accounting documents.
+    Documents {
+        #[command(subcommand)]
+        command: DocumentsCommand,
+    },
     /// Add an administrator. Without --password, the password is read from standard input.
     CreateAdmin {
         #[arg(long)]
         email: String,
         #[arg(long)]
         password: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum DocumentsCommand {
+    /// Issue the acts of completion of a finished month (YYYY-MM) that are not issued yet,
+    /// for every company and payer, or for the one given. Running it again issues nothing
+    /// new. `serve` does this for the previous month in the first days of each month.
+    Generate {
+        #[arg(long)]
+        month: String,
+        /// Only this company (its number).
+        #[arg(long)]
+        company: Option<i64>,
+        /// Only this payer (its number).
+        #[arg(long)]
+        payer: Option<i64>,
     },
 }
 
@@ -69,6 +91,14 @@ fn main() -> ExitCode {
             Command::BillingRun { at } => billing_run(&config, at.as_deref()),
             Command::CreateAdmin { email, password } => create_admin(&config, &email, password),
             Command::SeedDemo { clients } => seed_demo(&config, clients),
+            Command::Documents {
+                command:
+                    DocumentsCommand::Generate {
+                        month,
+                        company,
+                        payer,
+                    },
+            } => generate_documents(&config, &month, company, payer),
         });
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -98,6 +128,35 @@ fn check_ledger(config: &Config) -> Result<(), String> {
         "{} account(s) disagree with the ledger",
         mismatches.len()
     ))
+}
+
+fn generate_documents(
+    config: &Config,
+    month: &str,
+    company: Option<i64>,
+    payer: Option<i64>,
+) -> Result<(), String> {
+    use billpanel::domain::documents::acts;
+    let first_day = acts::parse_month(month)?;
+    let pool = server::open_database(config)?;
+    let mut conn = pool.get().map_err(|e| format!("cannot connect: {e}"))?;
+    let scope = acts::Scope {
+        company: company.map(billpanel::ids::CompanyId),
+        payer: payer.map(billpanel::ids::PayerId),
+        quiet: false,
+    };
+    let report = acts::generate(
+        &mut conn,
+        &billpanel::domain::Actor::system(),
+        first_day,
+        scope,
+    )
+    .map_err(|e| match e {
+        billpanel::domain::DomainError::Invalid(fields) => fields.first_message(),
+        other => other.to_string(),
+    })?;
+    println!("{}", report.words(month.trim()));
+    Ok(())
 }
 
 fn billing_run(config: &Config, at: Option<&str>) -> Result<(), String> {
@@ -156,11 +215,13 @@ fn seed_demo(config: &Config, clients: u64) -> Result<(), String> {
         eprintln!();
     }
     println!(
-        "seeded {} clients, {} services, {} payments and {} tickets in {:.1} s",
+        "seeded {} clients, {} services, {} payments, {} tickets, {} bills and {} acts in {:.1} s",
         report.clients,
         report.services,
         report.payments,
         report.tickets,
+        report.bills,
+        report.acts,
         started.elapsed().as_secs_f64()
     );
     println!("staff (sign in at /admin/login):");

@@ -121,6 +121,14 @@ fn spawn_billing(pool: DbPool) {
                         } else {
                             tracing::error!("billing run: {report}: {:?}", report.errors);
                         }
+                        let now = db::now();
+                        match crate::domain::documents::acts::issue_due(&mut conn, now) {
+                            Ok(Some(acts)) => {
+                                tracing::info!("acts of last month: {}", acts.words("last month"))
+                            }
+                            Ok(None) => {}
+                            Err(e) => tracing::error!("acts of last month: {e}"),
+                        }
                     }
                     Err(e) => tracing::warn!("the billing run has no database connection: {e}"),
                 }

@@ -68,3 +68,11 @@
     });
   });
 })();
+
+// A document's Print button (without the script, the browser's own print does the same).
+(function () {
+  "use strict";
+  document.querySelectorAll("[data-bp-print]").forEach(function (button) {
+    button.addEventListener("click", function () { window.print(); });
+  });
+})();

@@ -76,6 +76,17 @@ diesel::table! {
         email -> Text,
         phone -> Text,
         created_at -> Timestamp,
+        country -> Text,
+        kpp -> Text,
+        signatory_name -> Text,
+        signatory_title -> Text,
+        tax_mode -> Text,
+        tax_rate_bp -> Integer,
+        bill_due_days -> Integer,
+        bill_prefix -> Text,
+        act_prefix -> Text,
+        credit_note_prefix -> Text,
+        reconciliation_prefix -> Text,
     }
 }
 
@@ -177,6 +188,7 @@ diesel::table! {
         sent_at -> Nullable<Timestamp>,
         attempts -> Integer,
         last_error -> Text,
+        document_id -> Nullable<BigInt>,
     }
 }
 
@@ -196,6 +208,7 @@ diesel::table! {
         paid_at -> Nullable<Timestamp>,
         payment_method_id -> Nullable<BigInt>,
         refunded -> BigInt,
+        payer_snapshot -> Text,
     }
 }
 
@@ -519,7 +532,67 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    document_sequences (company_id, kind, year) {
+        company_id -> BigInt,
+        kind -> Text,
+        year -> Integer,
+        last_number -> BigInt,
+    }
+}
+
+diesel::table! {
+    documents (id) {
+        id -> BigInt,
+        kind -> Text,
+        number -> Text,
+        year -> Integer,
+        sequence -> BigInt,
+        company_id -> BigInt,
+        payer_id -> BigInt,
+        client_id -> BigInt,
+        currency_code -> Text,
+        currency_exponent -> Integer,
+        issued_on -> Date,
+        due_on -> Nullable<Date>,
+        period_start -> Nullable<Date>,
+        period_end -> Nullable<Date>,
+        payment_id -> Nullable<BigInt>,
+        related_id -> Nullable<BigInt>,
+        total -> BigInt,
+        tax -> BigInt,
+        tax_label -> Text,
+        opening -> BigInt,
+        status -> Text,
+        cancel_reason -> Text,
+        company_snapshot -> Text,
+        payer_snapshot -> Text,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    document_lines (id) {
+        id -> BigInt,
+        document_id -> BigInt,
+        position -> Integer,
+        line_date -> Nullable<Date>,
+        description -> Text,
+        quantity -> Integer,
+        unit_price -> BigInt,
+        amount -> BigInt,
+        credit -> BigInt,
+        expense_id -> Nullable<BigInt>,
+    }
+}
+
 diesel::joinable!(accounts -> clients (client_id));
+diesel::joinable!(documents -> clients (client_id));
+diesel::joinable!(documents -> companies (company_id));
+diesel::joinable!(documents -> payers (payer_id));
+diesel::joinable!(document_lines -> documents (document_id));
+diesel::joinable!(document_sequences -> companies (company_id));
 diesel::joinable!(accounts -> providers (provider_id));
 diesel::joinable!(client_group_members -> client_groups (client_group_id));
 diesel::joinable!(client_group_members -> clients (client_id));
@@ -608,4 +681,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     settings,
     pending_registrations,
     user_invitations,
+    document_sequences,
+    documents,
+    document_lines,
 );

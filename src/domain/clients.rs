@@ -1025,6 +1025,8 @@ pub struct ClientCard {
     pub groups: Vec<crate::db::models::client_group::ClientGroup>,
     pub all_groups: Vec<crate::db::models::client_group::ClientGroup>,
     pub messages: Vec<Message>,
+    /// The client's documents, newest first (with `documents.view`).
+    pub documents: Vec<crate::db::models::document::DocumentRow>,
     pub events: Vec<AuditEvent>,
     pub provider_ids: Vec<ProviderId>,
     /// The users whose second factor is on.
@@ -1099,6 +1101,9 @@ pub fn card(
         registered_by,
         accounts: Account::summaries_of_client(conn, id)?,
         messages: if_shown(tab, "messages", || Message::of_client(conn, id, 50))?,
+        documents: if_shown(tab, "documents", || {
+            allowed(crate::domain::documents::of_client(conn, actor, id))
+        })?,
         payers: crate::db::models::Payer::of_client(conn, id)?,
         payments: if_shown(tab, "payments", || {
             allowed(crate::domain::payments::list_of_client(conn, actor, id))

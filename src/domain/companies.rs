@@ -36,6 +36,17 @@ pub struct CompanyInput {
     pub email: String,
     pub phone: String,
     pub provider_ids: Vec<ProviderId>,
+    pub country: String,
+    pub kpp: String,
+    pub signatory_name: String,
+    pub signatory_title: String,
+    pub tax_mode: &'static str,
+    pub tax_rate_bp: i32,
+    pub bill_due_days: i32,
+    pub bill_prefix: String,
+    pub act_prefix: String,
+    pub credit_note_prefix: String,
+    pub reconciliation_prefix: String,
 }
 
 /// The raw form values of a company.
@@ -51,6 +62,18 @@ pub struct CompanyRaw<'a> {
     pub email: &'a str,
     pub phone: &'a str,
     pub provider_ids: &'a [String],
+    pub country: &'a str,
+    pub kpp: &'a str,
+    pub signatory_name: &'a str,
+    pub signatory_title: &'a str,
+    pub tax_mode: &'a str,
+    /// The VAT rate in per cent, as typed: "20", "10", "0".
+    pub tax_rate: &'a str,
+    pub bill_due_days: &'a str,
+    pub bill_prefix: &'a str,
+    pub act_prefix: &'a str,
+    pub credit_note_prefix: &'a str,
+    pub reconciliation_prefix: &'a str,
 }
 
 impl CompanyInput {
@@ -64,6 +87,10 @@ impl CompanyInput {
         let tax_id = field("tax_id", raw.tax_id, 20);
         let registration_number = field("registration_number", raw.registration_number, 30);
         let phone = field("phone", raw.phone, 40);
+        let country = field("country", raw.country, 2).to_ascii_uppercase();
+        let kpp = field("kpp", raw.kpp, 9);
+        let signatory_name = field("signatory_name", raw.signatory_name, 200);
+        let signatory_title = field("signatory_title", raw.signatory_title, 200);
         let mut lines = |name: &str, value: &str, max: usize| {
             text::optional_lines(value, max)
                 .map_err(|m| errors.add(name, m))
@@ -89,6 +116,78 @@ impl CompanyInput {
                 .map_err(|m| errors.add("email", m))
                 .unwrap_or_default(),
         };
+        if !country.is_empty()
+            && (country.len() != 2 || !country.chars().all(|c| c.is_ascii_uppercase()))
+        {
+            errors.add("country", "Use the two-letter country code, like RU or DE.");
+        }
+        if !kpp.is_empty() && (kpp.len() != 9 || !kpp.chars().all(|c| c.is_ascii_digit())) {
+            errors.add("kpp", "A KPP has 9 digits.");
+        }
+        if !kpp.is_empty() && raw.kind.trim() != "legal_entity" {
+            errors.add("kpp", "Only a legal entity has a KPP.");
+        }
+        if !tax_id.is_empty()
+            && let Err(m) = crate::domain::payers::check_tax_id(&country, raw.kind.trim(), &tax_id)
+        {
+            errors.add("tax_id", m);
+        }
+        // Left empty, the document settings take their defaults.
+        let tax_mode = crate::domain::documents::TAX_MODES
+            .iter()
+            .find(|(k, _)| {
+                *k == raw.tax_mode.trim() || raw.tax_mode.trim().is_empty() && *k == "none"
+            })
+            .map(|(k, _)| *k);
+        if tax_mode.is_none() {
+            errors.add("tax_mode", "Choose how the company counts VAT.");
+        }
+        let tax_rate_bp = match (tax_mode, raw.tax_rate.trim()) {
+            (Some(crate::domain::documents::TAX_VAT_INCLUDED), rate) => {
+                match crate::domain::client_groups::parse_discount(rate) {
+                    Ok(bp) if bp > 0 && bp <= 5000 => bp,
+                    _ => {
+                        errors.add(
+                            "tax_rate",
+                            "Enter the VAT rate in per cent, like 20 (at most 50).",
+                        );
+                        0
+                    }
+                }
+            }
+            _ => 0,
+        };
+        let bill_due_days = match Some(raw.bill_due_days.trim())
+            .filter(|d| !d.is_empty())
+            .unwrap_or("5")
+            .parse::<i32>()
+        {
+            Ok(days) if (0..=365).contains(&days) => days,
+            _ => {
+                errors.add(
+                    "bill_due_days",
+                    "Enter the days a bill gives to pay, 0 to 365.",
+                );
+                5
+            }
+        };
+        let mut prefix = |name: &str, value: &str, default: &str| {
+            let value = Some(value.trim())
+                .filter(|v| !v.is_empty())
+                .unwrap_or(default);
+            if value.is_empty()
+                || value.len() > 10
+                || !value.chars().all(|c| c.is_ascii_alphanumeric() || c == '/')
+            {
+                errors.add(name, "A prefix is 1 to 10 letters and digits, like INV.");
+            }
+            value.to_string()
+        };
+        let bill_prefix = prefix("bill_prefix", raw.bill_prefix, "INV");
+        let act_prefix = prefix("act_prefix", raw.act_prefix, "ACT");
+        let credit_note_prefix = prefix("credit_note_prefix", raw.credit_note_prefix, "CN");
+        let reconciliation_prefix =
+            prefix("reconciliation_prefix", raw.reconciliation_prefix, "REC");
         let mut provider_ids = Vec::new();
         for id in raw.provider_ids {
             match id.parse() {
@@ -110,6 +209,17 @@ impl CompanyInput {
                 email,
                 phone,
                 provider_ids,
+                country,
+                kpp,
+                signatory_name,
+                signatory_title,
+                tax_mode: tax_mode.unwrap_or(crate::domain::documents::TAX_NONE),
+                tax_rate_bp,
+                bill_due_days,
+                bill_prefix,
+                act_prefix,
+                credit_note_prefix,
+                reconciliation_prefix,
             }),
             _ => Err(errors),
         }
@@ -126,6 +236,17 @@ impl CompanyInput {
             bank_details: &self.bank_details,
             email: &self.email,
             phone: &self.phone,
+            country: &self.country,
+            kpp: &self.kpp,
+            signatory_name: &self.signatory_name,
+            signatory_title: &self.signatory_title,
+            tax_mode: self.tax_mode,
+            tax_rate_bp: self.tax_rate_bp,
+            bill_due_days: self.bill_due_days,
+            bill_prefix: &self.bill_prefix,
+            act_prefix: &self.act_prefix,
+            credit_note_prefix: &self.credit_note_prefix,
+            reconciliation_prefix: &self.reconciliation_prefix,
         }
     }
 }
@@ -225,6 +346,21 @@ pub fn update(
             .field("bank details", &before.bank_details, &after.bank_details)
             .field("email", &before.email, &after.email)
             .field("phone", &before.phone, &after.phone)
+            .field("country", &before.country, &after.country)
+            .field("KPP", &before.kpp, &after.kpp)
+            .field("signatory", &before.signatory_name, &after.signatory_name)
+            .field(
+                "signatory's title",
+                &before.signatory_title,
+                &after.signatory_title,
+            )
+            .field("tax", tax_summary(&before), tax_summary(&after))
+            .field(
+                "bill due days",
+                before.bill_due_days.to_string(),
+                after.bill_due_days.to_string(),
+            )
+            .field("prefixes", prefixes(&before), prefixes(&after))
             .field(
                 "providers",
                 provider_names(conn, &providers_before)?,
@@ -267,4 +403,21 @@ fn provider_names(conn: &mut DbConnection, ids: &[ProviderId]) -> Result<String,
         .collect();
     names.sort();
     Ok(names.join(", "))
+}
+
+fn tax_summary(company: &Company) -> String {
+    match crate::domain::documents::Tax::of(company) {
+        crate::domain::documents::Tax::None => "no VAT".into(),
+        tax => tax.label(),
+    }
+}
+
+fn prefixes(company: &Company) -> String {
+    format!(
+        "{} {} {} {}",
+        company.bill_prefix,
+        company.act_prefix,
+        company.credit_note_prefix,
+        company.reconciliation_prefix
+    )
 }

@@ -5,7 +5,7 @@
 //! tickets with conversations. Rows go in as multi-row INSERTs with ids assigned here, a
 //! few thousand to a statement, so 100,000 clients take seconds; the ledger holds.
 
-use chrono::{Duration, NaiveDateTime};
+use chrono::{Datelike, Duration, NaiveDateTime};
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::sql_types::BigInt;
@@ -22,6 +22,9 @@ pub struct DemoReport {
     pub services: u64,
     pub payments: u64,
     pub tickets: u64,
+    /// Bills for the bank transfers, and acts for the twelve months before this one.
+    pub bills: u64,
+    pub acts: u64,
     pub staff: Vec<(String, String, &'static str)>,
     pub client_logins: Vec<(String, String)>,
 }
@@ -132,13 +135,18 @@ fn organisation(
     let hash = password::hash(STAFF_PASSWORD).map_err(DomainError::Internal)?;
     let now = db::now();
     conn.batch_execute(&format!(
-        "UPDATE companies SET bank_details = 'IBAN RU00 0000 0000 0000 0000 00, BIC 044525000', \
-             legal_address = '1 Tverskaya St, Moscow', tax_id = '7700000001' WHERE legal_name = 'My company'; \
+        "UPDATE companies SET bank_details = 'Account 40702810000000000001 at Demo Bank, BIC 044525000, corr. account 30101810400000000225', \
+             legal_address = '1 Tverskaya St, Moscow, 125009', country = 'RU', tax_id = '7700000009', kpp = '770001001', \
+             signatory_name = 'Ivan Petrov', signatory_title = 'General director', tax_mode = 'vat_included', \
+             tax_rate_bp = 2000, email = 'accounts@demo.billpanel.test' WHERE legal_name = 'My company'; \
          INSERT INTO providers (name, currency_id, time_zone, notification_email, site_url, created_at) \
              SELECT 'Cloud EU', id, 'Europe/Berlin', 'billing@cloud-eu.example', 'https://cloud-eu.example', {now} \
              FROM currencies WHERE code = 'EUR'; \
-         INSERT INTO companies (legal_name, kind, tax_id, legal_address, bank_details, created_at) VALUES \
-             ('Cloud EU GmbH', 'legal_entity', 'DE123456789', '5 Hauptstrasse, Berlin', 'IBAN DE00 1000 0000 0000 0000 00', {now}); \
+         INSERT INTO companies (legal_name, kind, country, tax_id, legal_address, bank_details, signatory_name, \
+             signatory_title, tax_mode, tax_rate_bp, created_at) VALUES \
+             ('Cloud EU GmbH', 'legal_entity', 'DE', 'DE123456789', '5 Hauptstrasse, 10115 Berlin', \
+             'IBAN DE00 1000 0000 0000 0000 00, BIC DEMODEFFXXX', 'Anna Schmidt', 'Managing director', \
+             'vat_included', 1900, {now}); \
          INSERT INTO company_providers (company_id, provider_id) \
              SELECT c.id, p.id FROM companies c, providers p WHERE c.legal_name = 'Cloud EU GmbH' AND p.name = 'Cloud EU'; \
          INSERT INTO departments (name, shown_in_support, business_hours) VALUES ('Accounting', FALSE, \
@@ -477,6 +485,8 @@ pub fn seed(
         services: 0,
         payments: 0,
         tickets: 0,
+        bills: 0,
+        acts: 0,
         staff,
         client_logins: Vec::new(),
     };
@@ -783,6 +793,23 @@ pub fn seed(
         })?;
         done = last;
         progress(done, clients);
+    }
+    // The year's documents: a bill for each bank transfer, then the acts of each finished
+    // month, in date order so that numbers follow dates.
+    report.bills = crate::domain::documents::bills::issue_missing_for_transfers(conn)?;
+    let first_of_month = now.date().with_day(1).unwrap_or(now.date());
+    for back in (1..=12).rev() {
+        let month = crate::domain::periods::add_months(first_of_month, -back);
+        let acts = crate::domain::documents::acts::generate(
+            conn,
+            &crate::domain::Actor::system(),
+            month,
+            crate::domain::documents::acts::Scope {
+                quiet: true,
+                ..Default::default()
+            },
+        )?;
+        report.acts += acts.issued as u64;
     }
     if let DbConnection::Postgresql(_) = conn {
         // Ids were given here, so the sequences learn where they stand.

@@ -37,6 +37,11 @@ impl FieldErrors {
         self.0.get(field).map(String::as_str).unwrap_or("")
     }
 
+    /// The first message, for a page that shows one line (a flash) rather than a form.
+    pub fn first_message(&self) -> String {
+        self.0.values().next().cloned().unwrap_or_default()
+    }
+
     pub fn iter(&self) -> impl Iterator<Item = (&String, &String)> {
         self.0.iter()
     }

@@ -16,6 +16,7 @@ pub mod currencies;
 pub mod dashboard;
 pub mod demo;
 pub mod departments;
+pub mod documents;
 pub mod email;
 pub mod employees;
 pub mod errors;

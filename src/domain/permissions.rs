@@ -105,6 +105,11 @@ registry! {
         SupportCanned SUPPORT_CANNED = "support.canned" "Manage canned replies",
         SupportAllDepartments SUPPORT_ALL_DEPARTMENTS = "support.all_departments" "See and handle the tickets of every department",
     }
+    documents "Documents" {
+        DocumentsView DOCUMENTS_VIEW = "documents.view" "View bills, acts, credit notes and reconciliation reports",
+        DocumentsIssue DOCUMENTS_ISSUE = "documents.issue" "Issue acts, bills and reconciliation reports; send documents again",
+        DocumentsCancel DOCUMENTS_CANCEL = "documents.cancel" "Cancel documents, with a reason",
+    }
     audit "Audit log" {
         AuditView AUDIT_VIEW = "audit.view" "View the audit log",
     }
@@ -130,6 +135,10 @@ pub const IMPLIES: &[(Permission, Permission)] = &[
     (PAYMENT_METHODS_EDIT, PAYMENTS_VIEW),
     // Payments are found and recorded on the client's card.
     (PAYMENTS_VIEW, CLIENTS_VIEW),
+    (DOCUMENTS_ISSUE, DOCUMENTS_VIEW),
+    (DOCUMENTS_CANCEL, DOCUMENTS_VIEW),
+    // Documents are found on the client's card.
+    (DOCUMENTS_VIEW, CLIENTS_VIEW),
     (STAFF_EDIT, STAFF_VIEW),
     (STAFF_PERMISSIONS, STAFF_VIEW),
     (STAFF_SECURITY, STAFF_VIEW),

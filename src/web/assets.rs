@@ -6,6 +6,8 @@ use rust_embed::Embed;
 
 #[derive(Embed)]
 #[folder = "static/"]
+// The fonts are the PDF documents' (`domain::documents::pdf`), not the browser's.
+#[exclude = "fonts/*"]
 struct Assets;
 
 pub async fn serve(path: web::Path<String>) -> HttpResponse {

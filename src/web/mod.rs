@@ -6,6 +6,7 @@ pub mod admin;
 pub mod assets;
 pub mod client;
 pub mod csrf;
+pub mod csv;
 pub mod error;
 pub mod forms;
 pub mod health;

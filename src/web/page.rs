@@ -254,6 +254,11 @@ fn menu(area: Area, path: &str, identity: Option<&Identity>) -> Vec<MenuItem> {
                 admin(permissions::PAYMENTS_VIEW),
             ),
             (
+                "Documents",
+                "/admin/documents",
+                admin(permissions::DOCUMENTS_VIEW),
+            ),
+            (
                 "Tickets",
                 "/admin/tickets",
                 admin(permissions::SUPPORT_VIEW),
@@ -280,6 +285,11 @@ fn menu(area: Area, path: &str, identity: Option<&Identity>) -> Vec<MenuItem> {
             (
                 "Expenses",
                 "/client/expenses",
+                client(client_permissions::FINANCE),
+            ),
+            (
+                "Documents",
+                "/client/documents",
                 client(client_permissions::FINANCE),
             ),
             (

@@ -37,6 +37,8 @@ fn concrete(route: &AdminRoute, ids: &Ids) -> String {
         ids.payment
     } else if path.starts_with("/admin/payment-methods/") && path.contains("{id}") {
         ids.method
+    } else if path.starts_with("/admin/documents/") && path.contains("{id}") {
+        ids.document
     } else {
         assert!(
             !path.contains('{'),
@@ -71,6 +73,8 @@ struct Ids {
     method: i64,
     /// A new bank transfer of the target client.
     payment: i64,
+    /// A bill of the target client, made directly.
+    document: i64,
 }
 
 /// Allowed: a page (200), or a form's answer that is not a trip to the sign-in page.
@@ -236,6 +240,23 @@ fn target_payment(app: &TestApp, client: i64, payer: i64, label: &str) -> i64 {
     id_of(app, "payments", "comment", label)
 }
 
+/// A bill of the client to its first payer, made directly.
+fn target_document(app: &TestApp, client: i64, company: i64) -> i64 {
+    diesel::RunQueryDsl::execute(
+        diesel::sql_query(format!(
+            "INSERT INTO documents (kind, number, year, sequence, company_id, payer_id, client_id, \
+             currency_code, currency_exponent, issued_on, total, tax, status, company_snapshot, \
+             payer_snapshot, created_at) \
+             SELECT 'bill', 'INV-2026-999999', 2026, 999999, {company}, MIN(id), {client}, 'RUB', 2, \
+             CURRENT_DATE, 1000, 0, 'issued', '{{\"legal_name\":\"My company\"}}', '{{}}', CURRENT_TIMESTAMP \
+             FROM payers WHERE client_id = {client}"
+        )),
+        &mut app.conn(),
+    )
+    .unwrap();
+    id_of(app, "documents", "number", "INV-2026-999999")
+}
+
 /// A canned reply for everyone, made directly.
 fn fresh_canned(app: &TestApp, n: usize) -> i64 {
     let title = format!("Canned {n}");
@@ -287,6 +308,7 @@ async fn every_admin_route_admits_only_who_it_declares() {
         service: 0,
         method: 0,
         payment: 0,
+        document: 0,
     };
     let ids = Ids {
         group: target_group(&app, ids.client).await,
@@ -298,6 +320,10 @@ async fn every_admin_route_admits_only_who_it_declares() {
             let payer = fresh_payer(&app, ids.client, 9999);
             target_payment(&app, ids.client, payer, "Target payment")
         },
+        ..ids
+    };
+    let ids = Ids {
+        document: target_document(&app, ids.client, ids.company),
         ..ids
     };
 
@@ -543,6 +569,8 @@ async fn every_client_route_admits_only_who_it_declares() {
     let ticket = target_ticket(&app, client);
     let service = target_service(&app, client, "Owner service");
     let payment = target_payment(&app, client, payer, "Owner payment");
+    let company = id_of(&app, "companies", "legal_name", "My company");
+    let document = target_document(&app, client, company);
 
     let employee = app.browser();
     employee.sign_in_as_admin().await;
@@ -576,6 +604,8 @@ async fn every_client_route_admits_only_who_it_declares() {
                 service
             } else if path.starts_with("/client/payments/") && path.contains("{id}") {
                 payment
+            } else if path.starts_with("/client/documents/") && path.contains("{id}") {
+                document
             } else {
                 assert!(
                     !path.contains('{'),
@@ -638,7 +668,8 @@ async fn every_client_route_admits_only_who_it_declares() {
             page.status,
             page.location
         );
-        if route.method == "get" {
+        // Every page, that is: a PDF download is a file.
+        if route.method == "get" && !route.path.ends_with("/pdf") {
             assert!(page.exists("#impersonation-banner"), "banner on {what}");
         }
         if route.path == "/impersonation/stop" {

@@ -585,6 +585,39 @@ pub async fn tariff(app: &TestApp, admin: &Browser, name: &str, fields: &[(&str,
 }
 
 /// A payment method of the main provider and company in RUB, added on its form.
+/// The administrator fills in what documents need on the default company, renaming it
+/// `legal_name`: a Russian legal entity with VAT 20 % included in prices.
+pub async fn company_ready(app: &TestApp, admin: &Browser, legal_name: &str) {
+    let company = id_of(app, "companies", "legal_name", "My company");
+    let provider = id_of(app, "providers", "name", "Main provider").to_string();
+    let path = format!("/admin/companies/{company}");
+    admin
+        .submit(
+            &path,
+            &path,
+            &[
+                ("legal_name", legal_name),
+                ("kind", "legal_entity"),
+                ("country", "RU"),
+                ("tax_id", "7700000009"),
+                ("kpp", "770001001"),
+                ("legal_address", "1 Tverskaya St, Moscow"),
+                (
+                    "bank_details",
+                    "Account 40702810000000000001, BIC 044525000",
+                ),
+                ("signatory_name", "Ivan Petrov"),
+                ("signatory_title", "General director"),
+                ("tax_mode", "vat_included"),
+                ("tax_rate", "20"),
+                ("bill_due_days", "5"),
+                ("provider_ids", &provider),
+            ],
+        )
+        .await
+        .assert_redirect("/admin/companies");
+}
+
 pub async fn payment_method(
     app: &TestApp,
     admin: &Browser,

@@ -15,6 +15,7 @@ mod client_payers;
 mod commands;
 mod csrf;
 mod demo;
+mod documents;
 mod health;
 mod impersonation;
 mod ledger_property;

@@ -252,6 +252,38 @@ impl Chrome {
         self.find(css).await.text().await.unwrap()
     }
 
+    /// Downloads `path` as the page's own script would, with the browser's cookies: the
+    /// answer's status, its Content-Type, its first five bytes as text and its size.
+    pub async fn download(&self, path: &str) -> (u16, String, String, usize) {
+        let answer = self
+            .client
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 fetch(arguments[0], { credentials: 'same-origin' })
+                   .then(r => r.arrayBuffer().then(b => done([r.status, r.headers.get('content-type') || '',
+                     String.fromCharCode(...new Uint8Array(b.slice(0, 5))), b.byteLength])))
+                   .catch(e => done([0, String(e), '', 0]));",
+                vec![Value::String(path.to_owned())],
+            )
+            .await
+            .unwrap();
+        let parts = answer.as_array().cloned().unwrap_or_default();
+        (
+            parts.first().and_then(Value::as_u64).unwrap_or(0) as u16,
+            parts
+                .get(1)
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_owned(),
+            parts
+                .get(2)
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_owned(),
+            parts.get(3).and_then(Value::as_u64).unwrap_or(0) as usize,
+        )
+    }
+
     /// Whether anything on the page matches `css`.
     pub async fn has(&self, css: &str) -> bool {
         !self

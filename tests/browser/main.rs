@@ -10,7 +10,7 @@ mod helpers;
 
 mod chrome;
 
-use helpers::{PASSWORD, TestApp, id_of, payment_method, tariff};
+use helpers::{PASSWORD, TestApp, company_ready, id_of, payment_method, tariff};
 
 const CLIENT_EMAIL: &str = "ann@example.com";
 const TAX_ID: &str = "DE811907980";
@@ -106,6 +106,61 @@ async fn a_visitor_registers_pays_by_card_and_orders_a_service() {
         return;
     };
     register_pay_and_order(&app, &mut ann, vps).await;
+    ann.finish().await;
+}
+
+#[actix_web::test]
+async fn a_client_pays_by_bank_transfer_and_downloads_its_bill() {
+    let app = TestApp::spawn().await;
+    let admin = app.browser();
+    admin.sign_in_as_admin().await;
+    payment_method(&app, &admin, "Bank transfer", "bank_transfer", &[]).await;
+    company_ready(&app, &admin, "Demo Hosting LLC").await;
+    let visitor = app.browser();
+    visitor.register(CLIENT_EMAIL, "Ann Lee").await;
+    visitor
+        .submit(
+            "/client/payers/new",
+            "/client/payers",
+            &[
+                ("kind", "individual"),
+                ("name", "Анна Ли"),
+                ("email", CLIENT_EMAIL),
+                ("phone", "+7 495 000 00 00"),
+                ("postal_address", "Москва, ул. Тверская, 1"),
+            ],
+        )
+        .await
+        .assert_redirect("/client/payers");
+    let Some(mut ann) = chrome::start(&app.base, "bank-transfer-bill", "ann").await else {
+        return;
+    };
+    ann.sign_in("/login", CLIENT_EMAIL, PASSWORD).await;
+    ann.follow_link("Payments").await;
+    ann.click_through("#top-up").await;
+    ann.click("input[name=\"method_id\"]").await;
+    ann.fill("amount", "1500").await;
+    ann.press("Continue").await;
+    assert!(ann.path().await.starts_with("/client/payments/"));
+    let bill = ann.text("#open-bill").await;
+    assert!(bill.starts_with("Bill INV-"), "{bill}");
+    ann.screenshot("payment-with-bill").await;
+    ann.click_through("#open-bill").await;
+    assert!(ann.text("#document-title").await.contains(&bill[5..]));
+    assert_eq!(ann.text("#document-total").await, "1,500.00 RUB");
+    assert!(ann.text("#document-payer").await.contains("Анна Ли"));
+    ann.screenshot("bill").await;
+    let pdf = ann.path().await + "/pdf";
+    let (status, kind, head, size) = ann.download(&pdf).await;
+    assert_eq!(
+        (status, kind.as_str(), head.as_str()),
+        (200, "application/pdf", "%PDF-")
+    );
+    assert!(size > 5_000, "a PDF with its font: {size} bytes");
+    ann.follow_link("← Back").await;
+    assert_eq!(ann.path().await, "/client/documents");
+    assert!(ann.text("#documents").await.contains(&bill[5..]));
+    ann.screenshot("documents").await;
     ann.finish().await;
 }
 

@@ -23,6 +23,23 @@ pub struct Company {
     pub email: String,
     pub phone: String,
     pub created_at: NaiveDateTime,
+    /// Two-letter code; a Russian company's tax id is an INN, checked as a payer's.
+    pub country: String,
+    /// A Russian legal entity's KPP (9 digits).
+    pub kpp: String,
+    /// Who signs the company's documents, and as what.
+    pub signatory_name: String,
+    pub signatory_title: String,
+    /// `none` or `vat_included` (`domain::documents::Tax`).
+    pub tax_mode: String,
+    /// The VAT rate in basis points.
+    pub tax_rate_bp: i32,
+    /// Days a bill gives to pay.
+    pub bill_due_days: i32,
+    pub bill_prefix: String,
+    pub act_prefix: String,
+    pub credit_note_prefix: String,
+    pub reconciliation_prefix: String,
 }
 
 /// What a new or edited company holds.
@@ -38,6 +55,17 @@ pub struct CompanyFields<'a> {
     pub bank_details: &'a str,
     pub email: &'a str,
     pub phone: &'a str,
+    pub country: &'a str,
+    pub kpp: &'a str,
+    pub signatory_name: &'a str,
+    pub signatory_title: &'a str,
+    pub tax_mode: &'a str,
+    pub tax_rate_bp: i32,
+    pub bill_due_days: i32,
+    pub bill_prefix: &'a str,
+    pub act_prefix: &'a str,
+    pub credit_note_prefix: &'a str,
+    pub reconciliation_prefix: &'a str,
 }
 
 impl Company {
@@ -71,6 +99,37 @@ impl Company {
             .set(fields)
             .returning(companies::all_columns)
             .get_result(conn)
+    }
+
+    /// The company that issues a provider's documents where nothing names another: the
+    /// first (by id) of those working for it.
+    pub fn first_of_provider(
+        conn: &mut DbConnection,
+        provider: ProviderId,
+    ) -> QueryResult<Option<Company>> {
+        companies::table
+            .inner_join(company_providers::table)
+            .filter(company_providers::provider_id.eq(provider))
+            .order(companies::id)
+            .select(companies::all_columns)
+            .first(conn)
+            .optional()
+    }
+
+    /// Each provider's first company (by id): (provider, company).
+    pub fn first_per_provider(conn: &mut DbConnection) -> QueryResult<Vec<(ProviderId, Company)>> {
+        let rows: Vec<(ProviderId, Company)> = companies::table
+            .inner_join(company_providers::table)
+            .order((company_providers::provider_id, companies::id))
+            .select((company_providers::provider_id, companies::all_columns))
+            .load(conn)?;
+        let mut first: Vec<(ProviderId, Company)> = Vec::new();
+        for (provider, company) in rows {
+            if first.last().is_none_or(|(p, _)| *p != provider) {
+                first.push((provider, company));
+            }
+        }
+        Ok(first)
     }
 
     /// The providers the company works for.

@@ -10,6 +10,7 @@ pub mod client_search;
 pub mod company;
 pub mod currency;
 pub mod department;
+pub mod document;
 pub mod employee;
 pub mod exchange_rate;
 pub mod expense;

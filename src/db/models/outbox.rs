@@ -19,6 +19,8 @@ pub struct OutboxMail {
     pub sent_at: Option<NaiveDateTime>,
     pub attempts: i32,
     pub last_error: String,
+    /// A mail about a document names it (its PDF goes with it once mail is delivered).
+    pub document_id: Option<crate::ids::DocumentId>,
 }
 
 #[derive(Debug, Insertable)]
@@ -34,6 +36,18 @@ impl OutboxMail {
     pub fn queue(conn: &mut DbConnection, mail: &NewOutboxMail<'_>) -> QueryResult<()> {
         crate::db::on_engine!(conn, |c| diesel::insert_into(outbox::table)
             .values(mail)
+            .execute(c)
+            .map(|_| ()))
+    }
+
+    /// Queues a mail about a document.
+    pub fn queue_about(
+        conn: &mut DbConnection,
+        mail: &NewOutboxMail<'_>,
+        document: crate::ids::DocumentId,
+    ) -> QueryResult<()> {
+        crate::db::on_engine!(conn, |c| diesel::insert_into(outbox::table)
+            .values((mail, outbox::document_id.eq(document)))
             .execute(c)
             .map(|_| ()))
     }

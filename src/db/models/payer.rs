@@ -51,6 +51,11 @@ impl Payer {
             .load(c))
     }
 
+    /// Any payer, for staff pages and act generation.
+    pub fn find(conn: &mut DbConnection, id: PayerId) -> QueryResult<Option<Payer>> {
+        crate::db::on_engine!(conn, |c| payers::table.find(id).first(c).optional())
+    }
+
     /// One payer of the client; another client's id finds nothing.
     pub fn find_of_client(
         conn: &mut DbConnection,

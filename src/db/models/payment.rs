@@ -69,6 +69,9 @@ pub struct Payment {
     pub payment_method_id: Option<PaymentMethodId>,
     /// The part of `amount` paid back.
     pub refunded: i64,
+    /// The payer as it was when the payment was made (`domain::documents::PayerDetails`
+    /// as JSON); empty for payments made before it was kept.
+    pub payer_snapshot: String,
 }
 
 impl Payment {
@@ -96,6 +99,7 @@ pub struct NewPayment<'a> {
     pub created_at: NaiveDateTime,
     pub paid_at: Option<NaiveDateTime>,
     pub payment_method_id: Option<PaymentMethodId>,
+    pub payer_snapshot: &'a str,
 }
 
 /// A payment with what lists show: client, payer, provider, method and currency.

@@ -251,11 +251,17 @@ pub fn record(
         (_, "") | (None, _) => None,
         (Some(c), raw) => method_for_account(conn, raw, c, &mut errors)?,
     };
-    if let Some(payer) = payer_id
-        && Payer::find_of_client(conn, client_id, payer)?.is_none()
-    {
+    let payer = match payer_id {
+        Some(payer) => Payer::find_of_client(conn, client_id, payer)?,
+        None => None,
+    };
+    if payer_id.is_some() && payer.is_none() {
         errors.add("payer_id", "Choose one of the client's payers.");
     }
+    let payer_snapshot = payer
+        .as_ref()
+        .map(crate::domain::documents::PayerDetails::snapshot)
+        .unwrap_or_default();
     errors.into_result()?;
     let (Some(account_id), Some(payer_id), Some(amount)) = (account_id, payer_id, amount) else {
         return Err(DomainError::invalid("amount", "Enter the amount."));
@@ -278,6 +284,7 @@ pub fn record(
                 created_at: now,
                 paid_at: Some(paid_at),
                 payment_method_id: method.as_ref().map(|m| m.id),
+                payer_snapshot: &payer_snapshot,
             },
         )?;
         credit(conn, actor, &payment, "payment.add", now)?;

@@ -142,6 +142,7 @@ pub fn refund(
             Target::new("payment", id),
             &format!("{} refunded: {comment}", currency.money(amount)),
         )?;
+        crate::domain::documents::credit_notes::issue_for_refund(conn, actor, &payment, amount)?;
         Payment::find(conn, id)?.ok_or(DomainError::NotFound)
     });
     sent_twice(

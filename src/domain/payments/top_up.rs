@@ -186,6 +186,7 @@ pub fn start(
                 created_at: now,
                 paid_at: None,
                 payment_method_id: Some(method.id),
+                payer_snapshot: &crate::domain::documents::PayerDetails::snapshot(&payer),
             },
         )?;
         audit::record(
@@ -195,6 +196,9 @@ pub fn start(
             Target::new("payment", payment.id),
             &format!("{} by {}", currency.money(amount), method.name),
         )?;
+        if method.kind == BANK_TRANSFER {
+            crate::domain::documents::bills::issue_with_transfer(conn, actor, &payment)?;
+        }
         Ok::<_, DomainError>(payment)
     });
     match outcome {
@@ -241,6 +245,7 @@ pub fn cancel(
             Target::new("payment", id),
             "cancelled by the client",
         )?;
+        crate::domain::documents::cancel_bill_of_payment(conn, id)?;
         Payment::find(conn, id)?.ok_or(DomainError::NotFound)
     })
 }
@@ -286,6 +291,20 @@ pub struct PaymentDetails {
     pub company: Option<Company>,
     pub entries: Vec<LedgerLine>,
     pub events: Vec<GatewayEvent>,
+    /// Its bill and credit notes.
+    pub documents: Vec<crate::db::models::document::Document>,
+    /// The payer as it was when the payment was made (as it is now, for payments older
+    /// than that record).
+    pub payer_shown: crate::domain::documents::PayerDetails,
+}
+
+impl PaymentDetails {
+    /// The payment's bill, if one was issued.
+    pub fn bill(&self) -> Option<&crate::db::models::document::Document> {
+        self.documents
+            .iter()
+            .find(|d| d.kind == crate::db::models::document::BILL)
+    }
 }
 
 fn details(conn: &mut DbConnection, id: PaymentId) -> Result<PaymentDetails, DomainError> {
@@ -300,7 +319,11 @@ fn details(conn: &mut DbConnection, id: PaymentId) -> Result<PaymentDetails, Dom
         Some(m) => Company::find(conn, m.method.company_id)?,
         None => None,
     };
+    let payer_shown = crate::domain::documents::PayerDetails::read(&payment.payer_snapshot)
+        .unwrap_or_else(|| crate::domain::documents::PayerDetails::of(&payer));
     Ok(PaymentDetails {
+        documents: crate::db::models::document::Document::of_payment(conn, id)?,
+        payer_shown,
         entries: LedgerEntry::of_payment(conn, id)?,
         events: GatewayEvent::of_payment(conn, id)?,
         payment,

@@ -201,21 +201,6 @@ pub async fn index(
     })
 }
 
-/// One CSV field: quoted when needed, and a leading = + - @ neutralised so a spreadsheet
-/// never runs it as a formula.
-fn csv_field(value: &str) -> String {
-    let value = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{value}")
-    } else {
-        value.to_owned()
-    };
-    if value.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", value.replace('"', "\"\""))
-    } else {
-        value
-    }
-}
-
 fn csv_rows(page: &ClientListPage) -> String {
     let mut out = String::new();
     for row in &page.rows {
@@ -246,7 +231,7 @@ fn csv_rows(page: &ClientListPage) -> String {
         out.push_str(
             &fields
                 .iter()
-                .map(|f| csv_field(f))
+                .map(|f| crate::web::csv::field(f))
                 .collect::<Vec<_>>()
                 .join(","),
         );
@@ -546,6 +531,19 @@ impl ClientCardPage {
 
     pub fn payment_money(&self, row: &crate::db::models::payment::PaymentRow) -> Money {
         Money::from_minor(row.amount, row.currency_exponent, &row.currency_code)
+    }
+
+    pub fn document_payer(&self, row: &crate::db::models::document::DocumentRow) -> String {
+        crate::domain::documents::snapshot_name(&row.document.payer_snapshot).unwrap_or_default()
+    }
+
+    /// The reconciliation form's default range: this year so far.
+    pub fn year_start(&self) -> String {
+        crate::db::now().date().format("%Y-01-01").to_string()
+    }
+
+    pub fn today(&self) -> String {
+        crate::db::now().date().format("%Y-%m-%d").to_string()
     }
 
     pub fn kind_label(&self) -> &'static str {

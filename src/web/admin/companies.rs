@@ -39,6 +39,28 @@ pub struct CompanyForm {
     pub phone: String,
     #[serde(default)]
     pub provider_ids: Vec<String>,
+    #[serde(default)]
+    pub country: String,
+    #[serde(default)]
+    pub kpp: String,
+    #[serde(default)]
+    pub signatory_name: String,
+    #[serde(default)]
+    pub signatory_title: String,
+    #[serde(default)]
+    pub tax_mode: String,
+    #[serde(default)]
+    pub tax_rate: String,
+    #[serde(default)]
+    pub bill_due_days: String,
+    #[serde(default)]
+    pub bill_prefix: String,
+    #[serde(default)]
+    pub act_prefix: String,
+    #[serde(default)]
+    pub credit_note_prefix: String,
+    #[serde(default)]
+    pub reconciliation_prefix: String,
 }
 
 impl CompanyForm {
@@ -54,6 +76,21 @@ impl CompanyForm {
             email: c.email.clone(),
             phone: c.phone.clone(),
             provider_ids: providers.iter().map(ToString::to_string).collect(),
+            country: c.country.clone(),
+            kpp: c.kpp.clone(),
+            signatory_name: c.signatory_name.clone(),
+            signatory_title: c.signatory_title.clone(),
+            tax_mode: c.tax_mode.clone(),
+            tax_rate: if c.tax_rate_bp > 0 {
+                crate::domain::client_groups::format_discount(c.tax_rate_bp)
+            } else {
+                String::new()
+            },
+            bill_due_days: c.bill_due_days.to_string(),
+            bill_prefix: c.bill_prefix.clone(),
+            act_prefix: c.act_prefix.clone(),
+            credit_note_prefix: c.credit_note_prefix.clone(),
+            reconciliation_prefix: c.reconciliation_prefix.clone(),
         }
     }
 
@@ -69,6 +106,17 @@ impl CompanyForm {
             email: &self.email,
             phone: &self.phone,
             provider_ids: &self.provider_ids,
+            country: &self.country,
+            kpp: &self.kpp,
+            signatory_name: &self.signatory_name,
+            signatory_title: &self.signatory_title,
+            tax_mode: &self.tax_mode,
+            tax_rate: &self.tax_rate,
+            bill_due_days: &self.bill_due_days,
+            bill_prefix: &self.bill_prefix,
+            act_prefix: &self.act_prefix,
+            credit_note_prefix: &self.credit_note_prefix,
+            reconciliation_prefix: &self.reconciliation_prefix,
         })
     }
 }
@@ -95,6 +143,7 @@ pub struct CompanyFormPage {
     pub errors: FieldErrors,
     pub providers: Vec<ProviderChoice>,
     pub kinds: &'static [(&'static str, &'static str)],
+    pub tax_modes: &'static [(&'static str, &'static str)],
 }
 
 impl CompanyFormPage {
@@ -134,6 +183,7 @@ async fn form_page(
             errors,
             providers,
             kinds: KINDS,
+            tax_modes: crate::domain::documents::TAX_MODES,
         },
     )
 }
@@ -145,6 +195,12 @@ pub async fn new(
 ) -> Result<HttpResponse, WebError> {
     let form = CompanyForm {
         kind: "legal_entity".into(),
+        tax_mode: crate::domain::documents::TAX_NONE.into(),
+        bill_due_days: "5".into(),
+        bill_prefix: "INV".into(),
+        act_prefix: "ACT".into(),
+        credit_note_prefix: "CN".into(),
+        reconciliation_prefix: "REC".into(),
         ..Default::default()
     };
     form_page(&state, &staff, ctx, None, form, FieldErrors::new()).await

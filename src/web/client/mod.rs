@@ -3,6 +3,7 @@
 //! handler states the section it needs (`ClientUser` for any user, `ClientRequire<csec::X>`).
 
 pub mod dashboard;
+pub mod documents;
 pub mod impersonation;
 pub mod messages;
 pub mod payers;
@@ -72,6 +73,11 @@ client_routes! {
     get "/payments/{id}" => payments::show, FINANCE;
     post "/payments/{id}/cancel" => payments::cancel, FINANCE;
     get "/expenses" => payments::expenses, FINANCE;
+    post "/payments/{id}/bill" => documents::payment_bill, FINANCE;
+    get "/documents" => documents::index, FINANCE;
+    post "/documents/reconciliation" => documents::reconcile, FINANCE;
+    get "/documents/{id}" => documents::show, FINANCE;
+    get "/documents/{id}/pdf" => documents::download, FINANCE;
     get "/services" => services::index, SERVICES;
     get "/order" => services::new_order, SERVICES;
     post "/order" => services::order, SERVICES;
