@@ -352,6 +352,45 @@ fn main() {
         &mut conn,
         &format!("SELECT MIN(id) AS id FROM payers WHERE client_id = {client_id}"),
     );
+    // Documents: a bill and an act (the demo's), a middle page of the list, a payer with
+    // documents and the month of the last acts.
+    let bill = one_id(
+        &mut conn,
+        "SELECT MIN(id) AS id FROM documents WHERE kind = 'bill'",
+    );
+    let act = one_id(
+        &mut conn,
+        "SELECT MAX(id) AS id FROM documents WHERE kind = 'act'",
+    );
+    let documents_middle = {
+        #[derive(diesel::QueryableByName)]
+        struct Day {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            day: String,
+        }
+        let id = one_id(&mut conn, "SELECT MAX(id) / 2 AS id FROM documents");
+        let day = diesel::sql_query(format!(
+            "SELECT CAST(issued_on AS TEXT) AS day FROM documents WHERE id = {id}"
+        ))
+        .get_result::<Day>(&mut conn)
+        .unwrap()
+        .day;
+        format!("{day}.{id}")
+    };
+    let act_payer = one_id(
+        &mut conn,
+        &format!("SELECT payer_id AS id FROM documents WHERE id = {act}"),
+    );
+    let act_company = one_id(
+        &mut conn,
+        &format!("SELECT company_id AS id FROM documents WHERE id = {act}"),
+    );
+    let act_month = {
+        let today = billpanel::db::now().date();
+        billpanel::domain::periods::add_months(today, -1)
+            .format("%Y-%m")
+            .to_string()
+    };
     drop(conn);
     drop(pool);
     let servers = Servers::start(args.servers, &url, dir.path());
@@ -426,6 +465,28 @@ fn main() {
             (card.clone(), &admin),
             ("/client".into(), &owner),
             ("/admin/tickets".into(), &admin),
+            // Documents: the list with each filter a person can pick, a page deep in it, a
+            // document's page and its PDF, and the client's own list.
+            ("/admin/documents".into(), &admin),
+            ("/admin/documents?kind=bill".into(), &admin),
+            ("/admin/documents?kind=act".into(), &admin),
+            ("/admin/documents?kind=credit_note".into(), &admin),
+            ("/admin/documents?kind=reconciliation".into(), &admin),
+            ("/admin/documents?status=issued".into(), &admin),
+            ("/admin/documents?status=sent".into(), &admin),
+            ("/admin/documents?status=cancelled".into(), &admin),
+            (format!("/admin/documents?company={act_company}"), &admin),
+            (format!("/admin/documents?client={client_id}"), &admin),
+            (format!("/admin/documents?payer={act_payer}"), &admin),
+            (format!("/admin/documents?month={act_month}"), &admin),
+            (
+                format!("/admin/documents?before={documents_middle}"),
+                &admin,
+            ),
+            (format!("/admin/documents/{bill}"), &admin),
+            (format!("/admin/documents/{act}"), &admin),
+            (format!("/admin/documents/{act}/pdf"), &admin),
+            ("/client/documents".into(), &owner),
         ];
         let mut rows = Vec::new();
         let cpu_per_request = |m: &mut Measured, cpu_before: f64| {

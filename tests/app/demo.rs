@@ -81,6 +81,37 @@ async fn the_demo_is_a_provider_people_can_sign_in_to() {
             .is_empty()
     );
 
+    // Its documents: bills and a year of acts, listed newest first by date, a page after
+    // another without a document twice.
+    let accountant = app.browser();
+    accountant
+        .sign_in_to_admin("admin@demo.billpanel.test", demo::STAFF_PASSWORD)
+        .await;
+    let first = accountant.get("/admin/documents").await;
+    let first_rows = first.texts("#documents tbody tr td:first-child");
+    assert_eq!(first_rows.len(), 50, "{}", first.body);
+    let older = {
+        let html = first.html();
+        let sel = scraper::Selector::parse("a.btn[href*='before=']").unwrap();
+        html.select(&sel)
+            .next()
+            .and_then(|a| a.value().attr("href"))
+            .expect("a link to older documents")
+            .to_string()
+    };
+    let second = accountant.get(&older).await;
+    let second_rows = second.texts("#documents tbody tr td:first-child");
+    assert_eq!(second_rows.len(), 50);
+    assert!(second_rows.iter().all(|n| !first_rows.contains(n)));
+    let dates: Vec<String> = first
+        .texts("#documents tbody tr td:nth-child(3)")
+        .into_iter()
+        .chain(second.texts("#documents tbody tr td:nth-child(3)"))
+        .collect();
+    assert!(dates.windows(2).all(|w| w[0] >= w[1]), "{dates:?}");
+    let acts = accountant.get("/admin/documents?kind=act").await;
+    assert!(acts.texts("#documents tbody tr").len() > 10);
+
     // The billing run takes the demo as it is; a second seed refuses a database with clients.
     let report = billing_run::run(&mut app.conn(), billpanel::db::now(), &mut |_, _, _| {});
     assert!(report.errors.is_empty(), "{report:?}");

@@ -73,13 +73,18 @@ CREATE TABLE documents (
 CREATE UNIQUE INDEX documents_one_act ON documents (company_id, payer_id, currency_code, period_start)
     WHERE kind = 'act' AND status <> 'cancelled';
 CREATE UNIQUE INDEX documents_one_bill ON documents (payment_id) WHERE kind = 'bill';
-CREATE INDEX documents_of_client ON documents (client_id, id);
-CREATE INDEX documents_of_payer ON documents (payer_id, id);
+-- Lists are newest first by date: each filter has its (…, issued_on, id) index.
+CREATE INDEX documents_of_client ON documents (client_id, issued_on, id);
+CREATE INDEX documents_of_payer ON documents (payer_id, issued_on, id);
+CREATE INDEX documents_of_company ON documents (company_id, issued_on, id);
 -- A month's acts of a batch of payers (act generation).
 CREATE INDEX documents_acts_of_payer ON documents (payer_id, period_start);
-CREATE INDEX documents_by_kind ON documents (kind, id);
+CREATE INDEX documents_by_kind ON documents (kind, issued_on, id);
+CREATE INDEX documents_by_status ON documents (status, issued_on, id);
 CREATE INDEX documents_by_issue ON documents (issued_on, id);
 CREATE INDEX documents_of_payment ON documents (payment_id);
+-- Credit notes of a bill (and what a foreign key check on related_id reads).
+CREATE INDEX documents_related ON documents (related_id);
 
 CREATE TABLE document_lines (
     id INTEGER PRIMARY KEY,

@@ -175,8 +175,41 @@ pub struct DocumentFilter {
     /// Issued on or after / before.
     pub from: Option<NaiveDate>,
     pub until: Option<NaiveDate>,
-    /// Keyset: documents with a smaller id (lists are newest first).
-    pub before: Option<DocumentId>,
+    /// Keyset: documents after this one in the list's order (newest first: by date, then
+    /// by number of the row).
+    pub before: Option<DocumentCursor>,
+}
+
+/// Where a page of a documents list ends: the last row's date and id, written
+/// `2026-11-30.812345` in links.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DocumentCursor {
+    pub on: NaiveDate,
+    pub id: DocumentId,
+}
+
+impl DocumentCursor {
+    pub fn of(document: &Document) -> Self {
+        Self {
+            on: document.issued_on,
+            id: document.id,
+        }
+    }
+
+    /// Reads a cursor from a link; anything else is no cursor (the first page).
+    pub fn parse(raw: &str) -> Option<Self> {
+        let (on, id) = raw.trim().split_once('.')?;
+        Some(Self {
+            on: NaiveDate::parse_from_str(on, "%Y-%m-%d").ok()?,
+            id: id.parse().ok()?,
+        })
+    }
+}
+
+impl std::fmt::Display for DocumentCursor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}", self.on.format("%Y-%m-%d"), self.id)
+    }
 }
 
 /// Takes the next number of a series inside the caller's transaction: the row's lock (on
@@ -354,10 +387,19 @@ impl Document {
                 query = query.filter(documents::issued_on.lt(until));
             }
             if let Some(before) = filter.before {
-                query = query.filter(documents::id.lt(before));
+                // A row value, which both engines walk in their (…, issued_on, id) indexes.
+                query = query.filter(
+                    diesel::dsl::sql::<diesel::sql_types::Bool>(
+                        "(documents.issued_on, documents.id) < (",
+                    )
+                    .bind::<diesel::sql_types::Date, _>(before.on)
+                    .sql(", ")
+                    .bind::<diesel::sql_types::BigInt, _>(before.id)
+                    .sql(")"),
+                );
             }
             query
-                .order(documents::id.desc())
+                .order((documents::issued_on.desc(), documents::id.desc()))
                 .limit(limit)
                 .select((Document::as_select(), clients::name, companies::legal_name))
                 .load(c)

@@ -386,8 +386,11 @@ fn charged_in(
     end: NaiveDateTime,
 ) -> Result<Vec<Charged>, DomainError> {
     use diesel::dsl::{exists, not};
+    // Flat joins: SQLite reads a nested `LEFT JOIN (services LEFT JOIN tariffs)` as a
+    // view of every service, built again for each batch.
     let rows: Vec<ChargedRow> = db::on_engine!(conn, |c| expenses::table
-        .left_join(services::table.left_join(tariffs::table))
+        .left_join(services::table)
+        .left_join(tariffs::table.on(tariffs::id.nullable().eq(services::tariff_id.nullable())))
         .filter(expenses::account_id.eq_any(batch))
         .filter(expenses::created_at.ge(start))
         .filter(expenses::created_at.lt(end))

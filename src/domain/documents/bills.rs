@@ -152,22 +152,27 @@ pub fn issue_missing_for_transfers(conn: &mut DbConnection) -> Result<u64, Domai
     use diesel::dsl::{exists, not};
     use diesel::prelude::*;
     let actor = Actor::system();
-    let mut issued = 0;
-    loop {
-        let batch: Vec<Payment> = db::on_engine!(conn, |c| payments::table
+    // Which transfers lack a bill, read once and put in date order here (each batch
+    // looking them up again ordered by date read every billed transfer again).
+    let mut waiting: Vec<(chrono::NaiveDateTime, crate::ids::PaymentId)> =
+        db::on_engine!(conn, |c| payments::table
             .filter(payments::method.eq(crate::db::models::payment_method::BANK_TRANSFER))
             .filter(not(exists(
                 documents::table
                     .filter(documents::payment_id.eq(payments::id.nullable()))
                     .filter(documents::kind.eq(BILL)),
             )))
-            .order((payments::created_at, payments::id))
-            .limit(500)
+            .select((payments::created_at, payments::id))
             .load(c))?;
-        if batch.is_empty() {
-            return Ok(issued);
-        }
-        let done = db::write_transaction(conn, |conn| {
+    waiting.sort();
+    let mut issued = 0;
+    for chunk in waiting.chunks(500) {
+        let chunk_ids: Vec<crate::ids::PaymentId> = chunk.iter().map(|(_, id)| *id).collect();
+        let mut batch: Vec<Payment> = db::on_engine!(conn, |c| payments::table
+            .filter(payments::id.eq_any(&chunk_ids))
+            .load(c))?;
+        batch.sort_by_key(|p| (p.created_at, p.id));
+        issued += db::write_transaction(conn, |conn| {
             let mut done = 0;
             for payment in &batch {
                 match issue_dated(
@@ -186,9 +191,6 @@ pub fn issue_missing_for_transfers(conn: &mut DbConnection) -> Result<u64, Domai
             }
             Ok::<_, DomainError>(done)
         })?;
-        if done == 0 {
-            return Ok(issued);
-        }
-        issued += done;
     }
+    Ok(issued)
 }

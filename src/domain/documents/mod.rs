@@ -526,7 +526,7 @@ pub fn list(
 pub fn list_for_client(
     conn: &mut DbConnection,
     actor: &Actor,
-    before: Option<DocumentId>,
+    before: Option<crate::db::models::document::DocumentCursor>,
 ) -> Result<Vec<DocumentRow>, DomainError> {
     let client = client_permissions::require(conn, actor, FINANCE)?;
     Ok(Document::rows(

@@ -10,7 +10,7 @@ use askama_web::WebTemplate;
 use serde::Deserialize;
 
 use crate::db::models::Company;
-use crate::db::models::document::{DocumentFilter, DocumentRow, KINDS, STATUSES};
+use crate::db::models::document::{DocumentCursor, DocumentFilter, DocumentRow, KINDS, STATUSES};
 use crate::domain::documents::acts::{self, Scope};
 use crate::domain::documents::reconciliation::{self, ReconciliationForm};
 use crate::domain::documents::{self, DocumentView, bills, pdf};
@@ -72,7 +72,7 @@ impl ListQuery {
             client: client.map(ClientId),
             from: month,
             until: month.map(|m| crate::domain::periods::add_months(m, 1)),
-            before: self.before.parse().ok(),
+            before: DocumentCursor::parse(&self.before),
         };
         (filter, errors)
     }
@@ -118,7 +118,7 @@ pub struct GenerateInput {
 pub struct DocumentsPage {
     pub ctx: PageContext,
     pub rows: Vec<DocumentRow>,
-    pub older: Option<DocumentId>,
+    pub older: Option<DocumentCursor>,
     pub query: ListQuery,
     pub companies: Vec<Company>,
     pub kinds: &'static [&'static str],
@@ -176,7 +176,7 @@ async fn list_page(
     let older = (rows.len() as i64 > documents::PAGE_SIZE)
         .then(|| {
             rows.truncate(documents::PAGE_SIZE as usize);
-            rows.last().map(|r| r.document.id)
+            rows.last().map(|r| DocumentCursor::of(&r.document))
         })
         .flatten();
     page::render_with(
@@ -341,7 +341,7 @@ pub async fn export(
                         ]));
                     }
                     let next = (rows.len() as i64 == CHUNK)
-                        .then(|| rows.last().map(|r| r.document.id))
+                        .then(|| rows.last().map(|r| DocumentCursor::of(&r.document)))
                         .flatten()
                         .map(|last| {
                             (

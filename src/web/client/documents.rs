@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use crate::db::models::Payer;
 use crate::db::models::account::AccountSummary;
-use crate::db::models::document::DocumentRow;
+use crate::db::models::document::{DocumentCursor, DocumentRow};
 use crate::domain::client_permissions::{self, FINANCE, csec};
 use crate::domain::documents::{self, bills, reconciliation};
 use crate::domain::money::Money;
@@ -33,7 +33,7 @@ pub struct ListQuery {
 pub struct DocumentsPage {
     pub ctx: PageContext,
     pub rows: Vec<DocumentRow>,
-    pub older: Option<DocumentId>,
+    pub older: Option<DocumentCursor>,
     pub payers: Vec<Payer>,
     pub accounts: Vec<AccountSummary>,
     pub report: ReconciliationInput,
@@ -58,7 +58,7 @@ async fn list_page(
     state: &AppState,
     user: &ClientRequire<csec::Finance>,
     ctx: PageContext,
-    before: Option<DocumentId>,
+    before: Option<DocumentCursor>,
     report: ReconciliationInput,
     errors: FieldErrors,
 ) -> Result<HttpResponse, WebError> {
@@ -76,7 +76,7 @@ async fn list_page(
     let older = (rows.len() as i64 > documents::PAGE_SIZE)
         .then(|| {
             rows.truncate(documents::PAGE_SIZE as usize);
-            rows.last().map(|r| r.document.id)
+            rows.last().map(|r| DocumentCursor::of(&r.document))
         })
         .flatten();
     let report = if report.from.is_empty() && report.to.is_empty() {
@@ -109,7 +109,7 @@ pub async fn index(
     ctx: PageContext,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, WebError> {
-    let before = query.before.parse().ok();
+    let before = DocumentCursor::parse(&query.before);
     list_page(
         &state,
         &user,
