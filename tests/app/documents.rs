@@ -585,3 +585,62 @@ async fn a_company_tax_id_is_checked_like_a_payers_and_a_company_without_details
     );
     assert_eq!(app.count("documents"), 0);
 }
+
+#[actix_web::test]
+async fn staff_cancel_a_document_with_a_reason_once_and_it_keeps_its_number() {
+    let app = TestApp::spawn().await;
+    let admin = app.browser();
+    admin.sign_in_as_admin().await;
+    company_ready(&app, &admin, "My company").await;
+    let bank = method(&app, &admin, "Bank transfer", "bank_transfer", &[]).await;
+    let (ann, client, payer) = client_with_payer(&app, "ann@example.com").await;
+    top_up(&ann, account_of(&app, client), payer, bank, "100").await;
+    let bill = id_of(&app, "documents", "kind", "bill");
+    let page = format!("/admin/documents/{bill}");
+
+    let without = admin
+        .submit(&page, &format!("{page}/cancel"), &[("reason", "  ")])
+        .await;
+    assert_eq!(without.status, StatusCode::OK);
+    assert!(!without.field_error("reason").is_empty());
+    assert_eq!(admin.get(&page).await.text_of("#document-status"), "Issued");
+
+    admin
+        .submit(
+            &page,
+            &format!("{page}/cancel"),
+            &[("reason", "Issued to the wrong payer")],
+        )
+        .await
+        .assert_redirect(&page);
+    let shown = admin.get(&page).await;
+    assert_eq!(shown.text_of("#document-status"), "Cancelled");
+    assert!(shown.text_of("#document-cancelled").contains("wrong payer"));
+    assert!(
+        shown
+            .text_of("#document-title")
+            .contains(&format!("INV-{}-000001", year()))
+    );
+    // A cancelled document offers no second cancel; posting one anyway is refused.
+    assert!(!shown.exists("#cancel-document"));
+    let token_page = "/admin/documents";
+    let again = admin
+        .submit(
+            token_page,
+            &format!("{page}/cancel"),
+            &[("reason", "again")],
+        )
+        .await;
+    assert!(
+        again.field_error("reason").contains("cancelled already"),
+        "{}",
+        again.body
+    );
+    assert_eq!(
+        number(
+            &app,
+            "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM audit_events WHERE action = 'document.cancel'"
+        ),
+        1
+    );
+}

@@ -385,7 +385,6 @@ fn charged_in(
     start: NaiveDateTime,
     end: NaiveDateTime,
 ) -> Result<Vec<Charged>, DomainError> {
-    use diesel::dsl::{exists, not};
     // Flat joins: SQLite reads a nested `LEFT JOIN (services LEFT JOIN tariffs)` as a
     // view of every service, built again for each batch.
     let rows: Vec<ChargedRow> = db::on_engine!(conn, |c| expenses::table
@@ -394,13 +393,6 @@ fn charged_in(
         .filter(expenses::account_id.eq_any(batch))
         .filter(expenses::created_at.ge(start))
         .filter(expenses::created_at.lt(end))
-        .filter(not(exists(
-            document_lines::table
-                .inner_join(documents::table)
-                .filter(document_lines::expense_id.eq(expenses::id.nullable()))
-                .filter(documents::kind.eq(ACT))
-                .filter(documents::status.ne(CANCELLED)),
-        )))
         .order((expenses::created_at, expenses::id))
         .select((
             expenses::id,
@@ -415,8 +407,25 @@ fn charged_in(
             tariffs::name.nullable(),
         ))
         .load(c))?;
+    // Those on a live act already, by the lines' index on the expense: asked as NOT EXISTS
+    // in the query above, PostgreSQL hashed every act line of every month for each batch.
+    let ids: Vec<ExpenseId> = rows.iter().map(|r| r.0).collect();
+    let covered: std::collections::HashSet<ExpenseId> =
+        db::on_engine!(conn, |c| document_lines::table
+            .inner_join(documents::table)
+            .filter(
+                document_lines::expense_id
+                    .eq_any(ids.iter().map(|id| Some(*id)).collect::<Vec<_>>())
+            )
+            .filter(documents::kind.eq(ACT))
+            .filter(documents::status.ne(CANCELLED))
+            .select(document_lines::expense_id.assume_not_null())
+            .load::<ExpenseId>(c))?
+        .into_iter()
+        .collect();
     Ok(rows
         .into_iter()
+        .filter(|r| !covered.contains(&r.0))
         .map(
             |(id, client_id, account_id, kind, amount, ps, pe, comment, at, tariff)| Charged {
                 id,
