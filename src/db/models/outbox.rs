@@ -1,5 +1,6 @@
 //! The `outbox` table: mail to send after commit. Rows are written in the transaction of
-//! what caused them; a sender (a later release) delivers and marks them.
+//! what caused them. Nothing delivers them yet (#18 adds the SMTP sender); they wait here,
+//! and `sent_at`, `attempts` and `last_error` are for that sender.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;

@@ -490,7 +490,6 @@ pub const TABS: &[(&str, &str)] = &[
     ("payments", "Payments"),
     ("expenses", "Expenses"),
     ("documents", "Documents"),
-    ("tickets", "Tickets"),
     ("messages", "Messages"),
     ("audit", "Audit"),
 ];
