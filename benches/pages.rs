@@ -330,6 +330,7 @@ fn main() {
         test_gateway: None,
         billing_schedule: false,
         registrations_per_hour: 10,
+        mail: Default::default(),
     };
     let pool = billpanel::server::open_database(&config).unwrap();
     let mut conn = pool.get().unwrap();

@@ -3,6 +3,7 @@
 use std::path::Path;
 
 use crate::db::DatabaseUrl;
+use crate::domain::mail::smtp::SmtpUrl;
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/billpanel.db";
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
@@ -31,6 +32,56 @@ pub struct Config {
     pub billing_schedule: bool,
     /// Registrations accepted from one address per hour (`BILLPANEL_REGISTRATIONS_PER_HOUR`).
     pub registrations_per_hour: u32,
+    /// Where mail goes out and what it is sent from.
+    pub mail: MailConfig,
+}
+
+/// Mail delivery: the SMTP server (`BILLPANEL_SMTP_URL`; none leaves mail in the outbox),
+/// the From address (`BILLPANEL_MAIL_FROM`), the delays between tries and how often the
+/// worker looks for mail to send.
+#[derive(Clone, Debug)]
+pub struct MailConfig {
+    pub smtp: Option<SmtpUrl>,
+    pub from: lettre::message::Mailbox,
+    pub retry_delays: Vec<std::time::Duration>,
+    pub poll: std::time::Duration,
+}
+
+impl Default for MailConfig {
+    fn default() -> Self {
+        Self {
+            smtp: None,
+            from: DEFAULT_MAIL_FROM.parse().expect("the default From parses"),
+            retry_delays: crate::domain::mail::delivery::RETRY_DELAYS
+                .iter()
+                .map(|s| std::time::Duration::from_secs(*s))
+                .collect(),
+            poll: std::time::Duration::from_secs(2),
+        }
+    }
+}
+
+pub const DEFAULT_MAIL_FROM: &str = "billpanel <billpanel@localhost>";
+
+impl MailConfig {
+    fn from_env(var: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
+        let mut mail = Self::default();
+        if let Some(url) = var("BILLPANEL_SMTP_URL") {
+            mail.smtp = Some(
+                SmtpUrl::parse(&url)
+                    .map_err(|e| format!("BILLPANEL_SMTP_URL cannot be used: {e}"))?,
+            );
+        }
+        if let Some(from) = var("BILLPANEL_MAIL_FROM") {
+            mail.from = from.trim().parse().map_err(|e| {
+                format!(
+                    "BILLPANEL_MAIL_FROM must be an address such as \"Example Hosting \
+                     <billing@example.com>\", not {from:?} ({e})"
+                )
+            })?;
+        }
+        Ok(mail)
+    }
 }
 
 impl std::fmt::Debug for Config {
@@ -97,7 +148,9 @@ impl Config {
                 .ok_or("BILLPANEL_REGISTRATIONS_PER_HOUR must be a number from 1 to 100000")?,
             None => 10,
         };
+        let mail = MailConfig::from_env(var)?;
         Ok(Self {
+            mail,
             test_gateway,
             billing_schedule,
             registrations_per_hour,

@@ -47,6 +47,11 @@ enum Command {
         #[command(subcommand)]
         command: DocumentsCommand,
     },
+    /// The outbox: mail waiting to be sent.
+    Outbox {
+        #[command(subcommand)]
+        command: OutboxCommand,
+    },
     /// Add an administrator. Without --password, the password is read from standard input.
     CreateAdmin {
         #[arg(long)]
@@ -71,6 +76,14 @@ enum DocumentsCommand {
         #[arg(long)]
         payer: Option<i64>,
     },
+}
+
+#[derive(Subcommand)]
+enum OutboxCommand {
+    /// Send the mail that is due now through BILLPANEL_SMTP_URL, print what happened and
+    /// exit (for cron, where `serve` does not send mail itself). Safe beside running
+    /// servers: each message is claimed before it is sent.
+    Send,
 }
 
 fn main() -> ExitCode {
@@ -99,6 +112,9 @@ fn main() -> ExitCode {
                         payer,
                     },
             } => generate_documents(&config, &month, company, payer),
+            Command::Outbox {
+                command: OutboxCommand::Send,
+            } => send_outbox(&config),
         });
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -128,6 +144,25 @@ fn check_ledger(config: &Config) -> Result<(), String> {
         "{} account(s) disagree with the ledger",
         mismatches.len()
     ))
+}
+
+fn send_outbox(config: &Config) -> Result<(), String> {
+    use billpanel::domain::mail::delivery::Mailer;
+    let url = config
+        .mail
+        .smtp
+        .as_ref()
+        .ok_or("BILLPANEL_SMTP_URL is not set: there is no server to send mail through")?;
+    let pool = server::open_database(config)?;
+    let mut conn = pool.get().map_err(|e| format!("cannot connect: {e}"))?;
+    let mailer = Mailer::new(
+        url,
+        config.mail.from.clone(),
+        config.mail.retry_delays.clone(),
+    )?;
+    let report = mailer.deliver_due(&mut conn)?;
+    println!("mail: {report}");
+    Ok(())
 }
 
 fn generate_documents(

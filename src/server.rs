@@ -64,6 +64,15 @@ pub async fn serve(config: Config) -> Result<(), String> {
         spawn_checkpointer(pool.clone());
     }
     spawn_housekeeping(pool.clone());
+    match &config.mail.smtp {
+        Some(url) => {
+            tracing::info!(smtp = %url.redacted(), from = %config.mail.from, "mail is sent");
+            spawn_mailer(pool.clone(), &config.mail)?.keep();
+        }
+        None => tracing::warn!(
+            "BILLPANEL_SMTP_URL is not set: mail waits in the outbox, unsent (see /admin/outbox)"
+        ),
+    }
     if config.billing_schedule {
         spawn_billing(pool.clone());
     } else {
@@ -98,6 +107,56 @@ fn spawn_checkpointer(pool: DbPool) {
         });
     if let Err(e) = spawned {
         tracing::warn!("cannot start the WAL checkpoint thread: {e}");
+    }
+}
+
+/// Starts the thread that delivers the outbox: it sends whatever is due, then looks again
+/// after `poll`. The handle stops it (tests start and stop one per app); `serve` keeps it
+/// for as long as it runs.
+pub fn spawn_mailer(
+    pool: DbPool,
+    mail: &crate::config::MailConfig,
+) -> Result<MailerHandle, String> {
+    use crate::domain::mail::delivery::Mailer;
+    let url = mail.smtp.as_ref().ok_or("BILLPANEL_SMTP_URL is not set")?;
+    let mailer = Mailer::new(url, mail.from.clone(), mail.retry_delays.clone())?;
+    let poll = mail.poll;
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let stopped = stop.clone();
+    std::thread::Builder::new()
+        .name("mailer".into())
+        .spawn(move || {
+            while !stopped.load(std::sync::atomic::Ordering::Relaxed) {
+                match db::checkout(&pool) {
+                    Ok(mut conn) => match mailer.deliver_due(&mut conn) {
+                        Ok(report) if report == Default::default() => {}
+                        Ok(report) => tracing::info!("mail: {report}"),
+                        Err(e) => tracing::warn!("mail: {e}"),
+                    },
+                    Err(e) => tracing::warn!("the mailer has no database connection: {e}"),
+                }
+                std::thread::sleep(poll);
+            }
+        })
+        .map_err(|e| format!("cannot start the mail thread: {e}"))?;
+    Ok(MailerHandle { stop })
+}
+
+/// Stops its mail thread when dropped (after the round it is in).
+pub struct MailerHandle {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl MailerHandle {
+    /// Lets the thread run for as long as the process does.
+    pub fn keep(self) {
+        std::mem::forget(self);
+    }
+}
+
+impl Drop for MailerHandle {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
     }
 }
 

@@ -189,6 +189,11 @@ diesel::table! {
         attempts -> Integer,
         last_error -> Text,
         document_id -> Nullable<BigInt>,
+        status -> Text,
+        next_attempt_at -> Timestamp,
+        claimed_until -> Nullable<Timestamp>,
+        claim -> Text,
+        message_id -> Text,
     }
 }
 

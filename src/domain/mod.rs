@@ -22,6 +22,7 @@ pub mod employees;
 pub mod errors;
 pub mod impersonation;
 pub mod inbox;
+pub mod mail;
 pub mod money;
 pub mod password;
 pub mod payers;

@@ -110,6 +110,10 @@ registry! {
         DocumentsIssue DOCUMENTS_ISSUE = "documents.issue" "Issue acts, bills and reconciliation reports; send documents again",
         DocumentsCancel DOCUMENTS_CANCEL = "documents.cancel" "Cancel documents, with a reason",
     }
+    mail "Mail" {
+        MailView MAIL_VIEW = "mail.view" "See the outbox: what was sent, what waits and what failed",
+        MailResend MAIL_RESEND = "mail.resend" "Send a failed message again",
+    }
     audit "Audit log" {
         AuditView AUDIT_VIEW = "audit.view" "View the audit log",
     }
@@ -117,6 +121,7 @@ registry! {
 
 /// Functions that come with another: whoever may change something may also see it.
 pub const IMPLIES: &[(Permission, Permission)] = &[
+    (MAIL_RESEND, MAIL_VIEW),
     (CLIENTS_CREATE, CLIENTS_VIEW),
     (CLIENTS_EDIT, CLIENTS_VIEW),
     (CLIENTS_DELETE, CLIENTS_VIEW),

@@ -263,6 +263,7 @@ fn menu(area: Area, path: &str, identity: Option<&Identity>) -> Vec<MenuItem> {
                 "/admin/tickets",
                 admin(permissions::SUPPORT_VIEW),
             ),
+            ("Outbox", "/admin/outbox", admin(permissions::MAIL_VIEW)),
             ("Audit log", "/admin/audit", admin(permissions::AUDIT_VIEW)),
         ],
         Area::Client => vec![

@@ -39,6 +39,8 @@ fn concrete(route: &AdminRoute, ids: &Ids) -> String {
         ids.method
     } else if path.starts_with("/admin/documents/") && path.contains("{id}") {
         ids.document
+    } else if path.starts_with("/admin/outbox/") {
+        ids.mail
     } else {
         assert!(
             !path.contains('{'),
@@ -75,6 +77,8 @@ struct Ids {
     payment: i64,
     /// A bill of the target client, made directly.
     document: i64,
+    /// A message in the outbox (the target client's sign-up mail).
+    mail: i64,
 }
 
 /// Allowed: a page (200), or a form's answer that is not a trip to the sign-in page.
@@ -309,6 +313,7 @@ async fn every_admin_route_admits_only_who_it_declares() {
         method: 0,
         payment: 0,
         document: 0,
+        mail: 0,
     };
     let ids = Ids {
         group: target_group(&app, ids.client).await,
@@ -324,6 +329,7 @@ async fn every_admin_route_admits_only_who_it_declares() {
     };
     let ids = Ids {
         document: target_document(&app, ids.client, ids.company),
+        mail: id_of(&app, "outbox", "recipient", "target-client@example.com"),
         ..ids
     };
 

@@ -93,6 +93,7 @@ pub fn test_config(url: &DatabaseUrl) -> Config {
         billing_schedule: false,
         // Tests register many clients from 127.0.0.1; one test checks the limit itself.
         registrations_per_hour: 100_000,
+        mail: Default::default(),
     }
 }
 
@@ -100,6 +101,8 @@ pub fn test_config(url: &DatabaseUrl) -> Config {
 pub struct TestApp {
     pub base: String,
     pub pool: DbPool,
+    /// Stops the app's mail thread with the app.
+    pub _mailer: Option<server::MailerHandle>,
     /// Kept so the database lives as long as the app (and is dropped after it).
     pub _db: TestDatabase,
 }
@@ -116,12 +119,32 @@ impl TestApp {
         change(&mut config);
         let pool = server::open_database(&config).expect("database opens and migrates");
         server::ensure_admin(&pool, &config).expect("administrator created");
+        // Mail is delivered as `serve` delivers it, when the test gives a server to send to.
+        let mailer = config
+            .mail
+            .smtp
+            .is_some()
+            .then(|| server::spawn_mailer(pool.clone(), &config.mail).expect("mailer starts"));
         let base = serve(AppState::new(pool.clone(), config));
         TestApp {
             base,
             pool,
+            _mailer: mailer,
             _db: db,
         }
+    }
+
+    /// An app that sends its mail to `smtp`, looking for mail every 100 ms and trying a
+    /// failed message again 200 ms later (twice, so three tries in all).
+    pub async fn sending_mail_to(smtp: &crate::smtp_server::SmtpServer) -> TestApp {
+        let url = smtp.url();
+        Self::spawn_with(move |config| {
+            config.mail.smtp = Some(url);
+            config.mail.from = "Billing <billing@provider.test>".parse().unwrap();
+            config.mail.poll = std::time::Duration::from_millis(100);
+            config.mail.retry_delays = vec![std::time::Duration::from_millis(200); 2];
+        })
+        .await
     }
 
     /// The engine the app's database runs on.

@@ -2,6 +2,7 @@
 //! SQLite by default; set `TEST_DATABASE_URL=postgres://...` to run them on PostgreSQL.
 
 mod helpers;
+mod smtp_server;
 
 mod access;
 mod account_security;
@@ -19,6 +20,7 @@ mod documents;
 mod health;
 mod impersonation;
 mod ledger_property;
+mod mail;
 mod organisation;
 mod payments;
 mod registration;

@@ -7,6 +7,9 @@
 #[allow(dead_code)]
 #[path = "../app/helpers.rs"]
 mod helpers;
+#[path = "../app/smtp_server.rs"]
+#[allow(dead_code)]
+mod smtp_server;
 
 mod chrome;
 

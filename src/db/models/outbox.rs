@@ -1,6 +1,7 @@
 //! The `outbox` table: mail to send after commit. Rows are written in the transaction of
-//! what caused them. Nothing delivers them yet (#18 adds the SMTP sender); they wait here,
-//! and `sent_at`, `attempts` and `last_error` are for that sender.
+//! what caused them; a worker (`crate::domain::mail::delivery`) claims waiting rows for a
+//! while, sends them over SMTP and marks each sent, back to waiting with a later attempt,
+//! or failed with the server's answer.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -9,7 +10,14 @@ use crate::db::DbConnection;
 use crate::db::schema::outbox;
 use crate::ids::OutboxId;
 
-#[derive(Debug, Clone, Queryable, Identifiable)]
+/// Not sent yet (never tried, or to be tried again at `next_attempt_at`).
+pub const WAITING: &str = "waiting";
+pub const SENT: &str = "sent";
+/// Refused for good by the server, or still failing after the last try.
+pub const FAILED: &str = "failed";
+pub const STATUSES: &[&str] = &[WAITING, SENT, FAILED];
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = outbox)]
 pub struct OutboxMail {
     pub id: OutboxId,
@@ -20,8 +28,13 @@ pub struct OutboxMail {
     pub sent_at: Option<NaiveDateTime>,
     pub attempts: i32,
     pub last_error: String,
-    /// A mail about a document names it (its PDF goes with it once mail is delivered).
+    /// A mail about a document names it; its PDF is attached when the mail is sent.
     pub document_id: Option<crate::ids::DocumentId>,
+    pub status: String,
+    pub next_attempt_at: NaiveDateTime,
+    pub claimed_until: Option<NaiveDateTime>,
+    pub claim: String,
+    pub message_id: String,
 }
 
 #[derive(Debug, Insertable)]
@@ -33,10 +46,60 @@ pub struct NewOutboxMail<'a> {
     pub created_at: NaiveDateTime,
 }
 
+/// The filter of `/admin/outbox`.
+#[derive(Debug, Clone, Default)]
+pub struct OutboxFilter {
+    pub status: Option<String>,
+    pub recipient: Option<String>,
+    /// Queued on or after / before.
+    pub from: Option<NaiveDateTime>,
+    pub until: Option<NaiveDateTime>,
+    pub before: Option<OutboxCursor>,
+}
+
+/// Where a page of the outbox ends: the last row's time and id, written
+/// `20261207T132400.123456.812345` in links (microseconds, then the id).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OutboxCursor {
+    pub at: NaiveDateTime,
+    pub id: OutboxId,
+}
+
+impl OutboxCursor {
+    pub fn of(mail: &OutboxMail) -> Self {
+        Self {
+            at: mail.created_at,
+            id: mail.id,
+        }
+    }
+
+    /// Reads a cursor from a link; anything else is no cursor (the first page).
+    pub fn parse(raw: &str) -> Option<Self> {
+        let (at, id) = raw.trim().rsplit_once('.')?;
+        Some(Self {
+            at: NaiveDateTime::parse_from_str(at, "%Y%m%dT%H%M%S%.f").ok()?,
+            id: id.parse().ok()?,
+        })
+    }
+}
+
+impl std::fmt::Display for OutboxCursor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}", self.at.format("%Y%m%dT%H%M%S%.6f"), self.id)
+    }
+}
+
+/// How many messages are waiting and failed (sent ones are not counted: there are many).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct OutboxCounts {
+    pub waiting: i64,
+    pub failed: i64,
+}
+
 impl OutboxMail {
     pub fn queue(conn: &mut DbConnection, mail: &NewOutboxMail<'_>) -> QueryResult<()> {
         crate::db::on_engine!(conn, |c| diesel::insert_into(outbox::table)
-            .values(mail)
+            .values((mail, outbox::next_attempt_at.eq(mail.created_at)))
             .execute(c)
             .map(|_| ()))
     }
@@ -48,9 +111,21 @@ impl OutboxMail {
         document: crate::ids::DocumentId,
     ) -> QueryResult<()> {
         crate::db::on_engine!(conn, |c| diesel::insert_into(outbox::table)
-            .values((mail, outbox::document_id.eq(document)))
+            .values((
+                mail,
+                outbox::next_attempt_at.eq(mail.created_at),
+                outbox::document_id.eq(document),
+            ))
             .execute(c)
             .map(|_| ()))
+    }
+
+    pub fn find(conn: &mut DbConnection, id: OutboxId) -> QueryResult<Option<OutboxMail>> {
+        outbox::table
+            .find(id)
+            .select(OutboxMail::as_select())
+            .first(conn)
+            .optional()
     }
 
     /// Forgets mail to `recipient` not sent yet (its addressee is gone).
@@ -58,7 +133,7 @@ impl OutboxMail {
         diesel::delete(
             outbox::table
                 .filter(outbox::recipient.eq(recipient))
-                .filter(outbox::sent_at.is_null()),
+                .filter(outbox::status.eq(WAITING)),
         )
         .execute(conn)
     }
@@ -68,6 +143,205 @@ impl OutboxMail {
         outbox::table
             .filter(outbox::recipient.eq(recipient))
             .order(outbox::id.desc())
+            .select(OutboxMail::as_select())
             .load(conn)
+    }
+
+    /// Claims up to `limit` messages due at `now` for `claim` until `until`: a message
+    /// waiting, due, and not claimed by a worker whose claim still holds. On PostgreSQL rows
+    /// another worker is claiming at this moment are skipped (`SKIP LOCKED`), so two workers
+    /// never claim one message; SQLite has one writer at a time.
+    pub fn claim_due(
+        conn: &mut DbConnection,
+        claim: &str,
+        now: NaiveDateTime,
+        until: NaiveDateTime,
+        limit: i64,
+    ) -> QueryResult<Vec<OutboxMail>> {
+        use diesel::sql_types::{BigInt, Text, Timestamp};
+        const DUE: &str = "SELECT id FROM outbox WHERE status = 'waiting' \
+                           AND next_attempt_at <= {now} \
+                           AND (claimed_until IS NULL OR claimed_until < {now}) \
+                           ORDER BY next_attempt_at, id LIMIT {limit}";
+        let claimed = match conn {
+            DbConnection::Sqlite(c) => {
+                let due = DUE.replace("{now}", "?3").replace("{limit}", "?4");
+                diesel::sql_query(format!(
+                    "UPDATE outbox SET claim = ?1, claimed_until = ?2 WHERE id IN ({due})"
+                ))
+                .bind::<Text, _>(claim)
+                .bind::<Timestamp, _>(until)
+                .bind::<Timestamp, _>(now)
+                .bind::<BigInt, _>(limit)
+                .execute(c)?
+            }
+            DbConnection::Postgresql(c) => {
+                let due = DUE.replace("{now}", "$3").replace("{limit}", "$4");
+                diesel::sql_query(format!(
+                    "UPDATE outbox SET claim = $1, claimed_until = $2 \
+                     WHERE id IN ({due} FOR UPDATE SKIP LOCKED)"
+                ))
+                .bind::<Text, _>(claim)
+                .bind::<Timestamp, _>(until)
+                .bind::<Timestamp, _>(now)
+                .bind::<BigInt, _>(limit)
+                .execute(c)?
+            }
+        };
+        if claimed == 0 {
+            return Ok(Vec::new());
+        }
+        outbox::table
+            .filter(outbox::claim.eq(claim))
+            .filter(outbox::status.eq(WAITING))
+            .order((outbox::next_attempt_at, outbox::id))
+            .select(OutboxMail::as_select())
+            .load(conn)
+    }
+
+    /// Sent: the claim is released and the Message-ID kept.
+    pub fn mark_sent(
+        conn: &mut DbConnection,
+        id: OutboxId,
+        claim: &str,
+        message_id: &str,
+        now: NaiveDateTime,
+    ) -> QueryResult<bool> {
+        crate::db::on_engine!(conn, |c| diesel::update(
+            outbox::table
+                .find(id)
+                .filter(outbox::claim.eq(claim))
+                .filter(outbox::status.eq(WAITING))
+        )
+        .set((
+            outbox::status.eq(SENT),
+            outbox::sent_at.eq(now),
+            outbox::attempts.eq(outbox::attempts + 1),
+            outbox::message_id.eq(message_id),
+            outbox::claimed_until.eq(None::<NaiveDateTime>),
+            outbox::last_error.eq(""),
+        ))
+        .execute(c))
+        .map(|n| n == 1)
+    }
+
+    /// A try that failed: waiting again from `next` or, when `next` is none, failed for good.
+    pub fn mark_failed_try(
+        conn: &mut DbConnection,
+        id: OutboxId,
+        claim: &str,
+        error: &str,
+        next: Option<NaiveDateTime>,
+    ) -> QueryResult<bool> {
+        let error: String = error.chars().take(1000).collect();
+        crate::db::on_engine!(conn, |c| {
+            let row = outbox::table
+                .find(id)
+                .filter(outbox::claim.eq(claim))
+                .filter(outbox::status.eq(WAITING));
+            match next {
+                Some(next) => diesel::update(row)
+                    .set((
+                        outbox::attempts.eq(outbox::attempts + 1),
+                        outbox::next_attempt_at.eq(next),
+                        outbox::last_error.eq(&error),
+                        outbox::claimed_until.eq(None::<NaiveDateTime>),
+                    ))
+                    .execute(c),
+                None => diesel::update(row)
+                    .set((
+                        outbox::status.eq(FAILED),
+                        outbox::attempts.eq(outbox::attempts + 1),
+                        outbox::last_error.eq(&error),
+                        outbox::claimed_until.eq(None::<NaiveDateTime>),
+                    ))
+                    .execute(c),
+            }
+        })
+        .map(|n| n == 1)
+    }
+
+    /// Gives back the claim of messages this worker will not send now (its claim would run
+    /// out before it got to them).
+    pub fn release(conn: &mut DbConnection, ids: &[OutboxId], claim: &str) -> QueryResult<usize> {
+        diesel::update(
+            outbox::table
+                .filter(outbox::id.eq_any(ids))
+                .filter(outbox::claim.eq(claim))
+                .filter(outbox::status.eq(WAITING)),
+        )
+        .set(outbox::claimed_until.eq(None::<NaiveDateTime>))
+        .execute(conn)
+    }
+
+    /// A failed message waits again, due now, with every try ahead of it.
+    pub fn send_again(
+        conn: &mut DbConnection,
+        id: OutboxId,
+        now: NaiveDateTime,
+    ) -> QueryResult<bool> {
+        diesel::update(outbox::table.find(id).filter(outbox::status.eq(FAILED)))
+            .set((
+                outbox::status.eq(WAITING),
+                outbox::attempts.eq(0),
+                outbox::next_attempt_at.eq(now),
+                outbox::claimed_until.eq(None::<NaiveDateTime>),
+            ))
+            .execute(conn)
+            .map(|n| n == 1)
+    }
+
+    /// Messages as the filter says, newest first; at most `limit`. The plain bound on the
+    /// cursor's time starts the walk of the (…, created_at, id) index where the page begins.
+    pub fn rows(
+        conn: &mut DbConnection,
+        filter: &OutboxFilter,
+        limit: i64,
+    ) -> QueryResult<Vec<OutboxMail>> {
+        crate::db::on_engine!(conn, |c| {
+            let mut query = outbox::table.select(OutboxMail::as_select()).into_boxed();
+            if let Some(status) = &filter.status {
+                query = query.filter(outbox::status.eq(status.clone()));
+            }
+            if let Some(recipient) = &filter.recipient {
+                query = query.filter(outbox::recipient.eq(recipient.clone()));
+            }
+            if let Some(from) = filter.from {
+                query = query.filter(outbox::created_at.ge(from));
+            }
+            if let Some(until) = filter.until {
+                query = query.filter(outbox::created_at.lt(until));
+            }
+            if let Some(before) = filter.before {
+                query = query.filter(outbox::created_at.le(before.at));
+                query = query.filter(
+                    diesel::dsl::sql::<diesel::sql_types::Bool>(
+                        "(outbox.created_at, outbox.id) < (",
+                    )
+                    .bind::<diesel::sql_types::Timestamp, _>(before.at)
+                    .sql(", ")
+                    .bind::<diesel::sql_types::BigInt, _>(before.id)
+                    .sql(")"),
+                );
+            }
+            query
+                .order((outbox::created_at.desc(), outbox::id.desc()))
+                .limit(limit)
+                .load(c)
+        })
+    }
+
+    /// How many messages wait and failed, each counted in its part of the status index.
+    pub fn counts(conn: &mut DbConnection) -> QueryResult<OutboxCounts> {
+        let mut count = |status: &str| -> QueryResult<i64> {
+            outbox::table
+                .filter(outbox::status.eq(status))
+                .count()
+                .get_result(conn)
+        };
+        Ok(OutboxCounts {
+            waiting: count(WAITING)?,
+            failed: count(FAILED)?,
+        })
     }
 }

@@ -488,6 +488,20 @@ fn view(conn: &mut DbConnection, document: Document) -> Result<DocumentView, Dom
     })
 }
 
+/// A document's PDF and its file name, for the mail about it (sent by the outbox worker,
+/// which acts for nobody: the mail was queued by whoever issued the document).
+pub fn pdf_for_mail(
+    conn: &mut DbConnection,
+    id: DocumentId,
+) -> Result<Option<(String, Vec<u8>)>, DomainError> {
+    let Some(document) = Document::find(conn, id)? else {
+        return Ok(None);
+    };
+    let v = view(conn, document)?;
+    let bytes = pdf::render(&v).map_err(DomainError::Internal)?;
+    Ok(Some((format!("{}.pdf", v.document.number), bytes)))
+}
+
 /// Any document, for staff who may see documents.
 pub fn for_staff(
     conn: &mut DbConnection,

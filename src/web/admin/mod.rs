@@ -13,6 +13,7 @@ pub mod dashboard;
 pub mod departments;
 pub mod documents;
 pub mod employees;
+pub mod outbox;
 pub mod payment_methods;
 pub mod payments;
 pub mod permissions;
@@ -111,6 +112,9 @@ admin_routes! {
     post "/documents/{id}/cancel" => documents::cancel, DOCUMENTS_CANCEL;
     post "/documents/{id}/send" => documents::send, DOCUMENTS_ISSUE;
     post "/clients/{id}/reconciliation" => documents::client_reconciliation, DOCUMENTS_ISSUE;
+    get "/outbox" => outbox::index, MAIL_VIEW;
+    get "/outbox/{id}" => outbox::show, MAIL_VIEW;
+    post "/outbox/{id}/resend" => outbox::resend, MAIL_RESEND;
     get "/payment-methods" => payment_methods::index, PAYMENTS_VIEW;
     get "/payment-methods/new" => payment_methods::new, PAYMENT_METHODS_EDIT;
     post "/payment-methods" => payment_methods::create, PAYMENT_METHODS_EDIT;

@@ -1,0 +1,10 @@
+DROP INDEX outbox_recipient_created;
+DROP INDEX outbox_status_created;
+DROP INDEX outbox_created;
+DROP INDEX outbox_due;
+CREATE INDEX outbox_unsent ON outbox (sent_at, id);
+ALTER TABLE outbox DROP COLUMN message_id;
+ALTER TABLE outbox DROP COLUMN claim;
+ALTER TABLE outbox DROP COLUMN claimed_until;
+ALTER TABLE outbox DROP COLUMN next_attempt_at;
+ALTER TABLE outbox DROP COLUMN status;

@@ -1,0 +1,160 @@
+//! Delivering the outbox: claim a few waiting messages, send each over SMTP, and record
+//! what the server said. A temporary failure (no connection, a timeout, a 4xx answer) is
+//! tried again later, each delay longer than the last; a permanent one (5xx) or the last
+//! try fails the message with the server's answer. Nothing here runs inside the
+//! transaction that queued the mail, so a mail server that is down never undoes a payment.
+
+use std::time::Duration;
+
+use chrono::NaiveDateTime;
+use lettre::Transport;
+use lettre::message::Mailbox;
+
+use crate::db::models::OutboxMail;
+use crate::db::{self, DbConnection};
+use crate::domain::mail::message::{self, Attached};
+use crate::domain::mail::smtp::{self, SmtpUrl};
+
+/// Messages claimed at a time.
+const BATCH: i64 = 50;
+
+/// How long a claim holds: long enough for a batch whose every send waits the whole SMTP
+/// timeout would not be, so the worker stops sending when less than `MARGIN` is left.
+const CLAIM: Duration = Duration::from_secs(300);
+const MARGIN: Duration = Duration::from_secs(2 * smtp::TIMEOUT.as_secs());
+
+/// The delays between tries by default: a minute, five, a quarter of an hour, an hour, three,
+/// six and twelve hours; after the eighth try a message has failed (about a day later).
+pub const RETRY_DELAYS: [u64; 7] = [60, 300, 900, 3600, 3 * 3600, 6 * 3600, 12 * 3600];
+
+/// What one round of delivery did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DeliveryReport {
+    pub sent: usize,
+    /// Failed this time, to be tried again.
+    pub deferred: usize,
+    pub failed: usize,
+}
+
+impl std::fmt::Display for DeliveryReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} sent, {} to try again, {} failed",
+            self.sent, self.deferred, self.failed
+        )
+    }
+}
+
+/// One worker's sender: its SMTP transport, the From address, the delays between tries.
+pub struct Mailer {
+    transport: lettre::SmtpTransport,
+    from: Mailbox,
+    retry_delays: Vec<Duration>,
+}
+
+impl Mailer {
+    pub fn new(url: &SmtpUrl, from: Mailbox, retry_delays: Vec<Duration>) -> Result<Self, String> {
+        Ok(Self {
+            transport: url.transport()?,
+            from,
+            retry_delays,
+        })
+    }
+
+    /// Sends everything due now, batch after batch, until nothing is due (or the database
+    /// cannot be reached).
+    pub fn deliver_due(&self, conn: &mut DbConnection) -> Result<DeliveryReport, String> {
+        let mut report = DeliveryReport::default();
+        loop {
+            let round = self.deliver_batch(conn)?;
+            let done = round.sent + round.deferred + round.failed;
+            report.sent += round.sent;
+            report.deferred += round.deferred;
+            report.failed += round.failed;
+            if done == 0 {
+                return Ok(report);
+            }
+        }
+    }
+
+    /// Claims one batch and sends it.
+    pub fn deliver_batch(&self, conn: &mut DbConnection) -> Result<DeliveryReport, String> {
+        let claim = crate::config::random_hex(16);
+        let started = std::time::Instant::now();
+        let now = db::now();
+        let until = now + chrono::Duration::from_std(CLAIM).unwrap_or_default();
+        let batch = OutboxMail::claim_due(conn, &claim, now, until, BATCH)
+            .map_err(|e| format!("cannot claim mail: {e}"))?;
+        let mut report = DeliveryReport::default();
+        for (i, mail) in batch.iter().enumerate() {
+            if started.elapsed() + MARGIN > CLAIM {
+                // The claim would run out during the next send: give the rest back.
+                let rest: Vec<_> = batch[i..].iter().map(|m| m.id).collect();
+                OutboxMail::release(conn, &rest, &claim)
+                    .map_err(|e| format!("cannot release mail: {e}"))?;
+                break;
+            }
+            match self.send(conn, mail) {
+                Ok(message_id) => {
+                    OutboxMail::mark_sent(conn, mail.id, &claim, &message_id, db::now())
+                        .map_err(|e| format!("cannot record a sent mail: {e}"))?;
+                    report.sent += 1;
+                }
+                Err(failure) => {
+                    let next = match failure {
+                        Failure::Permanent(_) => None,
+                        Failure::Temporary(_) => self.next_try(mail.attempts + 1),
+                    };
+                    let answer = match (&failure, next) {
+                        (Failure::Temporary(e), None) => {
+                            format!("{e} (after {} tries)", mail.attempts + 1)
+                        }
+                        (Failure::Temporary(e) | Failure::Permanent(e), _) => e.clone(),
+                    };
+                    OutboxMail::mark_failed_try(conn, mail.id, &claim, &answer, next)
+                        .map_err(|e| format!("cannot record a failed mail: {e}"))?;
+                    if next.is_some() {
+                        report.deferred += 1;
+                    } else {
+                        report.failed += 1;
+                    }
+                }
+            }
+        }
+        Ok(report)
+    }
+
+    /// When to try again after `tries` tries, or none when that was the last.
+    fn next_try(&self, tries: i32) -> Option<NaiveDateTime> {
+        let delay = self.retry_delays.get(usize::try_from(tries - 1).ok()?)?;
+        Some(db::now() + chrono::Duration::from_std(*delay).ok()?)
+    }
+
+    /// Sends one message; its Message-ID when the server took it.
+    fn send(&self, conn: &mut DbConnection, mail: &OutboxMail) -> Result<String, Failure> {
+        let attached = match mail.document_id {
+            None => None,
+            Some(document) => crate::domain::documents::pdf_for_mail(conn, document)
+                .map_err(|e| Failure::Temporary(format!("cannot make the document's PDF: {e}")))?
+                .map(|(filename, bytes)| Attached {
+                    filename,
+                    content_type: "application/pdf",
+                    bytes,
+                }),
+        };
+        let built = message::build(mail, &self.from, attached).map_err(Failure::Permanent)?;
+        match self.transport.send(&built) {
+            Ok(_) => Ok(message::message_id(mail, &self.from)),
+            Err(e) if e.is_permanent() => Err(Failure::Permanent(e.to_string())),
+            Err(e) => Err(Failure::Temporary(e.to_string())),
+        }
+    }
+}
+
+enum Failure {
+    /// Worth trying again: the server was away, slow, or answered 4xx.
+    Temporary(String),
+    /// Never going to work: a 5xx answer, or an address that does not parse.
+    Permanent(String),
+}
