@@ -387,7 +387,10 @@ impl Document {
                 query = query.filter(documents::issued_on.lt(until));
             }
             if let Some(before) = filter.before {
-                // A row value, which both engines walk in their (…, issued_on, id) indexes.
+                // The plain bound starts the walk of the (…, issued_on, id) index where the
+                // page begins (SQLite does not seek on the row value alone, and walked every
+                // newer document to reach a deep page); the row value then orders the day.
+                query = query.filter(documents::issued_on.le(before.on));
                 query = query.filter(
                     diesel::dsl::sql::<diesel::sql_types::Bool>(
                         "(documents.issued_on, documents.id) < (",
