@@ -392,6 +392,31 @@ fn main() {
             .format("%Y-%m")
             .to_string()
     };
+    // The outbox: a recipient with mail, a day with mail, a page in the middle, a message.
+    let mail = one_id(&mut conn, "SELECT MAX(id) / 2 AS id FROM outbox");
+    let (mail_recipient, mail_day, mail_middle) = {
+        #[derive(diesel::QueryableByName)]
+        struct Row {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            recipient: String,
+            #[diesel(sql_type = diesel::sql_types::Timestamp)]
+            created_at: chrono::NaiveDateTime,
+        }
+        let row = diesel::sql_query(format!(
+            "SELECT recipient, created_at FROM outbox WHERE id = {mail}"
+        ))
+        .get_result::<Row>(&mut conn)
+        .unwrap();
+        let cursor = billpanel::db::models::outbox::OutboxCursor {
+            at: row.created_at,
+            id: billpanel::ids::OutboxId(mail),
+        };
+        (
+            row.recipient,
+            row.created_at.format("%Y-%m-%d").to_string(),
+            cursor.to_string(),
+        )
+    };
     drop(conn);
     drop(pool);
     let servers = Servers::start(args.servers, &url, dir.path());
@@ -488,6 +513,15 @@ fn main() {
             (format!("/admin/documents/{act}"), &admin),
             (format!("/admin/documents/{act}/pdf"), &admin),
             ("/client/documents".into(), &owner),
+            // The outbox with each filter, a page deep in it, and a message.
+            ("/admin/outbox".into(), &admin),
+            ("/admin/outbox?status=waiting".into(), &admin),
+            ("/admin/outbox?status=sent".into(), &admin),
+            ("/admin/outbox?status=failed".into(), &admin),
+            (format!("/admin/outbox?recipient={mail_recipient}"), &admin),
+            (format!("/admin/outbox?on={mail_day}"), &admin),
+            (format!("/admin/outbox?before={mail_middle}"), &admin),
+            (format!("/admin/outbox/{mail}"), &admin),
         ];
         let mut rows = Vec::new();
         let cpu_per_request = |m: &mut Measured, cpu_before: f64| {

@@ -250,13 +250,15 @@ fn seed_demo(config: &Config, clients: u64) -> Result<(), String> {
         eprintln!();
     }
     println!(
-        "seeded {} clients, {} services, {} payments, {} tickets, {} bills and {} acts in {:.1} s",
+        "seeded {} clients, {} services, {} payments, {} tickets, {} bills, {} acts and {} mails \
+         in {:.1} s",
         report.clients,
         report.services,
         report.payments,
         report.tickets,
         report.bills,
         report.acts,
+        report.mails,
         started.elapsed().as_secs_f64()
     );
     println!("staff (sign in at /admin/login):");

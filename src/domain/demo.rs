@@ -25,6 +25,8 @@ pub struct DemoReport {
     /// Bills for the bank transfers, and acts for the twelve months before this one.
     pub bills: u64,
     pub acts: u64,
+    /// Mail of the year in the outbox (payment confirmations).
+    pub mails: u64,
     pub staff: Vec<(String, String, &'static str)>,
     pub client_logins: Vec<(String, String)>,
 }
@@ -487,6 +489,7 @@ pub fn seed(
         tickets: 0,
         bills: 0,
         acts: 0,
+        mails: 0,
         staff,
         client_logins: Vec::new(),
     };
@@ -811,6 +814,28 @@ pub fn seed(
         )?;
         report.acts += acts.issued as u64;
     }
+    // The mail of that year: a confirmation for each paid payment, sent when it was paid,
+    // one in fifty refused by the client's server (what /admin/outbox shows at scale).
+    conn.batch_execute(
+        "INSERT INTO outbox (recipient, subject, body, created_at, sent_at, attempts, \
+         last_error, status, next_attempt_at, message_id) \
+         SELECT u.email, 'Payment received', \
+         'We received your payment #' || CAST(p.id AS TEXT) || '. Thank you.', \
+         p.paid_at, CASE WHEN p.id % 50 = 0 THEN NULL ELSE p.paid_at END, 1, \
+         CASE WHEN p.id % 50 = 0 THEN 'permanent error (550): 5.1.1 Mailbox unavailable' \
+         ELSE '' END, \
+         CASE WHEN p.id % 50 = 0 THEN 'failed' ELSE 'sent' END, p.paid_at, \
+         CASE WHEN p.id % 50 = 0 THEN '' ELSE '<demo.' || CAST(p.id AS TEXT) || '@billpanel.test>' END \
+         FROM payments p JOIN users u ON u.client_id = p.client_id AND u.is_owner = TRUE \
+         WHERE p.paid_at IS NOT NULL ORDER BY p.paid_at, p.id",
+    )
+    ?;
+    report.mails = {
+        use diesel::prelude::*;
+        crate::db::schema::outbox::table
+            .count()
+            .get_result::<i64>(conn)? as u64
+    };
     if let DbConnection::Postgresql(_) = conn {
         // Ids were given here, so the sequences learn where they stand.
         for table in [
