@@ -103,6 +103,7 @@ id_type!(
     TwoFactorId,
     RecoveryCodeId,
     PendingRegistrationId,
+    PasswordResetId,
     InvitationId,
     DocumentId,
     DocumentLineId,

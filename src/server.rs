@@ -200,7 +200,8 @@ fn spawn_billing(pool: DbPool) {
 }
 
 /// Every ten minutes, forgets failed sign-ins whose window and lock have passed, sessions
-/// ended (or begun) more than a month ago, and registrations whose link expired.
+/// ended (or begun) more than a month ago, and registrations and password links whose link
+/// expired.
 fn spawn_housekeeping(pool: DbPool) {
     let spawned = std::thread::Builder::new()
         .name("housekeeping".into())
@@ -217,6 +218,9 @@ fn spawn_housekeeping(pool: DbPool) {
                         }
                         if let Err(e) = crate::domain::registration::forget_expired(&mut conn) {
                             tracing::warn!("cannot clean up expired registrations: {e}");
+                        }
+                        if let Err(e) = crate::domain::password_resets::forget_expired(&mut conn) {
+                            tracing::warn!("cannot clean up expired password links: {e}");
                         }
                     }
                     Err(e) => tracing::warn!("housekeeping has no database connection: {e}"),

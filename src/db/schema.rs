@@ -523,6 +523,19 @@ diesel::table! {
 }
 
 diesel::table! {
+    password_resets (id) {
+        id -> BigInt,
+        token_hash -> Text,
+        user_id -> Nullable<BigInt>,
+        employee_id -> Nullable<BigInt>,
+        ip -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     user_invitations (id) {
         id -> BigInt,
         client_id -> BigInt,
@@ -685,6 +698,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     recovery_codes,
     settings,
     pending_registrations,
+    password_resets,
     user_invitations,
     document_sequences,
     documents,

@@ -25,6 +25,7 @@ pub mod inbox;
 pub mod mail;
 pub mod money;
 pub mod password;
+pub mod password_resets;
 pub mod payers;
 pub mod payments;
 pub mod periods;

@@ -22,6 +22,7 @@ mod impersonation;
 mod ledger_property;
 mod mail;
 mod organisation;
+mod password_resets;
 mod payments;
 mod registration;
 mod review_fixes;

@@ -160,3 +160,33 @@ impl SmtpServer {
         self.state.lock().unwrap().tries
     }
 }
+
+impl SmtpServer {
+    /// The link starting with `path` in the newest message that arrived for `to`, as a
+    /// path, read from its text part as a mail client shows it; waits up to 15 s for one.
+    pub async fn link_mailed_to(&self, to: &str, path: &str) -> String {
+        let started = std::time::Instant::now();
+        loop {
+            let link = self.received().iter().rev().find_map(|r| {
+                if !r.to.iter().any(|t| t == to) {
+                    return None;
+                }
+                let message = mail_parser::MessageParser::default().parse(r.data.as_bytes())?;
+                let text = message.body_text(0)?.into_owned();
+                let at = text.find(path)?;
+                let end = text[at..]
+                    .find(char::is_whitespace)
+                    .map_or(text.len(), |e| at + e);
+                Some(text[at..end].to_owned())
+            });
+            if let Some(link) = link {
+                return link;
+            }
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(15),
+                "no message to {to} arrived with a link to {path}"
+            );
+            actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+}

@@ -288,3 +288,39 @@ async fn support_answers_a_ticket_and_the_client_reads_the_reply() {
     assert!(!ann.text("#tickets").await.contains("New reply"));
     ann.finish().await;
 }
+
+#[actix_web::test]
+async fn a_client_who_forgot_its_password_chooses_a_new_one_from_the_mail() {
+    let smtp = smtp_server::SmtpServer::start();
+    let app = TestApp::sending_mail_to(&smtp).await;
+    app.browser().register(CLIENT_EMAIL, "Ann Lee").await;
+    let Some(mut ann) = chrome::start(&app.base, "forgot-password", "ann").await else {
+        return;
+    };
+    ann.visit("/login").await;
+    ann.follow_link("Forgot your password?").await;
+    assert_eq!(ann.path().await, "/password/forgot");
+    ann.fill("email", CLIENT_EMAIL).await;
+    ann.screenshot("forgot").await;
+    ann.press("Mail me a link").await;
+    assert_eq!(ann.path().await, "/password/forgot/sent");
+    assert!(ann.text("main").await.contains("Check your inbox"));
+
+    // Ann opens the link in the mail the SMTP server received.
+    let link = smtp
+        .link_mailed_to(CLIENT_EMAIL, "/password/reset?token=")
+        .await;
+    ann.visit(&link).await;
+    assert_eq!(ann.text("#reset-email").await, CLIENT_EMAIL);
+    ann.fill("new_password", "my new password 9").await;
+    ann.fill("new_password_confirm", "my new password 9").await;
+    ann.screenshot("choose").await;
+    ann.press("Save the new password").await;
+    assert_eq!(ann.path().await, "/login");
+    assert!(ann.text("main").await.contains("Your password is changed"));
+    ann.sign_in("/login", CLIENT_EMAIL, "my new password 9")
+        .await;
+    assert_eq!(ann.path().await, "/client");
+    ann.screenshot("signed-in").await;
+    ann.finish().await;
+}

@@ -19,6 +19,7 @@ pub mod invitation;
 pub mod ledger_entry;
 pub mod message;
 pub mod outbox;
+pub mod password_reset;
 pub mod payer;
 pub mod payment;
 pub mod payment_method;

@@ -27,6 +27,7 @@ use actix_web::middleware::from_fn;
 use actix_web::{Scope, web};
 
 use crate::web::identity::guard_admin;
+use crate::web::public::password_resets;
 
 /// One admin route as the authorization test sees it.
 #[derive(Debug, Clone, Copy)]
@@ -194,5 +195,19 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route(web::post().to(sessions::two_factor)),
     )
     .route("/admin/logout", web::post().to(sessions::destroy))
+    .service(
+        web::resource("/admin/password/forgot")
+            .route(web::get().to(password_resets::staff_forgot_form))
+            .route(web::post().to(password_resets::staff_forgot)),
+    )
+    .route(
+        "/admin/password/forgot/sent",
+        web::get().to(password_resets::staff_sent),
+    )
+    .service(
+        web::resource("/admin/password/reset")
+            .route(web::get().to(password_resets::staff_reset_form))
+            .route(web::post().to(password_resets::staff_reset)),
+    )
     .service(register(web::scope("/admin")).wrap(from_fn(guard_admin)));
 }

@@ -23,6 +23,7 @@ fn admin_page(ctx: PageContext, email: String, next: String, error: String) -> S
         next,
         error,
         show_register: false,
+        forgot: "/admin/password/forgot",
     }
 }
 

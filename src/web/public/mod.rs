@@ -2,6 +2,7 @@
 
 pub mod gateway;
 pub mod invitations;
+pub mod password_resets;
 pub mod registration;
 pub mod sessions;
 
@@ -25,6 +26,20 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route(web::post().to(registration::create)),
     )
     .route("/register/sent", web::get().to(registration::sent))
+    .service(
+        web::resource("/password/forgot")
+            .route(web::get().to(password_resets::forgot_form))
+            .route(web::post().to(password_resets::forgot)),
+    )
+    .route(
+        "/password/forgot/sent",
+        web::get().to(password_resets::sent),
+    )
+    .service(
+        web::resource("/password/reset")
+            .route(web::get().to(password_resets::reset_form))
+            .route(web::post().to(password_resets::reset)),
+    )
     .service(
         web::resource("/invitation")
             .route(web::get().to(invitations::show))

@@ -40,6 +40,8 @@ pub struct SignInPage {
     pub next: String,
     pub error: String,
     pub show_register: bool,
+    /// Where "Forgot your password?" leads.
+    pub forgot: &'static str,
 }
 
 pub async fn new(ctx: PageContext, query: web::Query<NextQuery>) -> Result<HttpResponse, WebError> {
@@ -59,6 +61,7 @@ fn client_page(ctx: PageContext, email: String, next: String, error: String) -> 
         next,
         error,
         show_register: true,
+        forgot: "/password/forgot",
     }
 }
 
