@@ -118,7 +118,7 @@ impl SmtpUrl {
         format!("{scheme}://{user}{}:{}{tls}", self.host, self.port)
     }
 
-    /// The transport: connections kept in a small pool, each send bounded by `TIMEOUT`.
+    /// The transport: a connection kept open for each sender, each send bounded by `TIMEOUT`.
     pub fn transport(&self) -> Result<SmtpTransport, String> {
         let tls = match self.security {
             Security::None => Tls::None,
@@ -136,7 +136,7 @@ impl SmtpUrl {
             .port(self.port)
             .tls(tls)
             .timeout(Some(TIMEOUT))
-            .pool_config(PoolConfig::new().max_size(4));
+            .pool_config(PoolConfig::new().max_size(crate::domain::mail::delivery::SENDERS as u32));
         if let (Some(user), Some(password)) = (&self.user, &self.password) {
             builder = builder.credentials(Credentials::new(user.clone(), password.clone()));
         }
