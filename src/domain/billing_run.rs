@@ -14,7 +14,7 @@ use chrono::{Duration, NaiveDateTime};
 
 use crate::db::models::renewal::{self, Renewal};
 use crate::db::models::service::{DueService, SUSPENDED_UNPAID, Service, ServiceNotice};
-use crate::db::models::{Account, NewOutboxMail, OutboxMail, User};
+use crate::db::models::{Account, NewOutboxMail, User};
 use crate::db::{self, DbConnection};
 use crate::domain::audit::{self, Target};
 use crate::domain::periods::{add_months_in, zone};
@@ -397,8 +397,9 @@ fn notify_batch(
         }
         if let Some(owner) = User::owner_of(conn, due.client_id)? {
             let missing = services::missing_for(conn, due.id, account, due.price)?;
-            OutboxMail::queue(
+            crate::domain::mail::to_client(
                 conn,
+                due.client_id,
                 &NewOutboxMail {
                     recipient: &owner.email,
                     subject: &format!("Service #{} renews soon: please top up", due.id),
@@ -411,6 +412,7 @@ fn notify_batch(
                     ),
                     created_at: db::now(),
                 },
+                None,
             )?;
         }
         sent += 1;

@@ -567,8 +567,9 @@ pub fn reply(
             Ticket::assign(conn, id, Some(me), now)?;
         }
         if let Some(owner) = User::owner_of(conn, ticket.client_id)? {
-            OutboxMail::queue(
+            crate::domain::mail::to_client(
                 conn,
+                ticket.client_id,
                 &NewOutboxMail {
                     recipient: &owner.email,
                     subject: &format!("Re: {} (ticket #{id})", ticket.subject),
@@ -577,6 +578,7 @@ pub fn reply(
                     ),
                     created_at: now,
                 },
+                None,
             )?;
         }
         audit::record(conn, actor, "ticket.reply", Target::new("ticket", id), "")?;

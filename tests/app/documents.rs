@@ -644,3 +644,65 @@ async fn staff_cancel_a_document_with_a_reason_once_and_it_keeps_its_number() {
         1
     );
 }
+
+#[actix_web::test]
+async fn two_servers_issuing_the_months_acts_at_once_issue_each_act_once_numbered_without_gaps() {
+    let app = TestApp::spawn().await;
+    let admin = app.browser();
+    admin.sign_in_as_admin().await;
+    company_ready(&app, &admin, "My company").await;
+    let mut clients = Vec::new();
+    for i in 0..6 {
+        let email = format!("client{i}@example.com");
+        let (_c, client, payer) = client_with_payer(&app, &email).await;
+        let account = account_of(&app, client);
+        record(&admin, client, account, payer, "1000", &format!("pay-{i}")).await;
+        charge(&admin, client, account, "100", &format!("charge-{i}")).await;
+        clients.push(client);
+    }
+    into_last_month(&app);
+
+    // Two servers' monthly runs on the first of the month, each with its own connections.
+    let first = chrono::Utc::now().date_naive().with_day(1).unwrap();
+    let at = first.and_hms_opt(6, 0, 0).unwrap();
+    let runs: Vec<_> = (0..2)
+        .map(|_| {
+            let pool = billpanel::db::connect(&app._db.url, 2).unwrap();
+            std::thread::spawn(move || {
+                let mut conn = pool.get().unwrap();
+                billpanel::domain::documents::acts::issue_due(&mut conn, at)
+                    .unwrap()
+                    .map_or(0, |r| r.issued)
+            })
+        })
+        .collect();
+    let issued: usize = runs.into_iter().map(|r| r.join().unwrap()).sum();
+    assert_eq!(issued, 6, "six acts between the two runs");
+    assert_eq!(
+        documents_of(&app, "act"),
+        6,
+        "one act per payer, none twice"
+    );
+    let mut numbers: Vec<i64> = {
+        #[derive(diesel::QueryableByName)]
+        struct Row {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            sequence: i64,
+        }
+        diesel::sql_query("SELECT sequence FROM documents WHERE kind = 'act'")
+            .load::<Row>(&mut app.conn())
+            .unwrap()
+            .into_iter()
+            .map(|r| r.sequence)
+            .collect()
+    };
+    numbers.sort();
+    assert_eq!(numbers, (1..=6).collect::<Vec<i64>>());
+    // A third run finds the month done.
+    let mut conn = app.conn();
+    assert!(
+        billpanel::domain::documents::acts::issue_due(&mut conn, at)
+            .unwrap()
+            .is_none()
+    );
+}

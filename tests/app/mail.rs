@@ -97,7 +97,7 @@ async fn a_payment_confirmation_arrives_as_a_multipart_message() {
     let app = TestApp::sending_mail_to(&smtp).await;
     let admin = app.browser();
     admin.sign_in_as_admin().await;
-    let (_ann, client, payer) = client_with_payer(&app, "ann@example.com").await;
+    let (ann, client, payer) = client_with_payer(&app, "ann@example.com").await;
     record(
         &admin,
         client,
@@ -134,6 +134,18 @@ async fn a_payment_confirmation_arrives_as_a_multipart_message() {
         paid[0].header("Auto-Submitted").as_deref(),
         Some("auto-generated")
     );
+
+    // A copy stays in the client's inbox.
+    let inbox = ann.get("/client/messages").await;
+    assert!(
+        inbox.text_of("#inbox").contains("Payment received"),
+        "{}",
+        inbox.body
+    );
+    let copy = id_of(&app, "messages", "subject", "Payment received");
+    let read = ann.get(&format!("/client/messages/{copy}")).await;
+    assert!(read.body.contains("We received your payment"));
+    assert!(read.body.contains("150.00 RUB"));
 
     // The outbox shows it sent, with the Message-ID it went with.
     let mail = wait_for_status(&app, "Payment received", "sent").await;

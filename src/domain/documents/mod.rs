@@ -23,7 +23,7 @@ use crate::db::models::document::{
     self as model, CANCELLED, Document, DocumentFilter, DocumentLine, DocumentRow, ISSUED,
     NewDocument, NewDocumentLine, SENT,
 };
-use crate::db::models::{Company, NewOutboxMail, OutboxMail, Payer};
+use crate::db::models::{Company, NewOutboxMail, Payer};
 use crate::db::{self, DbConnection};
 use crate::domain::audit::{self, Target};
 use crate::domain::client_permissions::{self, FINANCE};
@@ -404,15 +404,16 @@ fn mail_to_payer(
         document.issued_on.format("%Y-%m-%d"),
         payer.name,
     );
-    OutboxMail::queue_about(
+    crate::domain::mail::to_client(
         conn,
+        document.client_id,
         &NewOutboxMail {
             recipient: &payer.email,
             subject: &subject,
             body: &body,
             created_at: db::now(),
         },
-        document.id,
+        Some(document.id),
     )?;
     Ok(())
 }

@@ -16,6 +16,32 @@ use crate::domain::permissions::{self, require};
 use crate::domain::{Actor, DomainError};
 use crate::ids::OutboxId;
 
+/// Queues a mail to one of a client's addresses and keeps a copy in the client's inbox
+/// (`/client/messages`), so whatever was mailed can be read again in the panel. For mail
+/// that holds no secret (links that sign in or reset a password are mailed only).
+pub fn to_client(
+    conn: &mut DbConnection,
+    client: crate::ids::ClientId,
+    mail: &crate::db::models::NewOutboxMail<'_>,
+    document: Option<crate::ids::DocumentId>,
+) -> diesel::QueryResult<()> {
+    match document {
+        Some(document) => OutboxMail::queue_about(conn, mail, document)?,
+        None => OutboxMail::queue(conn, mail)?,
+    }
+    crate::db::models::Message::insert(
+        conn,
+        &crate::db::models::NewMessage {
+            client_id: client,
+            subject: mail.subject,
+            body: mail.body,
+            sent_by: None,
+            created_at: mail.created_at,
+        },
+    )
+    .map(|_| ())
+}
+
 /// Messages on a page of `/admin/outbox`.
 pub const PAGE_SIZE: i64 = 50;
 

@@ -13,7 +13,7 @@ use chrono::NaiveDateTime;
 use crate::db::models::ledger_entry::{LedgerEntry, Mismatch, NewLedgerEntry};
 use crate::db::models::payment::{MANUAL, NewPayment, PAID, Payment, PaymentFilter, PaymentRow};
 use crate::db::models::payment_method::PaymentMethod;
-use crate::db::models::{Account, NewOutboxMail, OutboxMail, Payer, User};
+use crate::db::models::{Account, NewOutboxMail, Payer, User};
 use crate::db::schema::{accounts, currencies, providers};
 use crate::db::{self, DbConnection};
 use crate::domain::audit::{self, Target};
@@ -115,8 +115,9 @@ pub(crate) fn credit(
     crate::domain::services::settle_account(conn, actor, payment.account_id)?;
     let money = currency.money(payment.amount);
     if let Some(owner) = User::owner_of(conn, payment.client_id)? {
-        OutboxMail::queue(
+        crate::domain::mail::to_client(
             conn,
+            payment.client_id,
             &NewOutboxMail {
                 recipient: &owner.email,
                 subject: "Payment received",
@@ -126,6 +127,7 @@ pub(crate) fn credit(
                 ),
                 created_at: now,
             },
+            None,
         )?;
     }
     audit::record(
