@@ -361,3 +361,58 @@ fn a_bad_smtp_url_stops_the_server_naming_the_variable() {
     assert!(stderr.contains("BILLPANEL_SMTP_URL"), "{stderr}");
     assert!(stderr.contains("tls=maybe"), "{stderr}");
 }
+
+#[actix_web::test]
+async fn the_outbox_pages_through_mail_queued_at_one_instant_without_loss_or_repeat() {
+    let app = TestApp::spawn().await;
+    let admin = app.browser();
+    admin.sign_in_as_admin().await;
+    let before = app.count("outbox");
+    {
+        // A mailing's worth at one instant, and a few older.
+        let mut conn = app.conn();
+        let now = billpanel::db::now();
+        for i in 0..130 {
+            let at = if i < 10 {
+                now - chrono::Duration::hours(1)
+            } else {
+                now
+            };
+            OutboxMail::queue(
+                &mut conn,
+                &NewOutboxMail {
+                    recipient: &format!("reader{i}@example.com"),
+                    subject: &format!("News {i}"),
+                    body: "Hello",
+                    created_at: at,
+                },
+            )
+            .unwrap();
+        }
+    }
+    let mut seen = Vec::new();
+    let mut path = "/admin/outbox".to_owned();
+    loop {
+        let page = admin.get(&path).await;
+        seen.extend(page.texts("#outbox tbody tr td:first-child a"));
+        let next = page
+            .html()
+            .select(&scraper::Selector::parse("#older-mail").unwrap())
+            .next()
+            .and_then(|a| a.value().attr("href").map(str::to_owned));
+        match next {
+            Some(next) => path = next,
+            None => break,
+        }
+    }
+    let mut unique = seen.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), seen.len(), "no message twice");
+    assert_eq!(seen.len() as i64, 130 + before, "every message once");
+    // Newest first: the older ten come last.
+    assert!(seen[seen.len() - 10..].iter().all(|s| {
+        let n: i32 = s.trim_start_matches("News ").parse().unwrap_or(99);
+        n < 10
+    }));
+}

@@ -291,43 +291,55 @@ impl OutboxMail {
             .map(|n| n == 1)
     }
 
-    /// Messages as the filter says, newest first; at most `limit`. The plain bound on the
-    /// cursor's time starts the walk of the (…, created_at, id) index where the page begins.
+    /// Messages as the filter says, newest first; at most `limit`. After a cursor the page
+    /// is read in two index seeks, the rest of the cursor's instant (`created_at = t AND
+    /// id < n`) and then what came before it, as the documents list does: a mailing queues
+    /// thousands of messages at one instant, and one row-value condition would walk them.
     pub fn rows(
         conn: &mut DbConnection,
         filter: &OutboxFilter,
         limit: i64,
     ) -> QueryResult<Vec<OutboxMail>> {
         crate::db::on_engine!(conn, |c| {
-            let mut query = outbox::table.select(OutboxMail::as_select()).into_boxed();
-            if let Some(status) = &filter.status {
-                query = query.filter(outbox::status.eq(status.clone()));
-            }
-            if let Some(recipient) = &filter.recipient {
-                query = query.filter(outbox::recipient.eq(recipient.clone()));
-            }
-            if let Some(from) = filter.from {
-                query = query.filter(outbox::created_at.ge(from));
-            }
-            if let Some(until) = filter.until {
-                query = query.filter(outbox::created_at.lt(until));
-            }
-            if let Some(before) = filter.before {
-                query = query.filter(outbox::created_at.le(before.at));
-                query = query.filter(
-                    diesel::dsl::sql::<diesel::sql_types::Bool>(
-                        "(outbox.created_at, outbox.id) < (",
-                    )
-                    .bind::<diesel::sql_types::Timestamp, _>(before.at)
-                    .sql(", ")
-                    .bind::<diesel::sql_types::BigInt, _>(before.id)
-                    .sql(")"),
+            let filtered = || {
+                let mut query = outbox::table.select(OutboxMail::as_select()).into_boxed();
+                if let Some(status) = &filter.status {
+                    query = query.filter(outbox::status.eq(status.clone()));
+                }
+                if let Some(recipient) = &filter.recipient {
+                    query = query.filter(outbox::recipient.eq(recipient.clone()));
+                }
+                if let Some(from) = filter.from {
+                    query = query.filter(outbox::created_at.ge(from));
+                }
+                if let Some(until) = filter.until {
+                    query = query.filter(outbox::created_at.lt(until));
+                }
+                query
+            };
+            let Some(before) = filter.before else {
+                return filtered()
+                    .order((outbox::created_at.desc(), outbox::id.desc()))
+                    .limit(limit)
+                    .load(c);
+            };
+            let mut rows: Vec<OutboxMail> = filtered()
+                .filter(outbox::created_at.eq(before.at))
+                .filter(outbox::id.lt(before.id))
+                .order(outbox::id.desc())
+                .limit(limit)
+                .load(c)?;
+            let left = limit - rows.len() as i64;
+            if left > 0 {
+                rows.extend(
+                    filtered()
+                        .filter(outbox::created_at.lt(before.at))
+                        .order((outbox::created_at.desc(), outbox::id.desc()))
+                        .limit(left)
+                        .load::<OutboxMail>(c)?,
                 );
             }
-            query
-                .order((outbox::created_at.desc(), outbox::id.desc()))
-                .limit(limit)
-                .load(c)
+            Ok(rows)
         })
     }
 
