@@ -566,10 +566,11 @@ pub fn reply(
         {
             Ticket::assign(conn, id, Some(me), now)?;
         }
+        // Mailed only: the reply itself is in the ticket, marked new there, so an inbox
+        // copy would announce it twice.
         if let Some(owner) = User::owner_of(conn, ticket.client_id)? {
-            crate::domain::mail::to_client(
+            OutboxMail::queue(
                 conn,
-                ticket.client_id,
                 &NewOutboxMail {
                     recipient: &owner.email,
                     subject: &format!("Re: {} (ticket #{id})", ticket.subject),
@@ -578,7 +579,6 @@ pub fn reply(
                     ),
                     created_at: now,
                 },
-                None,
             )?;
         }
         audit::record(conn, actor, "ticket.reply", Target::new("ticket", id), "")?;
