@@ -143,18 +143,22 @@ impl CompanyInput {
             errors.add("tax_mode", "Choose how the company counts VAT.");
         }
         let tax_rate_bp = match (tax_mode, raw.tax_rate.trim()) {
-            (Some(crate::domain::documents::TAX_VAT_INCLUDED), rate) => {
-                match crate::domain::client_groups::parse_discount(rate) {
-                    Ok(bp) if bp > 0 && bp <= 5000 => bp,
-                    _ => {
-                        errors.add(
-                            "tax_rate",
-                            "Enter the VAT rate in per cent, like 20 (at most 50).",
-                        );
-                        0
-                    }
+            (
+                Some(
+                    crate::domain::documents::TAX_VAT_INCLUDED
+                    | crate::domain::documents::TAX_VAT_ON_TOP,
+                ),
+                rate,
+            ) => match crate::domain::client_groups::parse_discount(rate) {
+                Ok(bp) if bp > 0 && bp <= 5000 => bp,
+                _ => {
+                    errors.add(
+                        "tax_rate",
+                        "Enter the VAT rate in per cent, like 20 (at most 50).",
+                    );
+                    0
                 }
-            }
+            },
             _ => 0,
         };
         let bill_due_days = match Some(raw.bill_due_days.trim())

@@ -706,3 +706,57 @@ async fn two_servers_issuing_the_months_acts_at_once_issue_each_act_once_numbere
             .is_none()
     );
 }
+
+#[actix_web::test]
+async fn vat_added_on_top_prices_the_order_with_vat_and_the_act_shows_it() {
+    let app = TestApp::spawn().await;
+    let admin = app.browser();
+    admin.sign_in_as_admin().await;
+    crate::helpers::company_ready_with(&app, &admin, "My company", "vat_on_top").await;
+    let vps = crate::helpers::tariff(&app, &admin, "VPS On Top", &[("price_1", "300.05")]).await;
+    let (ann, client, payer) = client_with_payer(&app, "ann@example.com").await;
+    let account = account_of(&app, client);
+    record(&admin, client, account, payer, "1000", "pay-1").await;
+
+    // The order page prices the month with VAT added: 300.05 + 20 % = 360.06.
+    let offer = ann.get("/client/order").await;
+    assert!(
+        offer
+            .text_of(&format!("label[for=\"choice-{vps}-1\"]"))
+            .contains("360.06 RUB"),
+        "{}",
+        offer.body
+    );
+    assert_eq!(
+        offer.text_of(".bp-tax-note"),
+        "Prices include VAT 20 % added on top."
+    );
+    let ordered = crate::services::order(&ann, vps, 1).await;
+    assert!(ordered.location.is_some(), "{}", ordered.body);
+    assert_eq!(
+        crate::services::balance(&app, account),
+        100_000 - 36_006,
+        "charged with VAT"
+    );
+
+    let month = into_last_month(&app);
+    admin
+        .submit(
+            "/admin/documents",
+            "/admin/documents/generate",
+            &[("month", &month)],
+        )
+        .await
+        .assert_redirect("/admin/documents?kind=act");
+    let total = number(&app, "SELECT total AS n FROM documents WHERE kind = 'act'");
+    assert_eq!(total, 36_006, "the act's total is what was charged");
+    let tax = number(&app, "SELECT tax AS n FROM documents WHERE kind = 'act'");
+    assert_eq!(tax, 6_001, "VAT within 360.06 at 20 % is 60.01");
+    let act = id_of(&app, "documents", "kind", "act");
+    let page = admin.get(&format!("/admin/documents/{act}")).await;
+    assert!(
+        page.body.contains("VAT 20 % added on top of prices"),
+        "{}",
+        page.body
+    );
+}

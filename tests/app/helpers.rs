@@ -611,6 +611,12 @@ pub async fn tariff(app: &TestApp, admin: &Browser, name: &str, fields: &[(&str,
 /// The administrator fills in what documents need on the default company, renaming it
 /// `legal_name`: a Russian legal entity with VAT 20 % included in prices.
 pub async fn company_ready(app: &TestApp, admin: &Browser, legal_name: &str) {
+    company_ready_with(app, admin, legal_name, "vat_included").await
+}
+
+/// As `company_ready`, with VAT 20 % counted as `tax_mode` says (`vat_included`,
+/// `vat_on_top` or `none`).
+pub async fn company_ready_with(app: &TestApp, admin: &Browser, legal_name: &str, tax_mode: &str) {
     let company = id_of(app, "companies", "legal_name", "My company");
     let provider = id_of(app, "providers", "name", "Main provider").to_string();
     let path = format!("/admin/companies/{company}");
@@ -631,7 +637,7 @@ pub async fn company_ready(app: &TestApp, admin: &Browser, legal_name: &str) {
                 ),
                 ("signatory_name", "Ivan Petrov"),
                 ("signatory_title", "General director"),
-                ("tax_mode", "vat_included"),
+                ("tax_mode", tax_mode),
                 ("tax_rate", "20"),
                 ("bill_due_days", "5"),
                 ("provider_ids", &provider),

@@ -139,18 +139,24 @@ pub fn snapshot_name(snapshot: &str) -> Option<String> {
 
 pub const TAX_NONE: &str = "none";
 pub const TAX_VAT_INCLUDED: &str = "vat_included";
+pub const TAX_VAT_ON_TOP: &str = "vat_on_top";
 pub const TAX_MODES: &[(&str, &str)] = &[
     (TAX_NONE, "No VAT"),
     (TAX_VAT_INCLUDED, "VAT included in prices"),
+    (TAX_VAT_ON_TOP, "VAT added on top of prices"),
 ];
 
 /// How a company's documents count tax. VAT included: the prices charged hold it, and the
 /// document shows the part of its total that is VAT, counted once for the document and
-/// rounded by the project's one rule (half away from zero).
+/// rounded by the project's one rule (half away from zero). VAT on top: the catalog's prices
+/// are without VAT, and what a client orders is priced with VAT added (rounded by the same
+/// rule), so that what is charged, renewed and written on the act is what the client owes;
+/// the document then shows the VAT within its total as for "included".
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tax {
     None,
     VatIncluded { rate_bp: i32 },
+    VatOnTop { rate_bp: i32 },
 }
 
 impl Tax {
@@ -159,7 +165,38 @@ impl Tax {
             TAX_VAT_INCLUDED if company.tax_rate_bp > 0 => Tax::VatIncluded {
                 rate_bp: company.tax_rate_bp,
             },
+            TAX_VAT_ON_TOP if company.tax_rate_bp > 0 => Tax::VatOnTop {
+                rate_bp: company.tax_rate_bp,
+            },
             _ => Tax::None,
+        }
+    }
+
+    /// A catalog price as the client pays it: with VAT added when it goes on top (rounded
+    /// half away from zero), else as it is.
+    pub fn price_with(self, net: i64, exponent: i32) -> i64 {
+        match self {
+            Tax::VatOnTop { rate_bp } => {
+                let exponent = exponent.clamp(0, 28) as u32;
+                let net = Decimal::new(net, exponent);
+                let gross = net + round(net * Decimal::new(i64::from(rate_bp), 4), exponent);
+                (gross * Decimal::from(10i64.pow(exponent)))
+                    .trunc()
+                    .try_into()
+                    .unwrap_or(i64::MAX)
+            }
+            Tax::None | Tax::VatIncluded { .. } => net,
+        }
+    }
+
+    /// What an order page says under prices that have VAT added.
+    pub fn price_note(self) -> String {
+        match self {
+            Tax::VatOnTop { rate_bp } => format!(
+                "Prices include VAT {} % added on top.",
+                Decimal::new(i64::from(rate_bp), 2).normalize()
+            ),
+            Tax::None | Tax::VatIncluded { .. } => String::new(),
         }
     }
 
@@ -167,7 +204,7 @@ impl Tax {
     pub fn within(self, total: i64, exponent: i32) -> i64 {
         match self {
             Tax::None => 0,
-            Tax::VatIncluded { rate_bp } => {
+            Tax::VatIncluded { rate_bp } | Tax::VatOnTop { rate_bp } => {
                 let exponent = exponent.clamp(0, 28) as u32;
                 let total = Decimal::new(total, exponent);
                 let rate = Decimal::new(i64::from(rate_bp), 4);
@@ -187,6 +224,12 @@ impl Tax {
             Tax::VatIncluded { rate_bp } => {
                 format!(
                     "VAT {} % included",
+                    Decimal::new(i64::from(rate_bp), 2).normalize()
+                )
+            }
+            Tax::VatOnTop { rate_bp } => {
+                format!(
+                    "VAT {} % added on top of prices",
                     Decimal::new(i64::from(rate_bp), 2).normalize()
                 )
             }
@@ -675,4 +718,29 @@ pub(crate) fn company_for_payment(
     let account =
         crate::db::models::Account::find(conn, payment.account_id)?.ok_or(DomainError::NotFound)?;
     Ok(Company::first_of_provider(conn, account.provider_id)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Tax;
+
+    #[test]
+    fn vat_on_top_is_added_and_rounded_half_away_from_zero() {
+        let tax = Tax::VatOnTop { rate_bp: 2000 };
+        assert_eq!(tax.price_with(30_005, 2), 36_006);
+        assert_eq!(tax.price_with(3, 2), 4, "0.006 rounds up to 0.01");
+        assert_eq!(tax.price_with(2, 2), 2, "0.004 rounds down");
+        assert_eq!(
+            tax.price_with(1_000, 0),
+            1_200,
+            "a currency without minor units"
+        );
+        // Its VAT, counted within the charged total, comes back to what was added.
+        assert_eq!(tax.within(36_006, 2), 6_001);
+        assert_eq!(
+            Tax::VatIncluded { rate_bp: 2000 }.price_with(30_005, 2),
+            30_005
+        );
+        assert_eq!(Tax::None.price_with(30_005, 2), 30_005);
+    }
 }

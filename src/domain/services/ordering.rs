@@ -9,6 +9,7 @@ use crate::db::models::{Account, Client};
 use crate::db::{self, DbConnection};
 use crate::domain::audit::{self, Target};
 use crate::domain::client_permissions::{self, SERVICES};
+use crate::domain::documents::Tax;
 use crate::domain::money::{Money, discounted};
 use crate::domain::permissions::{self, require};
 use crate::domain::{Actor, DomainError, FieldErrors};
@@ -23,6 +24,9 @@ pub struct Offer {
     pub setup_fee: i64,
     /// The client already has as many services of it as the tariff allows.
     pub limit_reached: bool,
+    /// Said under the prices when they have VAT added on top (the provider's company counts
+    /// VAT so); empty otherwise.
+    pub tax_note: String,
 }
 
 impl Offers {
@@ -79,16 +83,32 @@ fn offers_of(conn: &mut DbConnection, client: ClientId) -> Result<Offers, Domain
     let discount_bp = discount_of(conn, client)?;
     let hidden = Tariff::hidden_from_client(conn, client)?;
     let counts = Service::counts_by_tariff(conn, client)?;
+    // Each provider's documents are issued by its first company, whose VAT mode says
+    // whether the catalog's prices are with or without VAT.
+    let taxes: Vec<(crate::ids::ProviderId, Tax)> =
+        crate::db::models::Company::first_per_provider(conn)?
+            .into_iter()
+            .map(|(provider, company)| (provider, Tax::of(&company)))
+            .collect();
     let mut groups: Vec<(String, Vec<Offer>)> = Vec::new();
     for row in Tariff::orderable_of_providers(conn, &providers)? {
         if hidden.contains(&row.tariff.id) {
             continue;
         }
         let exponent = row.currency_exponent;
+        let tax = taxes
+            .iter()
+            .find(|(p, _)| *p == row.tariff.provider_id)
+            .map_or(Tax::None, |(_, t)| *t);
         let prices: Vec<(i32, i64)> = tariff_prices(&row.tariff)
             .into_iter()
             .filter_map(|(months, price)| {
-                price.map(|p| (months, discounted(p, exponent, discount_bp)))
+                price.map(|p| {
+                    (
+                        months,
+                        tax.price_with(discounted(p, exponent, discount_bp), exponent),
+                    )
+                })
             })
             .collect();
         if prices.is_empty() {
@@ -99,7 +119,11 @@ fn offers_of(conn: &mut DbConnection, client: ClientId) -> Result<Offers, Domain
             .find(|(t, _)| *t == row.tariff.id)
             .map_or(0, |(_, n)| *n);
         let offer = Offer {
-            setup_fee: discounted(row.tariff.setup_fee, exponent, discount_bp),
+            setup_fee: tax.price_with(
+                discounted(row.tariff.setup_fee, exponent, discount_bp),
+                exponent,
+            ),
+            tax_note: tax.price_note(),
             limit_reached: row
                 .tariff
                 .per_client_limit
