@@ -713,17 +713,17 @@ async fn vat_added_on_top_prices_the_order_with_vat_and_the_act_shows_it() {
     let admin = app.browser();
     admin.sign_in_as_admin().await;
     crate::helpers::company_ready_with(&app, &admin, "My company", "vat_on_top").await;
-    let vps = crate::helpers::tariff(&app, &admin, "VPS On Top", &[("price_1", "300.05")]).await;
+    let vps = crate::helpers::tariff(&app, &admin, "VPS On Top", &[("price_1", "10.03")]).await;
     let (ann, client, payer) = client_with_payer(&app, "ann@example.com").await;
     let account = account_of(&app, client);
     record(&admin, client, account, payer, "1000", "pay-1").await;
 
-    // The order page prices the month with VAT added: 300.05 + 20 % = 360.06.
+    // The order page prices the month with VAT added: 10.03 + 2.006, rounded to 12.04.
     let offer = ann.get("/client/order").await;
     assert!(
         offer
             .text_of(&format!("label[for=\"choice-{vps}-1\"]"))
-            .contains("360.06 RUB"),
+            .contains("12.04 RUB"),
         "{}",
         offer.body
     );
@@ -731,11 +731,14 @@ async fn vat_added_on_top_prices_the_order_with_vat_and_the_act_shows_it() {
         offer.text_of(".bp-tax-note"),
         "Prices include VAT 20 % added on top."
     );
-    let ordered = crate::services::order(&ann, vps, 1).await;
-    assert!(ordered.location.is_some(), "{}", ordered.body);
+    // Two of them: the act has two lines.
+    for _ in 0..2 {
+        let ordered = crate::services::order(&ann, vps, 1).await;
+        assert!(ordered.location.is_some(), "{}", ordered.body);
+    }
     assert_eq!(
         crate::services::balance(&app, account),
-        100_000 - 36_006,
+        100_000 - 2 * 1_204,
         "charged with VAT"
     );
 
@@ -749,9 +752,12 @@ async fn vat_added_on_top_prices_the_order_with_vat_and_the_act_shows_it() {
         .await
         .assert_redirect("/admin/documents?kind=act");
     let total = number(&app, "SELECT total AS n FROM documents WHERE kind = 'act'");
-    assert_eq!(total, 36_006, "the act's total is what was charged");
+    assert_eq!(total, 2_408, "the act's total is what was charged");
     let tax = number(&app, "SELECT tax AS n FROM documents WHERE kind = 'act'");
-    assert_eq!(tax, 6_001, "VAT within 360.06 at 20 % is 60.01");
+    assert_eq!(
+        tax, 402,
+        "2.01 of VAT was added to each (the VAT within 24.08 as a whole would be 4.01)"
+    );
     let act = id_of(&app, "documents", "kind", "act");
     let page = admin.get(&format!("/admin/documents/{act}")).await;
     assert!(

@@ -63,9 +63,12 @@ async fn ann_and_her_sign_up_mail(
     let link = smtp
         .link_mailed_to("ann@example.com", "/register/confirm?token=")
         .await;
+    assert!(link.len() > "/register/confirm?token=".len() + 32, "{link}");
+    // Once sent, the outbox keeps the mail without the link's secret.
+    wait_for_status(&app, "Confirm your email to finish registering", "sent").await;
     assert_eq!(
-        link,
-        admin.link_mailed_to("ann@example.com", "/register/confirm?token=")
+        admin.link_mailed_to("ann@example.com", "/register/confirm?token="),
+        "/register/confirm?token=…"
     );
     let account = account_of(&app, client);
     let payer_admin = admin.copy_of_session();
@@ -415,4 +418,32 @@ async fn the_outbox_pages_through_mail_queued_at_one_instant_without_loss_or_rep
         let n: i32 = s.trim_start_matches("News ").parse().unwrap_or(99);
         n < 10
     }));
+}
+
+#[actix_web::test]
+async fn mail_that_waited_three_days_fails_instead_of_going_out_late() {
+    let smtp = SmtpServer::start();
+    let app = TestApp::sending_mail_to(&smtp).await;
+    OutboxMail::queue(
+        &mut app.conn(),
+        &NewOutboxMail {
+            recipient: "late@example.com",
+            subject: "Service #1 renews soon: please top up",
+            body: "Old news",
+            created_at: billpanel::db::now() - chrono::Duration::days(4),
+        },
+    )
+    .unwrap();
+    let mail = wait_for_status(&app, "Service #1 renews soon: please top up", "failed").await;
+    assert_eq!(mail.status, "failed");
+    assert!(
+        mail.last_error.contains("three days"),
+        "{}",
+        mail.last_error
+    );
+    assert!(
+        smtp.received()
+            .iter()
+            .all(|r| r.to != vec!["late@example.com".to_owned()])
+    );
 }

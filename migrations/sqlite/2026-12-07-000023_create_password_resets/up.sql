@@ -1,6 +1,7 @@
 -- "Forgot your password?": a single-use link for one person (a client user or an
--- employee), good for an hour. The token is kept as its SHA-256 only, so whoever reads the
--- database cannot use a link; using one marks it used and ends every session of the person.
+-- employee), good for an hour. The token is kept as its SHA-256 only, and the mail that
+-- carried it loses it in the outbox once sent, so a copy of the database opens no one's
+-- account; using a link marks it used and ends every session of the person.
 CREATE TABLE password_resets (
     id INTEGER PRIMARY KEY,
     token_hash TEXT NOT NULL UNIQUE,

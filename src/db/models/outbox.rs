@@ -16,6 +16,8 @@ pub const SENT: &str = "sent";
 /// Refused for good by the server, or still failing after the last try.
 pub const FAILED: &str = "failed";
 pub const STATUSES: &[&str] = &[WAITING, SENT, FAILED];
+/// Why a message that waited too long was not sent.
+pub const EXPIRED: &str = "not sent: still waiting three days after it was queued";
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = outbox)]
@@ -199,12 +201,15 @@ impl OutboxMail {
             .load(conn)
     }
 
-    /// Sent: the claim is released and the Message-ID kept.
+    /// Sent: the claim is released, the Message-ID kept, and the body replaced by `body`
+    /// (the same text with the secrets of its links hidden: a sent reset link is nobody's
+    /// business in the database). False when the claim was no longer this worker's.
     pub fn mark_sent(
         conn: &mut DbConnection,
         id: OutboxId,
         claim: &str,
         message_id: &str,
+        body: &str,
         now: NaiveDateTime,
     ) -> QueryResult<bool> {
         crate::db::on_engine!(conn, |c| diesel::update(
@@ -218,6 +223,7 @@ impl OutboxMail {
             outbox::sent_at.eq(now),
             outbox::attempts.eq(outbox::attempts + 1),
             outbox::message_id.eq(message_id),
+            outbox::body.eq(body),
             outbox::claimed_until.eq(None::<NaiveDateTime>),
             outbox::last_error.eq(""),
         ))
@@ -259,6 +265,23 @@ impl OutboxMail {
             }
         })
         .map(|n| n == 1)
+    }
+
+    /// Fails the messages still waiting that were queued before `before`: mail that could
+    /// not go out for days (no SMTP server configured meanwhile, say) is not sent late.
+    pub fn expire(conn: &mut DbConnection, before: NaiveDateTime) -> QueryResult<usize> {
+        diesel::update(
+            outbox::table
+                .filter(outbox::status.eq(WAITING))
+                .filter(outbox::created_at.lt(before))
+                .filter(
+                    outbox::claimed_until
+                        .is_null()
+                        .or(outbox::claimed_until.lt(before)),
+                ),
+        )
+        .set((outbox::status.eq(FAILED), outbox::last_error.eq(EXPIRED)))
+        .execute(conn)
     }
 
     /// Gives back the claim of messages this worker will not send now (its claim would run

@@ -349,10 +349,17 @@ pub(crate) fn issue(
         Some((opening, closing)) => (opening, closing),
         None => (0, draft.lines.iter().map(|l| l.amount).sum()),
     };
-    let tax_amount = if draft.balances.is_some() {
-        0
-    } else {
-        tax.within(total, draft.currency_exponent)
+    let tax_amount = match (draft.balances, tax) {
+        (Some(_), _) => 0,
+        // Added on top, each price had its VAT rounded by itself (`price_with`): the VAT
+        // within each line comes back to exactly that, and their sum is what the client
+        // paid; the VAT within the whole total could be a few minor units less.
+        (None, Tax::VatOnTop { .. }) => draft
+            .lines
+            .iter()
+            .map(|l| tax.within(l.amount, draft.currency_exponent))
+            .sum(),
+        (None, _) => tax.within(total, draft.currency_exponent),
     };
     let tax_label = if draft.balances.is_some() {
         String::new()
@@ -735,8 +742,13 @@ mod tests {
             1_200,
             "a currency without minor units"
         );
-        // Its VAT, counted within the charged total, comes back to what was added.
+        // Its VAT, counted within the charged price, comes back to what was added, for
+        // every price (so an act summing it per line states what was paid).
         assert_eq!(tax.within(36_006, 2), 6_001);
+        for net in 0..20_000 {
+            let gross = tax.price_with(net, 2);
+            assert_eq!(tax.within(gross, 2), gross - net, "net {net}");
+        }
         assert_eq!(
             Tax::VatIncluded { rate_bp: 2000 }.price_with(30_005, 2),
             30_005

@@ -22,10 +22,17 @@ const BATCH: i64 = 100;
 /// many).
 pub const SENDERS: usize = 16;
 
-/// How long a claim holds: long enough for a batch whose every send waits the whole SMTP
-/// timeout would not be, so the worker stops sending when less than `MARGIN` is left.
-const CLAIM: Duration = Duration::from_secs(300);
-const MARGIN: Duration = Duration::from_secs(2 * smtp::TIMEOUT.as_secs());
+/// How long a claim holds, and how much of it must be left to start a send. lettre's
+/// timeout bounds each read and write, not a whole send: a send on a new connection is a
+/// dozen exchanges (connect, greeting, EHLO, STARTTLS, TLS, EHLO, AUTH, MAIL, RCPT, DATA,
+/// the message, its end), each allowed `TIMEOUT`. A send started with `MARGIN` left ends
+/// before the claim does, so no other worker can claim the message meanwhile (on servers
+/// whose clocks agree to within a minute or so, which NTP gives).
+const CLAIM: Duration = Duration::from_secs(15 * 60);
+const MARGIN: Duration = Duration::from_secs(12 * smtp::TIMEOUT.as_secs());
+
+/// Mail still waiting this long after it was queued fails instead of going out late.
+const EXPIRY: chrono::Duration = chrono::Duration::days(3);
 
 /// The delays between tries by default: a minute, five, a quarter of an hour, an hour, three,
 /// six and twelve hours; after the eighth try a message has failed (about a day later).
@@ -93,6 +100,7 @@ impl Mailer {
         let started = std::time::Instant::now();
         let now = db::now();
         let until = now + chrono::Duration::from_std(CLAIM).unwrap_or_default();
+        OutboxMail::expire(conn, now - EXPIRY).map_err(|e| format!("cannot expire mail: {e}"))?;
         let batch = OutboxMail::claim_due(conn, &claim, now, until, BATCH)
             .map_err(|e| format!("cannot claim mail: {e}"))?;
         let mut report = DeliveryReport::default();
@@ -160,9 +168,20 @@ impl Mailer {
         match outcome {
             Ok(()) => {
                 let message_id = message::message_id(mail, &self.from);
-                OutboxMail::mark_sent(conn, mail.id, claim, &message_id, db::now())
-                    .map_err(|e| format!("cannot record a sent mail: {e}"))?;
-                report.sent += 1;
+                let body = crate::domain::mail::without_secrets(&mail.body);
+                let recorded =
+                    OutboxMail::mark_sent(conn, mail.id, claim, &message_id, &body, db::now())
+                        .map_err(|e| format!("cannot record a sent mail: {e}"))?;
+                if recorded {
+                    report.sent += 1;
+                } else {
+                    // Only if this send outlasted the claim (a server slower than every
+                    // margin here, or clocks far apart): another worker may send it too.
+                    tracing::warn!(
+                        "mail #{} was sent after its claim ran out; it may go twice",
+                        mail.id
+                    );
+                }
             }
             Err(failure) => {
                 let next = match failure {

@@ -35,8 +35,9 @@ impl std::fmt::Debug for SmtpUrl {
     }
 }
 
-/// What a send may wait for the server before it counts as a temporary failure. The worker
-/// keeps its claim on messages well past this, so a message is never sent by two workers.
+/// How long one exchange with the server (a read or a write) may wait before the send
+/// counts as a temporary failure. The worker starts a send only while its claim on the
+/// message has many of these left (`delivery::MARGIN`).
 pub const TIMEOUT: Duration = Duration::from_secs(30);
 
 impl SmtpUrl {
