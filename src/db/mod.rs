@@ -453,6 +453,25 @@ pub fn lock(conn: &mut DbConnection, key: LockKey) -> QueryResult<()> {
     }
 }
 
+/// A page of a list ordered by (key, id), both descending, after a cursor at (k, n), read
+/// in two index seeks: `same_key` the rows with key k and id below n, then `older` the rows
+/// with a key below k, each given how many rows it may still add. One row-value condition
+/// `(key, id) < (k, n)` does not start SQLite's walk of the index, and when many rows share
+/// one key (a month's acts, a mailing) the page would walk all of them first.
+pub fn page_after_cursor<C, R>(
+    conn: &mut C,
+    limit: i64,
+    same_key: impl FnOnce(&mut C, i64) -> QueryResult<Vec<R>>,
+    older: impl FnOnce(&mut C, i64) -> QueryResult<Vec<R>>,
+) -> QueryResult<Vec<R>> {
+    let mut rows = same_key(conn, limit)?;
+    let left = limit - rows.len() as i64;
+    if left > 0 {
+        rows.extend(older(conn, left)?);
+    }
+    Ok(rows)
+}
+
 /// The current time as stored: UTC, truncated to microseconds so both engines keep it alike.
 pub fn now() -> NaiveDateTime {
     Utc::now().naive_utc().trunc_subsecs(6)

@@ -355,11 +355,8 @@ impl Document {
     }
 
     /// Documents, newest first, as the filter says; at most `limit`. After a cursor the page
-    /// is read in two index seeks: the rest of the cursor's day (`issued_on = d AND id < n`,
-    /// an equality and a range on the (…, issued_on, id) index), then the days before it.
-    /// One condition `(issued_on, id) < (d, n)` is not used by SQLite to start the walk,
-    /// and a month's acts all share their last day: a page in the middle of them walked
-    /// every newer act of that day first (2 % of /healthz).
+    /// is read in two index seeks (`page_after_cursor`): the rest of the cursor's day, then
+    /// the days before it; a month's acts all share their last day.
     pub fn rows(
         conn: &mut DbConnection,
         filter: &DocumentFilter,
@@ -401,23 +398,25 @@ impl Document {
                     .limit(limit)
                     .load(c);
             };
-            let mut rows: Vec<DocumentRow> = filtered()
-                .filter(documents::issued_on.eq(before.on))
-                .filter(documents::id.lt(before.id))
-                .order(documents::id.desc())
-                .limit(limit)
-                .load(c)?;
-            let left = limit - rows.len() as i64;
-            if left > 0 {
-                rows.extend(
+            crate::db::page_after_cursor(
+                c,
+                limit,
+                |c, n| {
+                    filtered()
+                        .filter(documents::issued_on.eq(before.on))
+                        .filter(documents::id.lt(before.id))
+                        .order(documents::id.desc())
+                        .limit(n)
+                        .load(c)
+                },
+                |c, n| {
                     filtered()
                         .filter(documents::issued_on.lt(before.on))
                         .order((documents::issued_on.desc(), documents::id.desc()))
-                        .limit(left)
-                        .load::<DocumentRow>(c)?,
-                );
-            }
-            Ok(rows)
+                        .limit(n)
+                        .load(c)
+                },
+            )
         })
     }
 }

@@ -315,9 +315,8 @@ impl OutboxMail {
     }
 
     /// Messages as the filter says, newest first; at most `limit`. After a cursor the page
-    /// is read in two index seeks, the rest of the cursor's instant (`created_at = t AND
-    /// id < n`) and then what came before it, as the documents list does: a mailing queues
-    /// thousands of messages at one instant, and one row-value condition would walk them.
+    /// is read in two index seeks (`page_after_cursor`): the rest of the cursor's instant,
+    /// then what came before it; a mailing queues thousands of messages at one instant.
     pub fn rows(
         conn: &mut DbConnection,
         filter: &OutboxFilter,
@@ -346,23 +345,25 @@ impl OutboxMail {
                     .limit(limit)
                     .load(c);
             };
-            let mut rows: Vec<OutboxMail> = filtered()
-                .filter(outbox::created_at.eq(before.at))
-                .filter(outbox::id.lt(before.id))
-                .order(outbox::id.desc())
-                .limit(limit)
-                .load(c)?;
-            let left = limit - rows.len() as i64;
-            if left > 0 {
-                rows.extend(
+            crate::db::page_after_cursor(
+                c,
+                limit,
+                |c, n| {
+                    filtered()
+                        .filter(outbox::created_at.eq(before.at))
+                        .filter(outbox::id.lt(before.id))
+                        .order(outbox::id.desc())
+                        .limit(n)
+                        .load(c)
+                },
+                |c, n| {
                     filtered()
                         .filter(outbox::created_at.lt(before.at))
                         .order((outbox::created_at.desc(), outbox::id.desc()))
-                        .limit(left)
-                        .load::<OutboxMail>(c)?,
-                );
-            }
-            Ok(rows)
+                        .limit(n)
+                        .load(c)
+                },
+            )
         })
     }
 
