@@ -173,27 +173,36 @@ impl OutboxMail {
         claim: &str,
         now: NaiveDateTime,
         until: NaiveDateTime,
+        written_since: NaiveDateTime,
         limit: i64,
     ) -> QueryResult<Vec<OutboxMail>> {
         use diesel::sql_types::{BigInt, Text, Timestamp};
         const DUE: &str = "SELECT id FROM outbox WHERE status = 'waiting' \
                            AND next_attempt_at <= {now} \
                            AND (claimed_until IS NULL OR claimed_until < {now}) \
+                           AND created_at >= {since} \
                            ORDER BY next_attempt_at, id LIMIT {limit}";
         let claimed = match conn {
             DbConnection::Sqlite(c) => {
-                let due = DUE.replace("{now}", "?3").replace("{limit}", "?4");
+                let due = DUE
+                    .replace("{now}", "?3")
+                    .replace("{since}", "?4")
+                    .replace("{limit}", "?5");
                 diesel::sql_query(format!(
                     "UPDATE outbox SET claim = ?1, claimed_until = ?2 WHERE id IN ({due})"
                 ))
                 .bind::<Text, _>(claim)
                 .bind::<Timestamp, _>(until)
                 .bind::<Timestamp, _>(now)
+                .bind::<Timestamp, _>(written_since)
                 .bind::<BigInt, _>(limit)
                 .execute(c)?
             }
             DbConnection::Postgresql(c) => {
-                let due = DUE.replace("{now}", "$3").replace("{limit}", "$4");
+                let due = DUE
+                    .replace("{now}", "$3")
+                    .replace("{since}", "$4")
+                    .replace("{limit}", "$5");
                 diesel::sql_query(format!(
                     "UPDATE outbox SET claim = $1, claimed_until = $2 \
                      WHERE id IN ({due} FOR UPDATE SKIP LOCKED)"
@@ -201,6 +210,7 @@ impl OutboxMail {
                 .bind::<Text, _>(claim)
                 .bind::<Timestamp, _>(until)
                 .bind::<Timestamp, _>(now)
+                .bind::<Timestamp, _>(written_since)
                 .bind::<BigInt, _>(limit)
                 .execute(c)?
             }

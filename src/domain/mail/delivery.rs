@@ -100,8 +100,11 @@ impl Mailer {
         let started = std::time::Instant::now();
         let now = db::now();
         let until = now + chrono::Duration::from_std(CLAIM).unwrap_or_default();
+        // A message written too long ago fails rather than goes out late; one written by a
+        // transaction that committed after `expire` ran is not claimed either (the next
+        // round fails it).
         OutboxMail::expire(conn, now - EXPIRY).map_err(|e| format!("cannot expire mail: {e}"))?;
-        let batch = OutboxMail::claim_due(conn, &claim, now, until, BATCH)
+        let batch = OutboxMail::claim_due(conn, &claim, now, until, now - EXPIRY, BATCH)
             .map_err(|e| format!("cannot claim mail: {e}"))?;
         let mut report = DeliveryReport::default();
         // Built here, where the database is (a document's PDF is made from it).
