@@ -83,6 +83,7 @@ id_type!(
     CurrencyId,
     DepartmentId,
     ExchangeRateId,
+    MailTemplateId,
     MessageId,
     OutboxId,
     PaymentId,

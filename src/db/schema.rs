@@ -179,6 +179,19 @@ diesel::table! {
 }
 
 diesel::table! {
+    mail_templates (id) {
+        id -> BigInt,
+        notice -> Text,
+        language -> Text,
+        provider_id -> Nullable<BigInt>,
+        subject -> Text,
+        body -> Text,
+        updated_by -> Nullable<BigInt>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     outbox (id) {
         id -> BigInt,
         recipient -> Text,
@@ -699,6 +712,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     settings,
     pending_registrations,
     password_resets,
+    mail_templates,
     user_invitations,
     document_sequences,
     documents,

@@ -12,9 +12,9 @@ use std::collections::HashMap;
 
 use chrono::{Duration, NaiveDateTime};
 
+use crate::db::models::Account;
 use crate::db::models::renewal::{self, Renewal};
 use crate::db::models::service::{DueService, SUSPENDED_UNPAID, Service, ServiceNotice};
-use crate::db::models::{Account, NewOutboxMail, User};
 use crate::db::{self, DbConnection};
 use crate::domain::audit::{self, Target};
 use crate::domain::periods::{add_months_in, zone};
@@ -261,6 +261,14 @@ fn renew_batch(
                 format!("auto-renew is off; paid until {}", format_at(old))
             };
             services::record_event(conn, &actor, due.id, "suspended", SUSPENDED_UNPAID, &detail)?;
+            services::notify(
+                conn,
+                due.id,
+                services::About::Suspended {
+                    by: services::By::Unpaid,
+                    reason: String::new(),
+                },
+            )?;
             audit::record(
                 conn,
                 &actor,
@@ -395,26 +403,15 @@ fn notify_batch(
         {
             continue;
         }
-        if let Some(owner) = User::owner_of(conn, due.client_id)? {
-            let missing = services::missing_for(conn, due.id, account, due.price)?;
-            crate::domain::mail::to_client(
-                conn,
-                due.client_id,
-                &NewOutboxMail {
-                    recipient: &owner.email,
-                    subject: &format!("Service #{} renews soon: please top up", due.id),
-                    body: &format!(
-                        "Service #{} renews on {}. Your balance does not cover the renewal: \
-                         please top up your account by at least {missing}, or the service \
-                         will be suspended.",
-                        due.id,
-                        format_at(until)
-                    ),
-                    created_at: db::now(),
-                },
-                None,
-            )?;
-        }
+        let missing = services::missing_for(conn, due.id, account, due.price)?;
+        services::notify(
+            conn,
+            due.id,
+            services::About::LowBalance {
+                renews_on: until,
+                missing: missing.to_string(),
+            },
+        )?;
         sent += 1;
     }
     Ok(sent)

@@ -40,7 +40,9 @@ pub fn update_contacts(
     let contact_person = field("contact_person", contact_person, 200);
     let phone = field("phone", phone, 40);
     let country = field("country", country, 2).to_uppercase();
-    let language = field("language", language, 10);
+    let language = crate::domain::mail::templates::chosen_language(language)
+        .map_err(|m| errors.add("language", m))
+        .unwrap_or_default();
     if !country.is_empty()
         && (country.len() != 2 || !country.chars().all(|c| c.is_ascii_uppercase()))
     {
@@ -194,7 +196,9 @@ pub fn update_profile(
         };
         field("contact_person", contact_person, 200);
         field("phone", phone, 40);
-        field("language", language, 10);
+        if let Err(m) = crate::domain::mail::templates::chosen_language(language) {
+            errors.add("language", m);
+        }
         let country = country.trim().to_uppercase();
         if !country.is_empty()
             && (country.len() != 2 || !country.chars().all(|c| c.is_ascii_uppercase()))

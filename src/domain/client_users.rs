@@ -12,6 +12,7 @@ use crate::db::{self, DbConnection};
 use crate::domain::audit::{self, Changes, Target};
 use crate::domain::client_permissions::{self, SECTIONS, USERS};
 use crate::domain::email::Email;
+use crate::domain::mail::templates::{self, Addressee};
 use crate::domain::password::NewPassword;
 use crate::domain::registration::parse_name;
 use crate::domain::sessions;
@@ -194,29 +195,35 @@ pub fn invite(
                 expires_at: now + Duration::days(INVITATION_DAYS),
             },
         )?;
-        let body = if User::find_by_email(conn, email)?.is_some() {
-            format!(
-                "{client} invited this address to sign in to its account at {site}.\n\n\
-                 This address has a sign-in already, and a sign-in belongs to one account: \
-                 ask them to invite another address of yours. If you did not expect this, \
-                 you need not do anything.",
-                client = client.name
-            )
+        let to = Addressee::client(conn, client_id, None)?;
+        let site = site.trim_end_matches('/');
+        let letter = if User::find_by_email(conn, email)?.is_some() {
+            templates::write(
+                conn,
+                &templates::INVITATION_TAKEN,
+                &to,
+                &[("client", client.name.clone()), ("site", site.to_owned())],
+            )?
         } else {
-            format!(
-                "Hello {name},\n\n{client} invited you to sign in to its account at {site}. \
-                 Open this link within {INVITATION_DAYS} days to choose your password:\n\n\
-                 {site}/invitation?token={token}\n\nIf you did not expect this, do nothing.",
-                name = input.name,
-                client = client.name
-            )
+            templates::write(
+                conn,
+                &templates::INVITATION,
+                &to,
+                &[
+                    ("name", input.name.clone()),
+                    ("client", client.name.clone()),
+                    ("site", site.to_owned()),
+                    ("link", format!("{site}/invitation?token={token}")),
+                    ("days", INVITATION_DAYS.to_string()),
+                ],
+            )?
         };
         OutboxMail::queue(
             conn,
             &NewOutboxMail {
                 recipient: email,
-                subject: &format!("{} invites you to billpanel", client.name),
-                body: &body,
+                subject: &letter.subject,
+                body: &letter.body,
                 created_at: now,
             },
         )?;

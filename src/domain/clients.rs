@@ -16,6 +16,7 @@ use crate::db::schema::{accounts, client_group_members, clients, payers, service
 use crate::db::{self, DbConnection};
 use crate::domain::audit::{self, Changes, Target};
 use crate::domain::email::Email;
+use crate::domain::mail::templates::{self, Addressee};
 use crate::domain::password::NewPassword;
 use crate::domain::permissions::{self, require};
 use crate::domain::{Actor, DomainError, FieldErrors, text};
@@ -570,8 +571,10 @@ impl ClientInput {
         };
         let contact_person = optional("contact_person", raw.contact_person, 200);
         let country = optional("country", raw.country, 2).to_uppercase();
-        let language = optional("language", raw.language, 10);
         let phone = optional("phone", raw.phone, 40);
+        let language = templates::chosen_language(raw.language)
+            .map_err(|m| errors.add("language", m))
+            .unwrap_or_default();
         let comment = text::optional_lines(raw.comment, 5000)
             .map_err(|m| errors.add("comment", m))
             .unwrap_or_default();
@@ -721,11 +724,12 @@ fn check_references(conn: &mut DbConnection, input: &ClientInput) -> Result<(), 
 }
 
 /// An employee adds a client with its owner user and accounts; optionally the sign-in
-/// details are queued for e-mail.
+/// details are queued for e-mail (`site` is where people reach billpanel, for the link).
 pub fn create(
     conn: &mut DbConnection,
     actor: &Actor,
     input: &ClientInput,
+    site: &str,
 ) -> Result<Client, DomainError> {
     require(actor, permissions::CLIENTS_CREATE)?;
     let password = input
@@ -785,22 +789,32 @@ pub fn create(
             )?;
         }
         if input.send_details {
-            let body = format!(
-                "Hello {},\n\nan account has been opened for you.\n\nSign in: /login\nEmail: {}\nPassword: {}\n\nPlease change the password after signing in.",
-                input.name,
-                input.email,
-                input
-                    .password
-                    .as_ref()
-                    .map(NewPassword::as_str)
-                    .unwrap_or_default(),
-            );
+            let to = Addressee::client(conn, client.id, None)?;
+            let letter = templates::write(
+                conn,
+                &templates::ACCOUNT_OPENED,
+                &to,
+                &[
+                    ("name", input.name.clone()),
+                    ("email", input.email.as_str().to_owned()),
+                    (
+                        "password",
+                        input
+                            .password
+                            .as_ref()
+                            .map(NewPassword::as_str)
+                            .unwrap_or_default()
+                            .to_owned(),
+                    ),
+                    ("sign_in", format!("{}/login", site.trim_end_matches('/'))),
+                ],
+            )?;
             OutboxMail::queue(
                 conn,
                 &NewOutboxMail {
                     recipient: input.email.as_str(),
-                    subject: "Your account",
-                    body: &body,
+                    subject: &letter.subject,
+                    body: &letter.body,
                     created_at: now,
                 },
             )?;
@@ -1174,7 +1188,7 @@ pub fn send_message(
     errors.into_result()?;
     let subject = subject.unwrap_or_default();
     db::write_transaction(conn, |conn| {
-        Client::find(conn, id)?.ok_or(DomainError::NotFound)?;
+        let client = Client::find(conn, id)?.ok_or(DomainError::NotFound)?;
         let now = db::now();
         let message = Message::insert(
             conn,
@@ -1187,12 +1201,23 @@ pub fn send_message(
             },
         )?;
         if let Some(owner) = User::owner_of(conn, id)? {
+            let to = Addressee::client(conn, id, None)?;
+            let letter = templates::write(
+                conn,
+                &templates::PROVIDER_MESSAGE,
+                &to,
+                &[
+                    ("client", client.name),
+                    ("subject", subject.clone()),
+                    ("message", body_text.to_owned()),
+                ],
+            )?;
             OutboxMail::queue(
                 conn,
                 &NewOutboxMail {
                     recipient: &owner.email,
-                    subject: &subject,
-                    body: body_text,
+                    subject: &letter.subject,
+                    body: &letter.body,
                     created_at: now,
                 },
             )?;

@@ -13,6 +13,7 @@ use crate::db::{self, DbConnection};
 use crate::domain::audit::{self, Target};
 use crate::domain::auth::Area;
 use crate::domain::email::Email;
+use crate::domain::mail::templates::{self, Addressee};
 use crate::domain::password::NewPassword;
 use crate::domain::{Actor, DomainError, FieldErrors};
 use crate::ids::PersonId;
@@ -75,12 +76,12 @@ pub fn request(
         let person = match area {
             Area::Client => User::find_by_email(conn, email.as_str())?
                 .filter(|u| u.enabled)
-                .map(|u| (PersonId::User(u.id), u.name)),
+                .map(|u| (PersonId::User(u.id), u.name, Some(u.client_id))),
             Area::Admin => Employee::find_by_email(conn, email.as_str())?
                 .filter(|e| e.enabled)
-                .map(|e| (PersonId::Employee(e.id), e.name)),
+                .map(|e| (PersonId::Employee(e.id), e.name, None)),
         };
-        let Some((person, name)) = person else {
+        let Some((person, name, client)) = person else {
             return Ok(());
         };
         let token = crate::config::random_hex(32);
@@ -101,20 +102,33 @@ pub fn request(
                 expires_at: now + Duration::minutes(VALID_MINUTES),
             },
         )?;
-        let body = format!(
-            "Hello {name},\n\nSomeone, perhaps you, asked for a new password for {site}. \
-             Open this link within an hour to choose one:\n\n\
-             {site}{base}/password/reset?token={token}\n\n\
-             The link works once. If it was not you, ignore this mail: your password stays \
-             as it is.",
-            base = base(area)
-        );
+        let to = match client {
+            Some(client) => Addressee::client(conn, client, None)?,
+            None => Addressee::staff(),
+        };
+        let letter = templates::write(
+            conn,
+            &templates::PASSWORD_RESET,
+            &to,
+            &[
+                ("name", name),
+                ("site", site.to_owned()),
+                (
+                    "link",
+                    format!(
+                        "{site}{base}/password/reset?token={token}",
+                        base = base(area)
+                    ),
+                ),
+                ("minutes", VALID_MINUTES.to_string()),
+            ],
+        )?;
         OutboxMail::queue(
             conn,
             &NewOutboxMail {
                 recipient: email.as_str(),
-                subject: "Choose a new password",
-                body: &body,
+                subject: &letter.subject,
+                body: &letter.body,
                 created_at: now,
             },
         )?;

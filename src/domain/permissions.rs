@@ -113,6 +113,7 @@ registry! {
     mail "Mail" {
         MailView MAIL_VIEW = "mail.view" "See the outbox: what was sent, what waits and what failed",
         MailResend MAIL_RESEND = "mail.resend" "Send a failed message again",
+        MailTemplates MAIL_TEMPLATES = "mail.templates" "Edit the texts of the mail billpanel sends",
     }
     audit "Audit log" {
         AuditView AUDIT_VIEW = "audit.view" "View the audit log",

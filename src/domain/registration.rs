@@ -13,6 +13,7 @@ use crate::db::models::{
 use crate::db::{self, DbConnection};
 use crate::domain::audit::{self, Target};
 use crate::domain::email::Email;
+use crate::domain::mail::templates::{self, Addressee};
 use crate::domain::password::NewPassword;
 use crate::domain::{Actor, DomainError, FieldErrors};
 use crate::ids::ProviderId;
@@ -93,15 +94,18 @@ pub fn register(
             None => return Err(DomainError::invalid("provider_id", "Choose a provider.")),
         };
         let email = registration.email.as_str();
-        let (subject, body) = if User::find_by_email(conn, email)?.is_some() {
-            (
-                "You already have an account".to_owned(),
-                format!(
-                    "Someone, perhaps you, tried to register at {site} with this address.\n\n\
-                     This address has an account already: sign in at {site}/login.\n\n\
-                     If it was not you, nothing changed and you need not do anything."
-                ),
-            )
+        let to = Addressee::of_provider(conn, provider_id, "en")?;
+        let site = site.trim_end_matches('/');
+        let letter = if User::find_by_email(conn, email)?.is_some() {
+            templates::write(
+                conn,
+                &templates::REGISTRATION_TAKEN,
+                &to,
+                &[
+                    ("site", site.to_owned()),
+                    ("sign_in", format!("{site}/login")),
+                ],
+            )?
         } else {
             let token = crate::config::random_hex(32);
             PendingRegistration::insert(
@@ -117,22 +121,24 @@ pub fn register(
                     expires_at: now + Duration::hours(CONFIRMATION_HOURS),
                 },
             )?;
-            (
-                "Confirm your email to finish registering".to_owned(),
-                format!(
-                    "Hello {name},\n\nTo finish registering at {site}, open this link within \
-                     {CONFIRMATION_HOURS} hours:\n\n{site}/register/confirm?token={token}\n\n\
-                     If it was not you, do nothing: no account is made.",
-                    name = registration.name
-                ),
-            )
+            templates::write(
+                conn,
+                &templates::REGISTRATION_CONFIRM,
+                &to,
+                &[
+                    ("name", registration.name.clone()),
+                    ("site", site.to_owned()),
+                    ("link", format!("{site}/register/confirm?token={token}")),
+                    ("hours", CONFIRMATION_HOURS.to_string()),
+                ],
+            )?
         };
         OutboxMail::queue(
             conn,
             &NewOutboxMail {
                 recipient: email,
-                subject: &subject,
-                body: &body,
+                subject: &letter.subject,
+                body: &letter.body,
                 created_at: now,
             },
         )?;

@@ -14,6 +14,7 @@ use crate::db::{self, DbConnection};
 use crate::domain::audit::{self, Target};
 use crate::domain::client_permissions::{self, SUPPORT};
 use crate::domain::departments::{BusinessHours, business_minutes};
+use crate::domain::mail::templates::{self, Addressee, Notice};
 use crate::domain::permissions::{self, require};
 use crate::domain::{Actor, ActorKind, DomainError, FieldErrors, text};
 use crate::ids::{ClientId, DepartmentId, EmployeeId, TicketId};
@@ -63,8 +64,8 @@ fn author_name(conn: &mut DbConnection, actor: &Actor) -> Result<String, DomainE
 fn notify_staff(
     conn: &mut DbConnection,
     ticket: &Ticket,
-    subject: &str,
-    body: &str,
+    notice: &'static Notice,
+    values: &[(&'static str, String)],
 ) -> Result<(), DomainError> {
     let recipients: Vec<String> = match ticket.assigned_to {
         Some(id) => Employee::find(conn, id)?
@@ -83,13 +84,22 @@ fn notify_staff(
             emails
         }
     };
+    if recipients.is_empty() {
+        return Ok(());
+    }
+    let mut all = vec![
+        ("ticket", ticket.id.to_string()),
+        ("subject", ticket.subject.clone()),
+    ];
+    all.extend_from_slice(values);
+    let letter = templates::write(conn, notice, &Addressee::staff(), &all)?;
     for recipient in recipients {
         OutboxMail::queue(
             conn,
             &NewOutboxMail {
                 recipient: &recipient,
-                subject,
-                body,
+                subject: &letter.subject,
+                body: &letter.body,
                 created_at: db::now(),
             },
         )?;
@@ -164,8 +174,12 @@ pub fn open(
         notify_staff(
             conn,
             &ticket,
-            &format!("New ticket #{}: {}", ticket.id, ticket.subject),
-            &format!("{author} wrote to {}:\n\n{}", department.name, new.body),
+            &templates::STAFF_TICKET_OPENED,
+            &[
+                ("author", author.clone()),
+                ("department", department.name.clone()),
+                ("message", new.body.clone()),
+            ],
         )?;
         audit::record(
             conn,
@@ -303,8 +317,8 @@ pub fn reply_as_client(
         notify_staff(
             conn,
             &ticket,
-            &format!("Reply on ticket #{id}: {}", ticket.subject),
-            &format!("{author} wrote:\n\n{body}"),
+            &templates::STAFF_TICKET_REPLY,
+            &[("author", author.clone()), ("message", body.clone())],
         )?;
         let action = if ticket.status == CLOSED {
             "ticket.reopen"
@@ -569,14 +583,25 @@ pub fn reply(
         // Mailed only: the reply itself is in the ticket, marked new there, so an inbox
         // copy would announce it twice.
         if let Some(owner) = User::owner_of(conn, ticket.client_id)? {
+            let to = Addressee::client(conn, ticket.client_id, None)?;
+            let letter = templates::write(
+                conn,
+                &templates::TICKET_REPLY,
+                &to,
+                &[
+                    ("client", to.name.clone()),
+                    ("ticket", id.to_string()),
+                    ("subject", ticket.subject.clone()),
+                    ("author", author.clone()),
+                    ("reply", body.clone()),
+                ],
+            )?;
             OutboxMail::queue(
                 conn,
                 &NewOutboxMail {
                     recipient: &owner.email,
-                    subject: &format!("Re: {} (ticket #{id})", ticket.subject),
-                    body: &format!(
-                        "{author} replied:\n\n{body}\n\nRead and answer in your client area, under Support."
-                    ),
+                    subject: &letter.subject,
+                    body: &letter.body,
                     created_at: now,
                 },
             )?;
@@ -674,8 +699,8 @@ pub fn transfer(
         notify_staff(
             conn,
             &moved,
-            &format!("Ticket #{id} transferred to {}", to.name),
-            &format!("Subject: {}", moved.subject),
+            &templates::STAFF_TICKET_TRANSFERRED,
+            &[("department", to.name.clone())],
         )?;
         audit::record(
             conn,

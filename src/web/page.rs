@@ -264,6 +264,11 @@ fn menu(area: Area, path: &str, identity: Option<&Identity>) -> Vec<MenuItem> {
                 admin(permissions::SUPPORT_VIEW),
             ),
             ("Outbox", "/admin/outbox", admin(permissions::MAIL_VIEW)),
+            (
+                "Mail templates",
+                "/admin/mail-templates",
+                admin(permissions::MAIL_TEMPLATES),
+            ),
             ("Audit log", "/admin/audit", admin(permissions::AUDIT_VIEW)),
         ],
         Area::Client => vec![

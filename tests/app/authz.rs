@@ -41,6 +41,10 @@ fn concrete(route: &AdminRoute, ids: &Ids) -> String {
         ids.document
     } else if path.starts_with("/admin/outbox/") {
         ids.mail
+    } else if path.starts_with("/admin/mail-templates/") {
+        return path
+            .replace("{notice}", "payment_received")
+            .replace("{language}", "ru");
     } else {
         assert!(
             !path.contains('{'),

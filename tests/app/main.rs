@@ -21,6 +21,7 @@ mod health;
 mod impersonation;
 mod ledger_property;
 mod mail;
+mod mail_templates;
 mod organisation;
 mod password_resets;
 mod payments;

@@ -94,6 +94,20 @@ impl Account {
             .optional()
     }
 
+    /// The provider of the client's first account, whose mail templates and time zone its
+    /// notices use when they concern no account in particular.
+    pub fn first_provider_of(
+        conn: &mut DbConnection,
+        client_id: ClientId,
+    ) -> QueryResult<Option<ProviderId>> {
+        accounts::table
+            .filter(accounts::client_id.eq(client_id))
+            .order(accounts::id)
+            .select(accounts::provider_id)
+            .first(conn)
+            .optional()
+    }
+
     /// Several accounts, unlocked, for reading.
     pub fn find_many(conn: &mut DbConnection, ids: &[AccountId]) -> QueryResult<Vec<Account>> {
         accounts::table

@@ -17,6 +17,7 @@ pub mod expense;
 pub mod grant;
 pub mod invitation;
 pub mod ledger_entry;
+pub mod mail_template;
 pub mod message;
 pub mod outbox;
 pub mod password_reset;

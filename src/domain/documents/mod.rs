@@ -27,6 +27,7 @@ use crate::db::models::{Company, NewOutboxMail, Payer};
 use crate::db::{self, DbConnection};
 use crate::domain::audit::{self, Target};
 use crate::domain::client_permissions::{self, FINANCE};
+use crate::domain::mail::templates::{self, Addressee};
 use crate::domain::money::{Money, round};
 use crate::domain::permissions::{self, require};
 use crate::domain::{Actor, DomainError, text};
@@ -442,30 +443,52 @@ fn mail_to_payer(
     if payer.email.is_empty() {
         return Ok(());
     }
-    let subject = format!(
-        "{} {} from {company}",
-        document.kind_label(),
-        document.number
-    );
-    let body = format!(
-        "{company} has issued {} {} of {} to {}, for {total}.\n\nIt is in your client area under Documents, where it can be printed or downloaded as a PDF.\n",
-        document.kind_label().to_lowercase(),
-        document.number,
-        document.issued_on.format("%Y-%m-%d"),
-        payer.name,
-    );
+    let to = Addressee::client(conn, document.client_id, None)?;
+    let (notice, document_name) = match document.kind.as_str() {
+        model::BILL => (&templates::BILL_ISSUED, None),
+        _ => (
+            &templates::DOCUMENT_ISSUED,
+            Some((
+                "document",
+                kind_name(&document.kind, to.language).to_owned(),
+            )),
+        ),
+    };
+    let values: Vec<(&'static str, String)> = [
+        ("client", to.name.clone()),
+        ("company", company.to_owned()),
+        ("number", document.number.clone()),
+        ("date", document.issued_on.format("%Y-%m-%d").to_string()),
+        ("payer", payer.name.clone()),
+        ("total", total.to_string()),
+    ]
+    .into_iter()
+    .chain(document_name)
+    .collect();
+    let letter = templates::write(conn, notice, &to, &values)?;
     crate::domain::mail::to_client(
         conn,
         document.client_id,
         &NewOutboxMail {
             recipient: &payer.email,
-            subject: &subject,
-            body: &body,
+            subject: &letter.subject,
+            body: &letter.body,
             created_at: db::now(),
         },
         Some(document.id),
     )?;
     Ok(())
+}
+
+/// A document's kind as its mail names it, in the recipient's language.
+fn kind_name(kind: &str, language: &str) -> &'static str {
+    match (language, kind) {
+        ("ru", model::BILL) => "Счёт",
+        ("ru", model::ACT) => "Акт выполненных работ",
+        ("ru", model::CREDIT_NOTE) => "Кредит-нота",
+        ("ru", model::RECONCILIATION) => "Акт сверки",
+        _ => model::kind_label(kind),
+    }
 }
 
 /// A document with everything its page and its PDF show.

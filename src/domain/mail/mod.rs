@@ -5,6 +5,7 @@
 pub mod delivery;
 pub mod message;
 pub mod smtp;
+pub mod templates;
 
 use chrono::NaiveDate;
 

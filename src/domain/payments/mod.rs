@@ -18,6 +18,7 @@ use crate::db::schema::{accounts, currencies, providers};
 use crate::db::{self, DbConnection};
 use crate::domain::audit::{self, Target};
 use crate::domain::client_permissions::{self, FINANCE};
+use crate::domain::mail::templates::{self, Addressee};
 use crate::domain::money::{Money, parse_amount};
 use crate::domain::permissions::{self, require};
 use crate::domain::{Actor, DomainError, FieldErrors, text};
@@ -115,16 +116,25 @@ pub(crate) fn credit(
     crate::domain::services::settle_account(conn, actor, payment.account_id)?;
     let money = currency.money(payment.amount);
     if let Some(owner) = User::owner_of(conn, payment.client_id)? {
+        let to = Addressee::client(conn, payment.client_id, Some(currency.provider_id))?;
+        let letter = templates::write(
+            conn,
+            &templates::PAYMENT_RECEIVED,
+            &to,
+            &[
+                ("client", to.name.clone()),
+                ("payment", payment.id.to_string()),
+                ("amount", money.to_string()),
+                ("date", to.time(now)),
+            ],
+        )?;
         crate::domain::mail::to_client(
             conn,
             payment.client_id,
             &NewOutboxMail {
                 recipient: &owner.email,
-                subject: "Payment received",
-                body: &format!(
-                    "We received your payment #{} of {money}. Thank you.",
-                    payment.id
-                ),
+                subject: &letter.subject,
+                body: &letter.body,
                 created_at: now,
             },
             None,

@@ -302,6 +302,23 @@ fn status_event(
     reason: &str,
 ) -> Result<bool, DomainError> {
     history(conn, actor, service, event, status, reason)?;
+    let by = if actor.employee_id().is_some() {
+        super::By::Staff
+    } else {
+        super::By::Client
+    };
+    let about = match event {
+        "suspended" => super::About::Suspended {
+            by: super::By::of_suspension(status),
+            reason: reason.to_owned(),
+        },
+        "resumed" => super::About::Resumed,
+        _ => super::About::Deleted {
+            by,
+            reason: reason.to_owned(),
+        },
+    };
+    super::notify(conn, service.id, about)?;
     let action = match event {
         "suspended" => "service.suspend",
         "resumed" => "service.resume",

@@ -84,6 +84,14 @@ pub(crate) fn delete_unpaid(
     }
     let detail = format!("unpaid for {} days after suspension", due.deletion_days);
     record_event(conn, actor, due.id, "deleted", DELETED, &detail)?;
+    super::notify(
+        conn,
+        due.id,
+        super::About::Deleted {
+            by: super::By::Unpaid,
+            reason: String::new(),
+        },
+    )?;
     audit::record(
         conn,
         actor,
@@ -137,6 +145,7 @@ pub(super) fn activate(
     )?;
     let detail = format!("paid until {}", format_at(until));
     history(conn, actor, service, "activated", ACTIVE, &detail)?;
+    super::notify(conn, service.id, super::About::Activated)?;
     audit::record(
         conn,
         actor,
@@ -220,6 +229,7 @@ pub fn settle_account(
         if let Some(detail) = resume(conn, actor, &service, &mut account, zone, now)? {
             let detail = format!("after a payment: {detail}");
             history(conn, actor, &service, "resumed", ACTIVE, &detail)?;
+            super::notify(conn, service.id, super::About::Resumed)?;
             audit::record(
                 conn,
                 actor,

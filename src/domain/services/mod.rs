@@ -5,11 +5,13 @@
 
 mod changes;
 mod charging;
+mod notices;
 mod ordering;
 
 pub use changes::{Action, act_as_client, act_as_staff, done_message, seen_token, set_paid_until};
 pub use charging::settle_account;
 pub(crate) use charging::{delete_unpaid, missing_for, record_event};
+pub(crate) use notices::{About, By, notify};
 pub use ordering::{
     Offer, Offers, OrderRaw, Ordered, discount_of, offers_for_client, offers_for_staff,
     order_as_client, order_for_client,

@@ -463,8 +463,11 @@ pub async fn create(
     let outcome = match form.parse(true) {
         Ok(input) => {
             let actor = staff.actor.clone();
+            let site = state.config.public_url.clone();
             state
-                .attempt_with_password_work(move |conn| clients::create(conn, &actor, &input))
+                .attempt_with_password_work(move |conn| {
+                    clients::create(conn, &actor, &input, &site)
+                })
                 .await?
         }
         Err(errors) => Outcome::Invalid(errors),

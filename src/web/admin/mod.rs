@@ -13,6 +13,7 @@ pub mod dashboard;
 pub mod departments;
 pub mod documents;
 pub mod employees;
+pub mod mail_templates;
 pub mod outbox;
 pub mod payment_methods;
 pub mod payments;
@@ -116,6 +117,10 @@ admin_routes! {
     get "/outbox" => outbox::index, MAIL_VIEW;
     get "/outbox/{id}" => outbox::show, MAIL_VIEW;
     post "/outbox/{id}/resend" => outbox::resend, MAIL_RESEND;
+    get "/mail-templates" => mail_templates::index, MAIL_TEMPLATES;
+    get "/mail-templates/{notice}/{language}" => mail_templates::edit, MAIL_TEMPLATES;
+    post "/mail-templates/{notice}/{language}" => mail_templates::update, MAIL_TEMPLATES;
+    post "/mail-templates/{notice}/{language}/restore" => mail_templates::restore, MAIL_TEMPLATES;
     get "/payment-methods" => payment_methods::index, PAYMENTS_VIEW;
     get "/payment-methods/new" => payment_methods::new, PAYMENT_METHODS_EDIT;
     post "/payment-methods" => payment_methods::create, PAYMENT_METHODS_EDIT;
