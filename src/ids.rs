@@ -83,6 +83,7 @@ id_type!(
     CurrencyId,
     DepartmentId,
     ExchangeRateId,
+    EmailConfirmationId,
     MailTemplateId,
     MessageId,
     OutboxId,

@@ -222,6 +222,11 @@ fn spawn_housekeeping(pool: DbPool) {
                         if let Err(e) = crate::domain::password_resets::forget_expired(&mut conn) {
                             tracing::warn!("cannot clean up expired password links: {e}");
                         }
+                        if let Err(e) =
+                            crate::domain::email_confirmations::forget_expired(&mut conn)
+                        {
+                            tracing::warn!("cannot clean up expired confirmation links: {e}");
+                        }
                     }
                     Err(e) => tracing::warn!("housekeeping has no database connection: {e}"),
                 }

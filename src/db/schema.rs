@@ -179,6 +179,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    email_confirmations (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        email -> Text,
+        token_hash -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     mail_templates (id) {
         id -> BigInt,
         notice -> Text,
@@ -404,6 +416,7 @@ diesel::table! {
         time_zone -> Text,
         created_at -> Timestamp,
         deletion_days -> Integer,
+        require_confirmed_email -> Bool,
     }
 }
 
@@ -476,6 +489,7 @@ diesel::table! {
         session_version -> BigInt,
         created_at -> Timestamp,
         last_sign_in_at -> Nullable<Timestamp>,
+        email_confirmed_at -> Nullable<Timestamp>,
     }
 }
 
@@ -713,6 +727,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     pending_registrations,
     password_resets,
     mail_templates,
+    email_confirmations,
     user_invitations,
     document_sequences,
     documents,

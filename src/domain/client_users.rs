@@ -330,6 +330,8 @@ pub fn accept_invitation(
                 is_owner: false,
                 enabled: true,
                 created_at: now,
+                // The link that brought them was mailed to this address.
+                email_confirmed_at: Some(now),
             },
         )
         .map_err(|e| {

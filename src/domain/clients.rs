@@ -759,7 +759,7 @@ pub fn create(
                 created_at: now,
             },
         )?;
-        User::insert(
+        let owner = User::insert(
             conn,
             &NewUser {
                 client_id: client.id,
@@ -769,6 +769,7 @@ pub fn create(
                 is_owner: true,
                 enabled: true,
                 created_at: now,
+                email_confirmed_at: None,
             },
         )
         .map_err(|e| {
@@ -788,6 +789,8 @@ pub fn create(
                 },
             )?;
         }
+        // Staff typed the address: its owner confirms it.
+        crate::domain::email_confirmations::send(conn, &owner, site)?;
         if input.send_details {
             let to = Addressee::client(conn, client.id, None)?;
             let letter = templates::write(
@@ -851,6 +854,7 @@ pub fn update(
     actor: &Actor,
     id: ClientId,
     input: &ClientInput,
+    site: &str,
 ) -> Result<Client, DomainError> {
     require(actor, permissions::CLIENTS_EDIT)?;
     db::write_transaction(conn, |conn| {
@@ -868,6 +872,12 @@ pub fn update(
                     e.into()
                 }
             })?;
+            // The new address is confirmed by a link sent to it.
+            let moved = User {
+                email: input.email.as_str().to_owned(),
+                ..owner.clone()
+            };
+            crate::domain::email_confirmations::send(conn, &moved, site)?;
         }
         let providers_before = Account::provider_ids_of(conn, id)?;
         for provider_id in input

@@ -448,7 +448,7 @@ pub fn seed(
         "INSERT INTO clients (id, name, kind, contact_person, phone, country, created_at)",
     );
     let mut t_users = Rows::new(
-        "INSERT INTO users (id, client_id, email, name, password_hash, is_owner, created_at)",
+        "INSERT INTO users (id, client_id, email, name, password_hash, is_owner, created_at, email_confirmed_at)",
     );
     let mut t_payers = Rows::new(
         "INSERT INTO payers (id, client_id, kind, name, email, phone, country, postal_address, tax_id, registration_number, created_at)",
@@ -548,8 +548,8 @@ pub fn seed(
                 let uid = *user_id;
                 *user_id += 1;
                 t_users.push(format!(
-                    "({uid}, {cid}, '{email}', '{person}', '{client_hash}', TRUE, {})",
-                    ts(joined)
+                    "({uid}, {cid}, '{email}', '{person}', '{client_hash}', TRUE, {t}, {t})",
+                    t = ts(joined)
                 ))?;
                 let pid = *payer_id;
                 *payer_id += 1;

@@ -18,6 +18,7 @@ pub mod demo;
 pub mod departments;
 pub mod documents;
 pub mod email;
+pub mod email_confirmations;
 pub mod employees;
 pub mod errors;
 pub mod impersonation;

@@ -20,6 +20,8 @@ pub struct ProviderInput {
     pub site_url: String,
     pub time_zone: Tz,
     pub deletion_days: i32,
+    /// Orders only from clients whose owner confirmed the e-mail address.
+    pub require_confirmed_email: bool,
 }
 
 impl ProviderInput {
@@ -31,6 +33,7 @@ impl ProviderInput {
         site_url: &str,
         time_zone: &str,
         deletion_days: &str,
+        require_confirmed_email: bool,
     ) -> Result<Self, FieldErrors> {
         let mut errors = FieldErrors::new();
         let name = text::required(name, 200, "Enter the provider's name.")
@@ -96,6 +99,7 @@ impl ProviderInput {
                 site_url,
                 time_zone,
                 deletion_days,
+                require_confirmed_email,
             }),
             _ => Err(errors),
         }
@@ -109,6 +113,7 @@ impl ProviderInput {
             site_url: &self.site_url,
             time_zone: self.time_zone.name(),
             deletion_days: self.deletion_days,
+            require_confirmed_email: self.require_confirmed_email,
         }
     }
 }

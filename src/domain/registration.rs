@@ -199,6 +199,8 @@ pub fn confirm(conn: &mut DbConnection, actor: &Actor, token: &str) -> Result<Us
                 is_owner: true,
                 enabled: true,
                 created_at: now,
+                // The link that brought them was mailed to this address.
+                email_confirmed_at: Some(now),
             },
         )
         .map_err(|e| {

@@ -17,6 +17,7 @@ mod commands;
 mod csrf;
 mod demo;
 mod documents;
+mod email_confirmations;
 mod health;
 mod impersonation;
 mod ledger_property;

@@ -11,6 +11,7 @@ pub mod company;
 pub mod currency;
 pub mod department;
 pub mod document;
+pub mod email_confirmation;
 pub mod employee;
 pub mod exchange_rate;
 pub mod expense;

@@ -19,6 +19,8 @@ pub struct Provider {
     pub created_at: NaiveDateTime,
     /// Services suspended for non-payment this many days are deleted.
     pub deletion_days: i32,
+    /// Orders are taken only from clients whose owner confirmed the e-mail address.
+    pub require_confirmed_email: bool,
 }
 
 /// What a new or edited provider holds.
@@ -31,6 +33,7 @@ pub struct ProviderFields<'a> {
     pub site_url: &'a str,
     pub time_zone: &'a str,
     pub deletion_days: i32,
+    pub require_confirmed_email: bool,
 }
 
 /// A provider with its currency code, for lists and choices.

@@ -25,6 +25,9 @@ pub struct User {
     pub created_at: NaiveDateTime,
     #[diesel(deserialize_as = crate::db::SqlTimeOrNull)]
     pub last_sign_in_at: Option<NaiveDateTime>,
+    /// When the address was confirmed by a link mailed to it; `None` while it is not.
+    #[diesel(deserialize_as = crate::db::SqlTimeOrNull)]
+    pub email_confirmed_at: Option<NaiveDateTime>,
 }
 
 #[derive(Debug, Insertable)]
@@ -37,6 +40,8 @@ pub struct NewUser<'a> {
     pub is_owner: bool,
     pub enabled: bool,
     pub created_at: NaiveDateTime,
+    /// Set when the address was just confirmed (registration, an accepted invitation).
+    pub email_confirmed_at: Option<NaiveDateTime>,
 }
 
 impl User {
@@ -115,14 +120,30 @@ impl User {
             .optional())
     }
 
-    /// Moves the user's sign-in to another email; its sessions end.
+    /// Moves the user's sign-in to another email, not confirmed yet; its sessions end.
     pub fn set_email(conn: &mut DbConnection, id: UserId, email: &str) -> QueryResult<usize> {
         use crate::db::models::session::Session;
         use crate::ids::PersonId;
         Session::end_all_of(conn, PersonId::User(id), None, crate::db::now())?;
         diesel::update(users::table.find(id))
-            .set(users::email.eq(email))
+            .set((
+                users::email.eq(email),
+                users::email_confirmed_at.eq(None::<NaiveDateTime>),
+            ))
             .execute(conn)
+    }
+
+    /// The address `email` of the user is confirmed, if it is still the user's.
+    pub fn confirm_email(
+        conn: &mut DbConnection,
+        id: UserId,
+        email: &str,
+        at: NaiveDateTime,
+    ) -> QueryResult<bool> {
+        diesel::update(users::table.find(id).filter(users::email.eq(email)))
+            .set(users::email_confirmed_at.eq(Some(at)))
+            .execute(conn)
+            .map(|n| n == 1)
     }
 
     /// Sets email, name and enabled, and the password hash when given (ending sessions is

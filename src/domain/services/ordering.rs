@@ -190,7 +190,7 @@ pub fn order_as_client(
     raw: &OrderRaw<'_>,
 ) -> Result<Ordered, DomainError> {
     let client = client_permissions::require(conn, actor, SERVICES)?;
-    place_order(conn, actor, client, raw)
+    place_order(conn, actor, client, raw, true)
 }
 
 /// An employee orders a tariff for the client, on the client's terms.
@@ -202,14 +202,17 @@ pub fn order_for_client(
 ) -> Result<Ordered, DomainError> {
     require(actor, permissions::SERVICES_ORDER)?;
     Client::find(conn, client)?.ok_or(DomainError::NotFound)?;
-    place_order(conn, actor, client, raw)
+    place_order(conn, actor, client, raw, false)
 }
 
+/// Places an order; `by_client` when the client orders itself (then a provider that
+/// requires a confirmed address refuses an unconfirmed one; staff decide for themselves).
 fn place_order(
     conn: &mut DbConnection,
     actor: &Actor,
     client: ClientId,
     raw: &OrderRaw<'_>,
+    by_client: bool,
 ) -> Result<Ordered, DomainError> {
     let key = raw.order_key.trim();
     if key.is_empty() || key.len() > 100 || !key.bytes().all(|b| b.is_ascii_graphic()) {
@@ -256,6 +259,13 @@ fn place_order(
     let Some(&(months, price)) = price else {
         return Err(DomainError::invalid("period", "Choose a period."));
     };
+    if by_client {
+        crate::domain::email_confirmations::check_before_ordering(
+            conn,
+            client,
+            offer.row.tariff.provider_id,
+        )?;
+    }
     let zone = provider_zone(conn, offer.row.tariff.provider_id)?;
     let outcome = db::write_transaction(conn, |conn| {
         let account_id = Account::provider_ids_of(conn, client)?

@@ -717,8 +717,9 @@ pub async fn update(
     let outcome = match form.parse(false) {
         Ok(input) => {
             let actor = staff.actor.clone();
+            let site = state.config.public_url.clone();
             state
-                .attempt(move |conn| clients::update(conn, &actor, id, &input))
+                .attempt(move |conn| clients::update(conn, &actor, id, &input, &site))
                 .await?
         }
         Err(errors) => Outcome::Invalid(errors),

@@ -30,6 +30,9 @@ pub struct ProviderForm {
     pub time_zone: String,
     #[serde(default)]
     pub deletion_days: String,
+    /// A checkbox: present when ticked.
+    #[serde(default)]
+    pub require_confirmed_email: Option<String>,
 }
 
 impl ProviderForm {
@@ -41,6 +44,7 @@ impl ProviderForm {
             site_url: p.site_url.clone(),
             time_zone: p.time_zone.clone(),
             deletion_days: p.deletion_days.to_string(),
+            require_confirmed_email: p.require_confirmed_email.then(|| "on".to_owned()),
         }
     }
 
@@ -52,6 +56,7 @@ impl ProviderForm {
             &self.site_url,
             &self.time_zone,
             &self.deletion_days,
+            self.require_confirmed_email.is_some(),
         )
     }
 }

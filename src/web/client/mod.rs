@@ -100,6 +100,7 @@ client_routes! {
     get "/profile" => profile::show, any;
     post "/profile" => profile::update, any;
     post "/profile/password" => profile::change_password, any;
+    post "/profile/email-confirmation" => profile::send_email_confirmation, any;
     get "/profile/two-factor" => profile::two_factor, any;
     post "/profile/two-factor" => profile::confirm_two_factor, any;
     post "/profile/two-factor/setup" => profile::begin_two_factor, any;

@@ -40,6 +40,9 @@ pub struct ProfilePage {
     pub ctx: PageContext,
     pub client_name: String,
     pub owner_email: String,
+    /// The user's own sign-in address, and whether a link mailed to it was followed.
+    pub email: String,
+    pub email_confirmed: bool,
     pub may_edit_contacts: bool,
     pub impersonating: bool,
     pub form: ContactsForm,
@@ -86,6 +89,8 @@ async fn profile_page(
             ctx,
             client_name: c.name.clone(),
             owner_email: owner,
+            email: user.user.email.clone(),
+            email_confirmed: user.user.email_confirmed_at.is_some(),
             may_edit_contacts: may_edit,
             impersonating: user.actor.is_impersonating(),
             form,
@@ -135,6 +140,27 @@ pub async fn update(
         }
         Outcome::Invalid(errors) => profile_page(&state, &user, ctx, Some(form), errors).await,
     }
+}
+
+/// `POST /client/profile/email-confirmation`: another link to confirm the user's address.
+pub async fn send_email_confirmation(
+    state: web::Data<AppState>,
+    session: Session,
+    user: ClientUser,
+) -> Result<HttpResponse, WebError> {
+    let actor = user.actor.clone();
+    let site = state.config.public_url.clone();
+    match state
+        .attempt(move |conn| crate::domain::email_confirmations::send_again(conn, &actor, &site))
+        .await?
+    {
+        Outcome::Done(email) => Flash::success(format!(
+            "A link to confirm it is on its way to {email}; it works for two days."
+        )),
+        Outcome::Invalid(errors) => Flash::error(errors.first_message()),
+    }
+    .set(&session);
+    Ok(page::redirect("/client/profile"))
 }
 
 pub async fn change_password(

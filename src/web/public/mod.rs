@@ -1,5 +1,6 @@
 //! Pages for people who are not signed in: the start page, client sign-in and registration.
 
+pub mod email_confirmations;
 pub mod gateway;
 pub mod invitations;
 pub mod password_resets;
@@ -39,6 +40,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         web::resource("/password/reset")
             .route(web::get().to(password_resets::reset_form))
             .route(web::post().to(password_resets::reset)),
+    )
+    .service(
+        web::resource("/email/confirm")
+            .route(web::get().to(email_confirmations::show))
+            .route(web::post().to(email_confirmations::confirm)),
     )
     .service(
         web::resource("/invitation")
