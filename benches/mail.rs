@@ -31,6 +31,7 @@ fn queue(pool: &DbPool, from: usize, n: usize) {
                 conn,
                 &NewOutboxMail {
                     recipient: &to,
+                    sender: "",
                     subject: "Payment received",
                     body: &format!("We received your payment #{i} of 150.00 RUB. Thank you."),
                     created_at: now,

@@ -219,6 +219,7 @@ diesel::table! {
         claimed_until -> Nullable<Timestamp>,
         claim -> Text,
         message_id -> Text,
+        sender -> Text,
     }
 }
 

@@ -222,6 +222,7 @@ pub fn invite(
             conn,
             &NewOutboxMail {
                 recipient: email,
+                sender: &letter.from,
                 subject: &letter.subject,
                 body: &letter.body,
                 created_at: now,

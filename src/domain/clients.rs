@@ -816,6 +816,7 @@ pub fn create(
                 conn,
                 &NewOutboxMail {
                     recipient: input.email.as_str(),
+                    sender: &letter.from,
                     subject: &letter.subject,
                     body: &letter.body,
                     created_at: now,
@@ -1226,6 +1227,7 @@ pub fn send_message(
                 conn,
                 &NewOutboxMail {
                     recipient: &owner.email,
+                    sender: &letter.from,
                     subject: &letter.subject,
                     body: &letter.body,
                     created_at: now,

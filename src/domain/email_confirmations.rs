@@ -54,6 +54,7 @@ pub(crate) fn send(conn: &mut DbConnection, user: &User, site: &str) -> QueryRes
         conn,
         &NewOutboxMail {
             recipient: &user.email,
+            sender: &letter.from,
             subject: &letter.subject,
             body: &letter.body,
             created_at: now,

@@ -127,6 +127,7 @@ pub fn request(
             conn,
             &NewOutboxMail {
                 recipient: email.as_str(),
+                sender: &letter.from,
                 subject: &letter.subject,
                 body: &letter.body,
                 created_at: now,

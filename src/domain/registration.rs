@@ -137,6 +137,7 @@ pub fn register(
             conn,
             &NewOutboxMail {
                 recipient: email,
+                sender: &letter.from,
                 subject: &letter.subject,
                 body: &letter.body,
                 created_at: now,

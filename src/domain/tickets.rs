@@ -98,6 +98,7 @@ fn notify_staff(
             conn,
             &NewOutboxMail {
                 recipient: &recipient,
+                sender: &letter.from,
                 subject: &letter.subject,
                 body: &letter.body,
                 created_at: db::now(),
@@ -600,6 +601,7 @@ pub fn reply(
                 conn,
                 &NewOutboxMail {
                     recipient: &owner.email,
+                    sender: &letter.from,
                     subject: &letter.subject,
                     body: &letter.body,
                     created_at: now,

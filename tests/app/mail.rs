@@ -283,6 +283,7 @@ async fn two_workers_on_one_database_deliver_each_of_500_messages_once() {
                 &mut conn,
                 &NewOutboxMail {
                     recipient: &to,
+                    sender: "",
                     subject: &subject,
                     body: "Hello",
                     created_at: now,
@@ -385,6 +386,7 @@ async fn the_outbox_pages_through_mail_queued_at_one_instant_without_loss_or_rep
                 &mut conn,
                 &NewOutboxMail {
                     recipient: &format!("reader{i}@example.com"),
+                    sender: "",
                     subject: &format!("News {i}"),
                     body: "Hello",
                     created_at: at,
@@ -428,6 +430,7 @@ async fn mail_that_waited_three_days_fails_instead_of_going_out_late() {
         &mut app.conn(),
         &NewOutboxMail {
             recipient: "late@example.com",
+            sender: "",
             subject: "Service #1 renews soon: please top up",
             body: "Old news",
             created_at: billpanel::db::now() - chrono::Duration::days(4),

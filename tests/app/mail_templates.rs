@@ -109,6 +109,15 @@ async fn a_payment_confirmation_arrives_in_the_language_of_the_client() {
     assert!(text.contains("150.00 RUB"), "{text}");
     assert!(message.body_html(0).unwrap().contains("150.00 RUB"));
 
+    // Without a notification address of the provider, the server's From.
+    assert_eq!(
+        message
+            .from()
+            .and_then(|f| f.first())
+            .and_then(|a| a.address()),
+        Some("billing@provider.test")
+    );
+
     let bob_mail = arrival(&smtp, |r| {
         r.to == ["bob@example.com"] && r.data.contains("Payment received")
     })
@@ -319,4 +328,56 @@ async fn values_are_escaped_in_the_html_part_and_a_subject_stays_one_line() {
         "Hello <script>alert(1)</script> & welcome"
     );
     assert!(message.content_type().is_some());
+}
+
+#[actix_web::test]
+async fn mail_for_a_provider_with_a_notification_address_comes_from_it() {
+    let smtp = SmtpServer::start();
+    let app = TestApp::sending_mail_to(&smtp).await;
+    let admin = app.browser();
+    admin.sign_in_as_admin().await;
+    let provider = first_provider(&app);
+    let rub = crate::helpers::id_of(&app, "currencies", "code", "RUB").to_string();
+    admin
+        .submit(
+            &format!("/admin/providers/{provider}"),
+            &format!("/admin/providers/{provider}"),
+            &[
+                ("name", "Main provider"),
+                ("currency_id", &rub),
+                ("notification_email", "billing@main-provider.example"),
+                ("time_zone", "UTC"),
+                ("deletion_days", "30"),
+            ],
+        )
+        .await
+        .assert_redirect("/admin/providers");
+    let (_ann, client, payer) = client_with_payer(&app, "ann@example.com").await;
+    record(
+        &admin,
+        client,
+        account_of(&app, client),
+        payer,
+        "150",
+        "k-1",
+    )
+    .await;
+    let paid = arrival(&smtp, |r| r.data.contains("Payment received")).await;
+    let message = mail_parser::MessageParser::default()
+        .parse(paid.data.as_bytes())
+        .unwrap();
+    let from = message.from().and_then(|f| f.first()).unwrap();
+    assert_eq!(from.address(), Some("billing@main-provider.example"));
+    assert_eq!(from.name(), Some("Main provider"));
+    assert!(
+        message
+            .message_id()
+            .is_some_and(|id| id.ends_with("@main-provider.example"))
+    );
+    let id = crate::helpers::id_of(&app, "outbox", "subject", "Payment received");
+    let page = admin.get(&format!("/admin/outbox/{id}")).await;
+    assert!(
+        page.text_of("#mail-sender")
+            .contains("billing@main-provider.example")
+    );
 }

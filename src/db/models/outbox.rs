@@ -37,12 +37,16 @@ pub struct OutboxMail {
     pub claimed_until: Option<NaiveDateTime>,
     pub claim: String,
     pub message_id: String,
+    /// The From as a mailbox (`Provider <billing@…>`); empty: the server's From.
+    pub sender: String,
 }
 
 #[derive(Debug, Insertable)]
 #[diesel(table_name = outbox)]
 pub struct NewOutboxMail<'a> {
     pub recipient: &'a str,
+    /// The From (`Provider <billing@…>`); "" for the server's (`BILLPANEL_MAIL_FROM`).
+    pub sender: &'a str,
     pub subject: &'a str,
     pub body: &'a str,
     pub created_at: NaiveDateTime,

@@ -471,6 +471,7 @@ fn mail_to_payer(
         document.client_id,
         &NewOutboxMail {
             recipient: &payer.email,
+            sender: &letter.from,
             subject: &letter.subject,
             body: &letter.body,
             created_at: db::now(),

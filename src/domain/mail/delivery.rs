@@ -170,7 +170,7 @@ impl Mailer {
     ) -> Result<(), String> {
         match outcome {
             Ok(()) => {
-                let message_id = message::message_id(mail, &self.from);
+                let message_id = message::message_id(mail, &self.sender(mail));
                 let body = crate::domain::mail::without_secrets(&mail.body);
                 let recorded =
                     OutboxMail::mark_sent(conn, mail.id, claim, &message_id, &body, db::now())
@@ -231,7 +231,13 @@ impl Mailer {
                     bytes,
                 }),
         };
-        message::build(mail, &self.from, attached).map_err(Failure::Permanent)
+        message::build(mail, &self.sender(mail), attached).map_err(Failure::Permanent)
+    }
+
+    /// Whom a message is from: its provider's address when it has one that reads as a
+    /// mailbox, else the server's From.
+    fn sender(&self, mail: &OutboxMail) -> Mailbox {
+        mail.sender.parse().unwrap_or_else(|_| self.from.clone())
     }
 
     /// Sends one message over one of the pool's connections.

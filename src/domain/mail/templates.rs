@@ -242,6 +242,9 @@ pub fn notice(key: &str) -> Option<&'static Notice> {
 pub struct Letter {
     pub subject: String,
     pub body: String,
+    /// Whom it is from: the provider's notification address (`Provider <billing@…>`), or ""
+    /// for the server's From.
+    pub from: String,
 }
 
 /// Whom mail is written for: in which language, for which provider's templates, and in
@@ -250,6 +253,8 @@ pub struct Letter {
 pub struct Addressee {
     /// The client's name, for `{{ client }}`; empty for others.
     pub name: String,
+    /// The From of mail to them: their provider's notification address, with its name.
+    pub from: String,
     pub language: &'static str,
     pub provider: Option<ProviderId>,
     pub zone: Tz,
@@ -260,6 +265,7 @@ impl Addressee {
     pub fn staff() -> Self {
         Self {
             name: String::new(),
+            from: String::new(),
             language: "en",
             provider: None,
             zone: Tz::UTC,
@@ -272,11 +278,21 @@ impl Addressee {
         provider: ProviderId,
         language: &str,
     ) -> diesel::QueryResult<Self> {
-        let zone = Provider::find(conn, provider)?
+        let found = Provider::find(conn, provider)?;
+        let zone = found
+            .as_ref()
             .map(|p| crate::domain::periods::zone(&p.time_zone))
             .unwrap_or(Tz::UTC);
+        let from = found
+            .as_ref()
+            .and_then(|p| {
+                let address = p.notification_email.parse().ok()?;
+                Some(lettre::message::Mailbox::new(Some(p.name.clone()), address).to_string())
+            })
+            .unwrap_or_default();
         Ok(Self {
             name: String::new(),
+            from,
             language: self::language(language),
             provider: Some(provider),
             zone,
@@ -346,7 +362,12 @@ pub fn write(
     );
     if let Some(edited) = MailTemplate::edited(conn, notice.key, to.language, to.provider)? {
         match render(&edited.subject, &edited.body, values) {
-            Ok(letter) => return Ok(letter),
+            Ok(letter) => {
+                return Ok(Letter {
+                    from: to.from.clone(),
+                    ..letter
+                });
+            }
             Err((field, e)) => tracing::warn!(
                 notice = notice.key,
                 language = to.language,
@@ -355,7 +376,7 @@ pub fn write(
         }
     }
     let (subject, body) = shipped(notice, to.language);
-    Ok(render(subject, body, values).unwrap_or_else(|(field, e)| {
+    let letter = render(subject, body, values).unwrap_or_else(|(field, e)| {
         tracing::error!(
             notice = notice.key,
             "a shipped mail template fails ({field}: {e})"
@@ -367,8 +388,13 @@ pub fn write(
                 .map(|(name, value)| format!("{name}: {value}"))
                 .collect::<Vec<_>>()
                 .join("\n"),
+            from: String::new(),
         }
-    }))
+    });
+    Ok(Letter {
+        from: to.from.clone(),
+        ..letter
+    })
 }
 
 /// The shipped subject and body of a notice in `language` (English if it has none).
@@ -422,7 +448,11 @@ fn render(subject: &str, body: &str, values: &Values<'_>) -> Result<Letter, Fail
         .trim()
         .to_owned();
     let body = one("body", body)?;
-    Ok(Letter { subject, body })
+    Ok(Letter {
+        subject,
+        body,
+        from: String::new(),
+    })
 }
 
 /// A template error as a person can act on it: `Line 3: unexpected end of input`.

@@ -133,6 +133,7 @@ pub(crate) fn credit(
             payment.client_id,
             &NewOutboxMail {
                 recipient: &owner.email,
+                sender: &letter.from,
                 subject: &letter.subject,
                 body: &letter.body,
                 created_at: now,

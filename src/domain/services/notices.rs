@@ -110,6 +110,7 @@ pub(crate) fn notify(
         row.service.client_id,
         &NewOutboxMail {
             recipient: &owner.email,
+            sender: &letter.from,
             subject: &letter.subject,
             body: &letter.body,
             created_at: crate::db::now(),
