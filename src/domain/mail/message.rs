@@ -177,6 +177,7 @@ mod tests {
             claimed_until: None,
             claim: String::new(),
             message_id: String::new(),
+            sender: String::new(),
         }
     }
 
