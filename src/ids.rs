@@ -85,6 +85,7 @@ id_type!(
     ExchangeRateId,
     EmailConfirmationId,
     MailTemplateId,
+    MailingId,
     MessageId,
     OutboxId,
     PaymentId,

@@ -64,6 +64,7 @@ pub async fn serve(config: Config) -> Result<(), String> {
         spawn_checkpointer(pool.clone());
     }
     spawn_housekeeping(pool.clone());
+    resume_mailings(&pool, &config);
     match &config.mail.smtp {
         Some(url) => {
             tracing::info!(smtp = %url.redacted(), from = %config.mail.from, "mail is sent");
@@ -196,6 +197,50 @@ fn spawn_billing(pool: DbPool) {
         });
     if let Err(e) = spawned {
         tracing::warn!("cannot start the billing run thread: {e}");
+    }
+}
+
+/// Queues a mailing into the outbox on a thread of its own, a chunk of clients per
+/// transaction, so the pages never wait on it.
+pub fn spawn_mailing_queue(pool: DbPool, config: &Config, id: crate::ids::MailingId) {
+    let site = config.public_url.clone();
+    let key = config.secret_key.clone();
+    let spawned = std::thread::Builder::new()
+        .name(format!("mailing-{id}"))
+        .spawn(move || {
+            let started = std::time::Instant::now();
+            let queued = db::checkout(&pool)
+                .map_err(|e| e.to_string())
+                .and_then(|mut conn| {
+                    crate::domain::mail::mailings::queue(&mut conn, id, &site, &key)
+                        .map_err(|e| e.to_string())
+                });
+            match queued {
+                Ok(()) => {
+                    tracing::info!(mailing = %id, took = ?started.elapsed(), "mailing queued")
+                }
+                Err(e) => tracing::error!(mailing = %id, "cannot queue the mailing: {e}"),
+            }
+        });
+    if let Err(e) = spawned {
+        tracing::error!(mailing = %id, "cannot start queuing the mailing: {e}");
+    }
+}
+
+/// Goes on queuing the mailings a stopped server left half-queued.
+fn resume_mailings(pool: &DbPool, config: &Config) {
+    let unfinished = db::checkout(pool)
+        .map_err(|e| e.to_string())
+        .and_then(|mut conn| {
+            crate::domain::mail::mailings::unfinished(&mut conn).map_err(|e| e.to_string())
+        });
+    match unfinished {
+        Ok(ids) => {
+            for id in ids {
+                spawn_mailing_queue(pool.clone(), config, id);
+            }
+        }
+        Err(e) => tracing::warn!("cannot look for half-queued mailings: {e}"),
     }
 }
 

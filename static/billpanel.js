@@ -76,3 +76,34 @@
     button.addEventListener("click", function () { window.print(); });
   });
 })();
+
+// A select that shows another page when changed (the mail template's provider); without
+// the script, its form's button does the same.
+(function () {
+  "use strict";
+  document.querySelectorAll("select[data-submit-on-change]").forEach(function (select) {
+    select.addEventListener("change", function () { select.form.submit(); });
+    var button = select.form.querySelector("[data-without-script]");
+    if (button) { button.remove(); }
+  });
+})();
+
+// A mailing's progress, read again every two seconds while it is under way.
+(function () {
+  "use strict";
+  var box = document.querySelector("[data-progress-url]");
+  if (!box) { return; }
+  function update() {
+    fetch(box.dataset.progressUrl, { credentials: "same-origin" })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (figures) {
+        if (!figures) { return; }
+        Object.keys(figures).forEach(function (name) {
+          var el = box.querySelector("[data-figure=" + name + "]");
+          if (el) { el.textContent = String(figures[name]); }
+        });
+        if (!figures.done) { window.setTimeout(update, 2000); }
+      });
+  }
+  window.setTimeout(update, 2000);
+})();

@@ -60,6 +60,7 @@ diesel::table! {
         registered_by -> Nullable<BigInt>,
         registration_ip -> Text,
         created_at -> Timestamp,
+        receives_mailings -> Bool,
     }
 }
 
@@ -191,6 +192,23 @@ diesel::table! {
 }
 
 diesel::table! {
+    mailings (id) {
+        id -> BigInt,
+        subject -> Text,
+        body -> Text,
+        group_ids -> Text,
+        provider_id -> Nullable<BigInt>,
+        state -> Text,
+        status -> Text,
+        queued_up_to -> BigInt,
+        recipients -> BigInt,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        queued_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     mail_templates (id) {
         id -> BigInt,
         notice -> Text,
@@ -220,6 +238,8 @@ diesel::table! {
         claim -> Text,
         message_id -> Text,
         sender -> Text,
+        mailing_id -> Nullable<BigInt>,
+        unsubscribe -> Text,
     }
 }
 
@@ -728,6 +748,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     pending_registrations,
     password_resets,
     mail_templates,
+    mailings,
     email_confirmations,
     user_invitations,
     document_sequences,

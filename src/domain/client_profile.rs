@@ -19,14 +19,28 @@ pub fn may_edit_contacts(conn: &mut DbConnection, actor: &Actor) -> Result<bool,
     })
 }
 
+/// The client's contact data as its owner edits it on the profile.
+#[derive(Debug, Clone, Copy)]
+pub struct Contacts<'a> {
+    pub contact_person: &'a str,
+    pub phone: &'a str,
+    pub country: &'a str,
+    pub language: &'a str,
+    pub receives_mailings: bool,
+}
+
 pub fn update_contacts(
     conn: &mut DbConnection,
     actor: &Actor,
-    contact_person: &str,
-    phone: &str,
-    country: &str,
-    language: &str,
+    contacts: Contacts<'_>,
 ) -> Result<Client, DomainError> {
+    let Contacts {
+        contact_person,
+        phone,
+        country,
+        language,
+        receives_mailings,
+    } = contacts;
     let client_id = actor.acting_client().ok_or(DomainError::Forbidden)?;
     if !may_edit_contacts(conn, actor)? {
         return Err(DomainError::Forbidden);
@@ -80,6 +94,13 @@ pub fn update_contacts(
             .field("phone", &before.phone, &after.phone)
             .field("country", &before.country, &after.country)
             .field("language", &before.language, &after.language);
+        if Client::set_receives_mailings(conn, client_id, receives_mailings)? {
+            changes.note(if receives_mailings {
+                "subscribed to mailings"
+            } else {
+                "unsubscribed from mailings"
+            });
+        }
         if !changes.is_empty() {
             audit::record(
                 conn,
@@ -178,11 +199,15 @@ pub fn update_profile(
     conn: &mut DbConnection,
     actor: &Actor,
     user_name: &str,
-    contact_person: &str,
-    phone: &str,
-    country: &str,
-    language: &str,
+    contacts: Contacts<'_>,
 ) -> Result<(), DomainError> {
+    let Contacts {
+        contact_person,
+        phone,
+        country,
+        language,
+        ..
+    } = contacts;
     let mut errors = FieldErrors::new();
     if let Err(m) = parse_name(user_name) {
         errors.add("user_name", m);
@@ -210,7 +235,7 @@ pub fn update_profile(
     db::write_transaction(conn, |conn| {
         change_own_name(conn, actor, user_name)?;
         if may_edit {
-            update_contacts(conn, actor, contact_person, phone, country, language)?;
+            update_contacts(conn, actor, contacts)?;
         }
         Ok(())
     })

@@ -114,6 +114,7 @@ registry! {
         MailView MAIL_VIEW = "mail.view" "See the outbox: what was sent, what waits and what failed",
         MailResend MAIL_RESEND = "mail.resend" "Send a failed message again",
         MailTemplates MAIL_TEMPLATES = "mail.templates" "Edit the texts of the mail billpanel sends",
+        MailMailings MAIL_MAILINGS = "mail.mailings" "Send mass mailings to clients and follow their progress",
     }
     audit "Audit log" {
         AuditView AUDIT_VIEW = "audit.view" "View the audit log",

@@ -17,8 +17,10 @@ const SESSION_KEY: &str = "csrf_token";
 pub const FIELD: &str = "csrf_token";
 pub const HEADER: &str = "x-csrf-token";
 
-/// Paths that machines post to, which authenticate by their own signature instead.
-const EXEMPT: [&str; 1] = ["/payments/webhook/"];
+/// Paths that machines post to, which authenticate by their own signature instead: the
+/// gateway's webhooks, and the one-click unsubscribe a mail program posts (RFC 8058) to the
+/// link a mailing carries, whose token is its signature.
+const EXEMPT: [&str; 2] = ["/payments/webhook/", "/mailings/unsubscribe"];
 
 /// The session's token, made on first use.
 pub fn token(session: &Session) -> String {

@@ -265,6 +265,11 @@ fn menu(area: Area, path: &str, identity: Option<&Identity>) -> Vec<MenuItem> {
             ),
             ("Outbox", "/admin/outbox", admin(permissions::MAIL_VIEW)),
             (
+                "Mailings",
+                "/admin/mailings",
+                admin(permissions::MAIL_MAILINGS),
+            ),
+            (
                 "Mail templates",
                 "/admin/mail-templates",
                 admin(permissions::MAIL_TEMPLATES),

@@ -41,6 +41,8 @@ fn concrete(route: &AdminRoute, ids: &Ids) -> String {
         ids.document
     } else if path.starts_with("/admin/outbox/") {
         ids.mail
+    } else if path.starts_with("/admin/mailings/") && path.contains("{id}") {
+        ids.mailing
     } else if path.starts_with("/admin/mail-templates/") {
         return path
             .replace("{notice}", "payment_received")
@@ -83,6 +85,8 @@ struct Ids {
     document: i64,
     /// A message in the outbox (the target client's sign-up mail).
     mail: i64,
+    /// A mailing, made directly.
+    mailing: i64,
 }
 
 /// Allowed: a page (200), or a form's answer that is not a trip to the sign-in page.
@@ -318,6 +322,7 @@ async fn every_admin_route_admits_only_who_it_declares() {
         payment: 0,
         document: 0,
         mail: 0,
+        mailing: 0,
     };
     let ids = Ids {
         group: target_group(&app, ids.client).await,
@@ -334,6 +339,7 @@ async fn every_admin_route_admits_only_who_it_declares() {
     let ids = Ids {
         document: target_document(&app, ids.client, ids.company),
         mail: id_of(&app, "outbox", "recipient", "target-client@example.com"),
+        mailing: target_mailing(&app),
         ..ids
     };
 
@@ -520,6 +526,18 @@ fn admin_routes_are_registered_only_in_the_table() {
             );
         }
     }
+}
+
+/// A mailing already queued, made directly.
+fn target_mailing(app: &TestApp) -> i64 {
+    use diesel::RunQueryDsl;
+    diesel::sql_query(
+        "INSERT INTO mailings (subject, body, status, created_at) \
+         VALUES ('Target mailing', 'Text', 'queued', CURRENT_TIMESTAMP)",
+    )
+    .execute(&mut app.conn())
+    .unwrap();
+    id_of(app, "mailings", "subject", "Target mailing")
 }
 
 /// An open invitation of the client, made directly, for routes that withdraw one.

@@ -23,6 +23,7 @@ mod impersonation;
 mod ledger_property;
 mod mail;
 mod mail_templates;
+mod mailings;
 mod organisation;
 mod password_resets;
 mod payments;

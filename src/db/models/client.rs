@@ -26,6 +26,8 @@ pub struct Client {
     pub registration_ip: String,
     #[diesel(deserialize_as = crate::db::SqlTime)]
     pub created_at: NaiveDateTime,
+    /// Mass mailings reach the client (it may unsubscribe; notices always reach it).
+    pub receives_mailings: bool,
 }
 
 /// What a row of the client list shows of a client: read without the columns it does not
@@ -71,6 +73,22 @@ pub struct ClientChanges<'a> {
 }
 
 impl Client {
+    /// Whether mass mailings reach the client; true when it changed.
+    pub fn set_receives_mailings(
+        conn: &mut DbConnection,
+        id: ClientId,
+        receives: bool,
+    ) -> QueryResult<bool> {
+        diesel::update(
+            clients::table
+                .find(id)
+                .filter(clients::receives_mailings.ne(receives)),
+        )
+        .set(clients::receives_mailings.eq(receives))
+        .execute(conn)
+        .map(|n| n == 1)
+    }
+
     pub fn find(conn: &mut DbConnection, id: ClientId) -> QueryResult<Option<Client>> {
         crate::db::on_engine!(conn, |c| clients::table.find(id).first(c).optional())
     }

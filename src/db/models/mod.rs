@@ -19,6 +19,7 @@ pub mod grant;
 pub mod invitation;
 pub mod ledger_entry;
 pub mod mail_template;
+pub mod mailing;
 pub mod message;
 pub mod outbox;
 pub mod password_reset;

@@ -39,6 +39,10 @@ pub struct OutboxMail {
     pub message_id: String,
     /// The From as a mailbox (`Provider <billing@…>`); empty: the server's From.
     pub sender: String,
+    /// The mailing it is part of.
+    pub mailing_id: Option<crate::ids::MailingId>,
+    /// A mailing's address to unsubscribe (`List-Unsubscribe`); empty for other mail.
+    pub unsubscribe: String,
 }
 
 #[derive(Debug, Insertable)]
@@ -50,6 +54,20 @@ pub struct NewOutboxMail<'a> {
     pub subject: &'a str,
     pub body: &'a str,
     pub created_at: NaiveDateTime,
+}
+
+/// A message of a mailing, queued with many others at once.
+#[derive(Debug, Insertable)]
+#[diesel(table_name = outbox)]
+pub struct NewMailingMail<'a> {
+    pub recipient: &'a str,
+    pub sender: &'a str,
+    pub subject: &'a str,
+    pub body: &'a str,
+    pub created_at: NaiveDateTime,
+    pub next_attempt_at: NaiveDateTime,
+    pub mailing_id: crate::ids::MailingId,
+    pub unsubscribe: &'a str,
 }
 
 /// The filter of `/admin/outbox`.
@@ -123,6 +141,13 @@ impl OutboxMail {
             .values((mail, outbox::next_attempt_at.eq(mail.created_at)))
             .execute(c)
             .map(|_| ()))
+    }
+
+    /// Queues messages of a mailing, in one statement.
+    pub fn queue_many(conn: &mut DbConnection, mails: &[NewMailingMail<'_>]) -> QueryResult<usize> {
+        crate::db::on_engine!(conn, |c| diesel::insert_into(outbox::table)
+            .values(mails)
+            .execute(c))
     }
 
     /// Queues a mail about a document.

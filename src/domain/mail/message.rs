@@ -27,6 +27,49 @@ impl Header for AutoSubmitted {
     }
 }
 
+/// `List-Unsubscribe: <https://…>` on a mailing: where a mail program's "unsubscribe"
+/// button leads (RFC 2369).
+#[derive(Debug, Clone)]
+pub struct ListUnsubscribe(String);
+
+impl Header for ListUnsubscribe {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("List-Unsubscribe")
+    }
+
+    fn parse(s: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(ListUnsubscribe(
+            s.trim()
+                .trim_start_matches('<')
+                .trim_end_matches('>')
+                .into(),
+        ))
+    }
+
+    fn display(&self) -> HeaderValue {
+        HeaderValue::new(Self::name(), format!("<{}>", self.0))
+    }
+}
+
+/// `List-Unsubscribe-Post: List-Unsubscribe=One-Click` (RFC 8058): the button unsubscribes
+/// with a POST to that address, without opening a page.
+#[derive(Debug, Clone)]
+pub struct ListUnsubscribePost;
+
+impl Header for ListUnsubscribePost {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("List-Unsubscribe-Post")
+    }
+
+    fn parse(_: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(ListUnsubscribePost)
+    }
+
+    fn display(&self) -> HeaderValue {
+        HeaderValue::new(Self::name(), "List-Unsubscribe=One-Click".into())
+    }
+}
+
 /// A file sent with the message.
 pub struct Attached {
     pub filename: String,
@@ -75,13 +118,20 @@ pub fn build(
                 .singlepart(Attachment::new(file.filename).body(file.bytes, content_type))
         }
     };
-    Message::builder()
+    let builder = Message::builder()
         .from(from.clone())
         .to(to)
         .subject(subject.trim())
         .message_id(Some(message_id(mail, from)))
-        .date_now()
-        .header(AutoSubmitted)
+        .date_now();
+    // A mailing was written by a person and can be unsubscribed from; notices are automatic.
+    let builder = match mail.unsubscribe.as_str() {
+        "" => builder.header(AutoSubmitted),
+        address => builder
+            .header(ListUnsubscribe(address.to_owned()))
+            .header(ListUnsubscribePost),
+    };
+    builder
         .multipart(body)
         .map_err(|e| format!("cannot build the message: {e}"))
 }
@@ -178,6 +228,8 @@ mod tests {
             claim: String::new(),
             message_id: String::new(),
             sender: String::new(),
+            mailing_id: None,
+            unsubscribe: String::new(),
         }
     }
 

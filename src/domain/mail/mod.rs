@@ -3,6 +3,7 @@
 //! (`message`); and the outbox as staff see it (`/admin/outbox`).
 
 pub mod delivery;
+pub mod mailings;
 pub mod message;
 pub mod smtp;
 pub mod templates;

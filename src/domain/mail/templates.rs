@@ -232,6 +232,21 @@ notices! {
     ];
 }
 
+/// A mass mailing's text: written for each mailing, not kept among the notices.
+pub const MAILING: Notice = Notice {
+    key: "mailing",
+    label: "Mailing",
+    audience: Audience::Client,
+    placeholders: &[
+        CLIENT,
+        p(
+            "unsubscribe",
+            "the link that stops mailings to the client (added at the end when the text has none)",
+            "https://billing.example.com/mailings/unsubscribe?client=…",
+        ),
+    ],
+};
+
 /// The notice named `key`.
 pub fn notice(key: &str) -> Option<&'static Notice> {
     NOTICES.iter().copied().find(|n| n.key == key)
@@ -427,11 +442,11 @@ static ENVIRONMENT: LazyLock<Environment<'static>> = LazyLock::new(|| {
     env
 });
 
-type Failure = (&'static str, String);
+pub(crate) type Failure = (&'static str, String);
 
 /// Renders a subject and a body with `values`; the error names the field and says what
 /// failed, at which line.
-fn render(subject: &str, body: &str, values: &Values<'_>) -> Result<Letter, Failure> {
+pub(crate) fn render(subject: &str, body: &str, values: &Values<'_>) -> Result<Letter, Failure> {
     let context: std::collections::BTreeMap<&str, &str> =
         values.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let one = |field: &'static str, source: &str| -> Result<String, Failure> {

@@ -180,14 +180,6 @@ impl MailTemplatePage {
     pub fn is_provider(&self, id: &ProviderId) -> bool {
         self.provider == Some(*id)
     }
-
-    /// The preview's body as the HTML part of the message shows it.
-    pub fn preview_html(&self) -> String {
-        self.preview
-            .as_ref()
-            .map(|l| crate::domain::mail::message::html_of(&l.body))
-            .unwrap_or_default()
-    }
 }
 
 #[allow(clippy::too_many_arguments)]

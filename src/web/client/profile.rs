@@ -24,6 +24,8 @@ pub struct ContactsForm {
     pub country: String,
     pub language: String,
     pub user_name: String,
+    /// A checkbox: present when ticked.
+    pub receives_mailings: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -82,6 +84,7 @@ async fn profile_page(
         country: c.country.clone(),
         language: c.language.clone(),
         user_name: user.user.name.clone(),
+        receives_mailings: c.receives_mailings.then(|| "on".to_owned()),
     });
     page::render_with(
         page::FORM_SHOWN_AGAIN,
@@ -126,10 +129,13 @@ pub async fn update(
                 conn,
                 &actor,
                 &typed.user_name,
-                &typed.contact_person,
-                &typed.phone,
-                &typed.country,
-                &typed.language,
+                client_profile::Contacts {
+                    contact_person: &typed.contact_person,
+                    phone: &typed.phone,
+                    country: &typed.country,
+                    language: &typed.language,
+                    receives_mailings: typed.receives_mailings.is_some(),
+                },
             )
         })
         .await?;

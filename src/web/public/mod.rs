@@ -3,6 +3,7 @@
 pub mod email_confirmations;
 pub mod gateway;
 pub mod invitations;
+pub mod mailings;
 pub mod password_resets;
 pub mod registration;
 pub mod sessions;
@@ -45,6 +46,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         web::resource("/email/confirm")
             .route(web::get().to(email_confirmations::show))
             .route(web::post().to(email_confirmations::confirm)),
+    )
+    .service(
+        web::resource("/mailings/unsubscribe")
+            .route(web::get().to(mailings::show))
+            .route(web::post().to(mailings::unsubscribe)),
     )
     .service(
         web::resource("/invitation")

@@ -1,0 +1,217 @@
+//! Mass mailings: counted before they go, tried on one address, sent to exactly the
+//! subscribed clients of their target, with a one-click unsubscribe link, and refused when
+//! they would reach nobody or their text does not parse.
+
+use crate::helpers::{Browser, TestApp, client_id_by_email, id_of};
+use crate::smtp_server::{Received, SmtpServer};
+
+/// Waits (up to 15 s) until the messages `wanted` picks are `n`; those.
+async fn arrivals(
+    smtp: &SmtpServer,
+    n: usize,
+    wanted: impl Fn(&Received) -> bool,
+) -> Vec<Received> {
+    let started = std::time::Instant::now();
+    loop {
+        let found: Vec<Received> = smtp.received().into_iter().filter(|r| wanted(r)).collect();
+        if found.len() >= n || started.elapsed() > std::time::Duration::from_secs(15) {
+            return found;
+        }
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+async fn registered(app: &TestApp, email: &str, name: &str) -> (Browser, i64) {
+    let browser = app.browser();
+    browser.register(email, name).await;
+    (browser, client_id_by_email(app, email))
+}
+
+async fn group_of(admin: &Browser, app: &TestApp, name: &str, clients: &[i64]) -> i64 {
+    admin
+        .submit(
+            "/admin/client-groups/new",
+            "/admin/client-groups",
+            &[("name", name), ("discount", "0")],
+        )
+        .await;
+    let group = id_of(app, "client_groups", "name", name);
+    let page = format!("/admin/client-groups/{group}");
+    for client in clients {
+        admin
+            .submit(
+                &page,
+                &format!("{page}/members"),
+                &[("client_id", &client.to_string())],
+            )
+            .await
+            .assert_redirect(&page);
+    }
+    group
+}
+
+const BODY: &str = "Hello {{ client }},\n\nour new data centre opens in March.";
+
+#[actix_web::test]
+async fn a_mailing_to_a_group_reaches_exactly_its_subscribed_clients() {
+    let smtp = SmtpServer::start();
+    let app = TestApp::sending_mail_to(&smtp).await;
+    let admin = app.browser();
+    admin.sign_in_as_admin().await;
+    let (_ann, ann) = registered(&app, "ann@example.com", "Ann Lee").await;
+    let (bob_browser, bob) = registered(&app, "bob@example.com", "Bob Ray").await;
+    let (_cid, _) = registered(&app, "cid@example.com", "Cid Moe").await;
+    let vip = group_of(&admin, &app, "VIP", &[ann, bob]).await.to_string();
+    // Bob unsubscribes on his profile.
+    bob_browser
+        .submit(
+            "/client/profile",
+            "/client/profile",
+            &[("user_name", "Bob Ray"), ("language", "en")],
+        )
+        .await
+        .assert_redirect("/client/profile");
+
+    let form = |action: &'static str| {
+        vec![
+            ("subject", "News for {{ client }}"),
+            ("body", BODY),
+            ("groups", vip.as_str()),
+            ("action", action),
+        ]
+    };
+    let counted = admin
+        .submit("/admin/mailings/new", "/admin/mailings", &form("count"))
+        .await;
+    assert_eq!(counted.text_of("#reached"), "1 client would get it.");
+    assert_eq!(counted.text_of("#body"), BODY, "the text is kept");
+
+    let mut test = form("test");
+    test.push(("test_address", "me@provider.test"));
+    let tested = admin
+        .submit("/admin/mailings/new", "/admin/mailings", &test)
+        .await;
+    assert!(tested.text_of("#tested").contains("me@provider.test"));
+    let trial = arrivals(&smtp, 1, |r| r.to == ["me@provider.test"]).await;
+    assert!(trial[0].data.contains("Alex Smith"));
+
+    let sent = admin
+        .submit("/admin/mailings/new", "/admin/mailings", &form("send"))
+        .await;
+    let page = sent.location.clone().expect("the mailing's page");
+    let reached = arrivals(&smtp, 1, |r| {
+        r.to == ["ann@example.com"] && r.data.contains("our new data centre")
+    })
+    .await;
+    // Only Ann: Bob unsubscribed, Cid is not in the group.
+    assert_eq!(app.count("outbox WHERE mailing_id IS NOT NULL"), 1);
+    assert_eq!(
+        app.count("outbox WHERE mailing_id IS NOT NULL AND recipient = 'ann@example.com'"),
+        1
+    );
+    let ann_mail = &reached[0];
+    let message = mail_parser::MessageParser::default()
+        .parse(ann_mail.data.as_bytes())
+        .unwrap();
+    assert_eq!(message.subject(), Some("News for Ann Lee"));
+    let unsubscribe = ann_mail
+        .header("List-Unsubscribe")
+        .expect("a mailing can be unsubscribed from");
+    assert_eq!(
+        ann_mail.header("List-Unsubscribe-Post").as_deref(),
+        Some("List-Unsubscribe=One-Click")
+    );
+    assert!(ann_mail.header("Auto-Submitted").is_none());
+    assert!(
+        message
+            .body_text(0)
+            .unwrap()
+            .contains("To receive no more mailings:")
+    );
+
+    // The mailing's page and its figures.
+    let shown = admin.get(&page).await;
+    assert!(shown.text_of("#mailing-target").contains("in VIP"));
+    assert_eq!(shown.text_of("#figure-recipients"), "1");
+    let started = std::time::Instant::now();
+    loop {
+        let figures = admin.get(&format!("{page}/progress")).await;
+        if figures.body.contains("\"sent\":1") {
+            assert!(figures.body.contains("\"done\":true"), "{}", figures.body);
+            break;
+        }
+        assert!(started.elapsed().as_secs() < 15, "{}", figures.body);
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+
+    // A mail program's one-click unsubscribe: a POST to the link, without a session.
+    let address = unsubscribe
+        .trim()
+        .trim_start_matches('<')
+        .trim_end_matches('>')
+        .split_once("/mailings/")
+        .map(|(_, path)| format!("/mailings/{path}"))
+        .unwrap();
+    let program = app.browser();
+    let done = program
+        .post_raw(&address, &[("List-Unsubscribe", "One-Click")])
+        .await;
+    assert!(done.exists("#unsubscribed"), "{}", done.body);
+    assert_eq!(app.count("clients WHERE receives_mailings = FALSE"), 2);
+    // A made-up token unsubscribes nobody.
+    let wrong = program
+        .post_raw(
+            &format!("/mailings/unsubscribe?client={ann}&token=0123456789abcdef0123456789abcdef"),
+            &[],
+        )
+        .await;
+    assert_eq!(wrong.status.as_u16(), 404);
+
+    // Now the group reaches nobody: refused, nothing queued.
+    let before = app.count("outbox");
+    let refused = admin
+        .submit("/admin/mailings/new", "/admin/mailings", &form("send"))
+        .await;
+    assert!(
+        refused
+            .field_error("groups")
+            .contains("nobody would get it")
+    );
+    assert_eq!(app.count("outbox"), before);
+    assert_eq!(app.count("mailings"), 1);
+}
+
+#[actix_web::test]
+async fn a_mailing_whose_text_does_not_parse_is_refused_at_its_line() {
+    let app = TestApp::spawn().await;
+    let admin = app.browser();
+    admin.sign_in_as_admin().await;
+    registered(&app, "ann@example.com", "Ann Lee").await;
+    let page = admin
+        .submit(
+            "/admin/mailings/new",
+            "/admin/mailings",
+            &[
+                ("subject", "News"),
+                ("body", "Hello {{ client }},\n\n{{ clinet }}"),
+                ("groups", "999"),
+                ("state", "sleeping"),
+                ("action", "send"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        page.field_error("body"),
+        "Line 3: “clinet” is not a placeholder of this notice. It has: client, unsubscribe."
+    );
+    assert_eq!(page.field_error("groups"), "Choose groups from the list.");
+    assert_eq!(
+        page.field_error("state"),
+        "Choose Active, Not active, or either."
+    );
+    assert_eq!(app.count("mailings"), 0);
+    assert!(
+        app.count("outbox WHERE subject = 'News'") == 0,
+        "nothing queued"
+    );
+}
