@@ -200,6 +200,9 @@ fn spawn_billing(pool: DbPool) {
     }
 }
 
+/// How many times queuing a mailing is tried before it waits for the next start.
+const MAILING_TRIES: u32 = 5;
+
 /// Queues a mailing into the outbox on a thread of its own, a chunk of clients per
 /// transaction, so the pages never wait on it.
 pub fn spawn_mailing_queue(pool: DbPool, config: &Config, id: crate::ids::MailingId) {
@@ -209,17 +212,29 @@ pub fn spawn_mailing_queue(pool: DbPool, config: &Config, id: crate::ids::Mailin
         .name(format!("mailing-{id}"))
         .spawn(move || {
             let started = std::time::Instant::now();
-            let queued = db::checkout(&pool)
-                .map_err(|e| e.to_string())
-                .and_then(|mut conn| {
-                    crate::domain::mail::mailings::queue(&mut conn, id, &site, &key)
-                        .map_err(|e| e.to_string())
-                });
-            match queued {
-                Ok(()) => {
-                    tracing::info!(mailing = %id, took = ?started.elapsed(), "mailing queued")
+            // A busy or restarting database is waited out; each try goes on where the
+            // last chunk ended.
+            for attempt in 1..=MAILING_TRIES {
+                let queued = db::checkout(&pool)
+                    .map_err(|e| e.to_string())
+                    .and_then(|mut conn| {
+                        crate::domain::mail::mailings::queue(&mut conn, id, &site, &key)
+                            .map_err(|e| e.to_string())
+                    });
+                match queued {
+                    Ok(()) => {
+                        tracing::info!(mailing = %id, took = ?started.elapsed(), "mailing queued");
+                        return;
+                    }
+                    Err(e) if attempt < MAILING_TRIES => {
+                        tracing::warn!(mailing = %id, "queuing the mailing failed, trying again: {e}");
+                        std::thread::sleep(Duration::from_secs(10 * attempt as u64));
+                    }
+                    Err(e) => tracing::error!(
+                        mailing = %id,
+                        "cannot queue the mailing; the next start goes on with it: {e}"
+                    ),
                 }
-                Err(e) => tracing::error!(mailing = %id, "cannot queue the mailing: {e}"),
             }
         });
     if let Err(e) = spawned {

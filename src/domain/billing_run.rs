@@ -266,7 +266,6 @@ fn renew_batch(
                 due.id,
                 services::About::Suspended {
                     by: services::By::Unpaid,
-                    reason: String::new(),
                 },
             )?;
             audit::record(

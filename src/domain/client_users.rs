@@ -471,6 +471,10 @@ pub fn update(
                 e.into()
             }
         })?;
+        // The new address is not confirmed yet: its user asks for the link on the profile.
+        if email_changes {
+            User::unconfirm_email(conn, id)?;
+        }
         // A new sign-in, a new password or disabling ends the user's sessions (the actor's
         // own goes on when it changed its own).
         if email_changes || hash.is_some() || (before.enabled && !input.enabled) {

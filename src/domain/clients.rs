@@ -873,12 +873,6 @@ pub fn update(
                     e.into()
                 }
             })?;
-            // The new address is confirmed by a link sent to it.
-            let moved = User {
-                email: input.email.as_str().to_owned(),
-                ..owner.clone()
-            };
-            crate::domain::email_confirmations::send(conn, &moved, site)?;
         }
         let providers_before = Account::provider_ids_of(conn, id)?;
         for provider_id in input
@@ -927,6 +921,15 @@ pub fn update(
             },
         )?;
         reindex(conn, id)?;
+        if owner.email != input.email.as_str() {
+            // The new address is confirmed by a link sent to it, in the client's language
+            // as just saved.
+            let moved = User {
+                email: input.email.as_str().to_owned(),
+                ..owner.clone()
+            };
+            crate::domain::email_confirmations::send(conn, &moved, site)?;
+        }
         let mut changes = Changes::new();
         if let Some(groups) = &input.group_ids {
             let (was, now) = set_groups(conn, actor, id, groups)?;

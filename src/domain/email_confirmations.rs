@@ -156,7 +156,7 @@ pub(crate) fn check_before_ordering(
         Some(owner) if owner.email_confirmed_at.is_none() => Err(DomainError::invalid(
             "tariff_id",
             format!(
-                "Confirm your e-mail address before ordering: follow the link we sent to {}, or ask for a new one on your profile page.",
+                "This provider takes orders once the account's e-mail address is confirmed: the owner ({}) follows the link we sent, or asks for a new one on the profile page.",
                 owner.email
             ),
         )),

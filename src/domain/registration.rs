@@ -96,7 +96,9 @@ pub fn register(
         let email = registration.email.as_str();
         let to = Addressee::of_provider(conn, provider_id, "en")?;
         let site = site.trim_end_matches('/');
-        let letter = if User::find_by_email(conn, email)?.is_some() {
+        let letter = if let Some(user) = User::find_by_email(conn, email)? {
+            // Written to someone who has an account: in its client's language.
+            let to = Addressee::client(conn, user.client_id, Some(provider_id))?;
             templates::write(
                 conn,
                 &templates::REGISTRATION_TAKEN,

@@ -64,7 +64,7 @@ async fn an_address_staff_typed_is_confirmed_by_its_link_once_before_the_client_
     assert!(
         refused
             .text_of("main")
-            .contains("Confirm your e-mail address before ordering"),
+            .contains("takes orders once the account's e-mail address is confirmed"),
         "{}",
         refused.body
     );

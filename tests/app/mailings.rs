@@ -122,6 +122,14 @@ async fn a_mailing_to_a_group_reaches_exactly_its_subscribed_clients() {
         Some("List-Unsubscribe=One-Click")
     );
     assert!(ann_mail.header("Auto-Submitted").is_none());
+    // A copy is in Ann's inbox, and in nobody else's.
+    assert_eq!(app.count("messages WHERE subject LIKE 'News for %'"), 1);
+    assert_eq!(
+        app.count(&format!(
+            "messages WHERE client_id = {ann} AND subject = 'News for Ann Lee'"
+        )),
+        1
+    );
     assert!(
         message
             .body_text(0)
@@ -174,7 +182,7 @@ async fn a_mailing_to_a_group_reaches_exactly_its_subscribed_clients() {
         .await;
     assert!(
         refused
-            .field_error("groups")
+            .text_of("#target-error")
             .contains("nobody would get it")
     );
     assert_eq!(app.count("outbox"), before);
@@ -187,6 +195,15 @@ async fn a_mailing_whose_text_does_not_parse_is_refused_at_its_line() {
     let admin = app.browser();
     admin.sign_in_as_admin().await;
     registered(&app, "ann@example.com", "Ann Lee").await;
+    // Counting needs a target only, not a text yet.
+    let counted = admin
+        .submit(
+            "/admin/mailings/new",
+            "/admin/mailings",
+            &[("action", "count")],
+        )
+        .await;
+    assert_eq!(counted.text_of("#reached"), "1 client would get it.");
     let page = admin
         .submit(
             "/admin/mailings/new",
@@ -214,4 +231,62 @@ async fn a_mailing_whose_text_does_not_parse_is_refused_at_its_line() {
         app.count("outbox WHERE subject = 'News'") == 0,
         "nothing queued"
     );
+}
+
+#[actix_web::test]
+async fn a_notice_queued_after_a_big_mailing_is_sent_first() {
+    use billpanel::db::models::{NewOutboxMail, OutboxMail};
+    use diesel::RunQueryDsl;
+    let app = TestApp::spawn().await;
+    let mut conn = app.conn();
+    diesel::sql_query(
+        "INSERT INTO mailings (subject, body, status, created_at) \
+         VALUES ('Big', 'Text', 'queued', CURRENT_TIMESTAMP)",
+    )
+    .execute(&mut conn)
+    .unwrap();
+    let mailing = id_of(&app, "mailings", "subject", "Big");
+    let now = billpanel::db::now();
+    let earlier = now - chrono::Duration::seconds(1);
+    let readers: Vec<String> = (0..150).map(|i| format!("reader{i}@example.com")).collect();
+    let big: Vec<billpanel::db::models::outbox::NewMailingMail<'_>> = readers
+        .iter()
+        .map(|to| billpanel::db::models::outbox::NewMailingMail {
+            recipient: to,
+            sender: "",
+            subject: "Big",
+            body: "Text",
+            created_at: earlier,
+            next_attempt_at: earlier,
+            mailing_id: billpanel::ids::MailingId(mailing),
+            unsubscribe: "https://billing.example.com/mailings/unsubscribe",
+        })
+        .collect();
+    OutboxMail::queue_many(&mut conn, &big).unwrap();
+    OutboxMail::queue(
+        &mut conn,
+        &NewOutboxMail {
+            recipient: "ann@example.com",
+            sender: "",
+            subject: "Choose a new password",
+            body: "Link",
+            created_at: now,
+        },
+    )
+    .unwrap();
+    let claimed = OutboxMail::claim_due(
+        &mut conn,
+        "worker-1",
+        now + chrono::Duration::seconds(5),
+        now + chrono::Duration::minutes(15),
+        now - chrono::Duration::days(3),
+        100,
+    )
+    .unwrap();
+    assert_eq!(claimed.len(), 100);
+    assert!(
+        claimed.iter().any(|m| m.subject == "Choose a new password"),
+        "the notice is claimed before the mailing's older messages"
+    );
+    assert_eq!(claimed.iter().filter(|m| m.subject == "Big").count(), 99);
 }

@@ -13,3 +13,7 @@ CREATE TABLE mail_templates (
 );
 -- One template for all providers (provider_id NULL, read as 0 here) and one per provider.
 CREATE UNIQUE INDEX mail_templates_one ON mail_templates (notice, language, COALESCE(provider_id, 0));
+-- A client's language was free text; mail is written in English or Russian, and the forms
+-- now offer those. Russian in any spelling (RU, ru-RU) becomes ru, anything else en.
+UPDATE clients SET language = CASE WHEN lower(language) LIKE 'ru%' THEN 'ru' ELSE 'en' END
+WHERE language NOT IN ('en', 'ru');

@@ -24,6 +24,10 @@ ALTER TABLE outbox ADD COLUMN mailing_id BIGINT REFERENCES mailings (id) ON DELE
 ALTER TABLE outbox ADD COLUMN unsubscribe TEXT NOT NULL DEFAULT '';
 CREATE UNIQUE INDEX outbox_mailing_recipient ON outbox (mailing_id, recipient);
 CREATE INDEX outbox_mailing_status ON outbox (mailing_id, status);
+-- The worker claims notices first, then a mailing's messages: a password reset queued
+-- after a mailing to 100,000 clients goes out at once, not after them.
+CREATE INDEX outbox_due_notices ON outbox (status, next_attempt_at, id) WHERE mailing_id IS NULL;
+CREATE INDEX outbox_due_mailings ON outbox (status, next_attempt_at, id) WHERE mailing_id IS NOT NULL;
 -- Clients who do not want mailings (by the link in one, or on their profile). Password
 -- resets and financial notices are always sent.
 ALTER TABLE clients ADD COLUMN receives_mailings BOOLEAN NOT NULL DEFAULT TRUE;

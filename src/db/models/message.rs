@@ -37,6 +37,13 @@ impl Message {
             .get_result(conn)
     }
 
+    /// Copies of a mailing's messages, in one statement.
+    pub fn insert_many(conn: &mut DbConnection, new: &[NewMessage<'_>]) -> QueryResult<usize> {
+        crate::db::on_engine!(conn, |c| diesel::insert_into(messages::table)
+            .values(new)
+            .execute(c))
+    }
+
     /// The client's messages, newest first.
     pub fn of_client(
         conn: &mut DbConnection,

@@ -150,6 +150,20 @@ impl OutboxMail {
             .execute(c))
     }
 
+    /// Which of `recipients` a mailing's messages went to already (an address that moved to
+    /// a client further on while the mailing was being queued).
+    pub fn already_in_mailing(
+        conn: &mut DbConnection,
+        mailing: crate::ids::MailingId,
+        recipients: &[&str],
+    ) -> QueryResult<Vec<String>> {
+        outbox::table
+            .filter(outbox::mailing_id.eq(mailing))
+            .filter(outbox::recipient.eq_any(recipients.to_vec()))
+            .select(outbox::recipient)
+            .load(conn)
+    }
+
     /// Queues a mail about a document.
     pub fn queue_about(
         conn: &mut DbConnection,
@@ -205,15 +219,53 @@ impl OutboxMail {
         written_since: NaiveDateTime,
         limit: i64,
     ) -> QueryResult<Vec<OutboxMail>> {
+        // Notices first, then a mailing's messages with the room left in the batch.
+        let mut claimed = 0;
+        for which in ["mailing_id IS NULL", "mailing_id IS NOT NULL"] {
+            if claimed < limit as usize {
+                claimed += Self::claim_some(
+                    conn,
+                    which,
+                    claim,
+                    now,
+                    until,
+                    written_since,
+                    limit - claimed as i64,
+                )?;
+            }
+        }
+        if claimed == 0 {
+            return Ok(Vec::new());
+        }
+        outbox::table
+            .filter(outbox::claim.eq(claim))
+            .filter(outbox::status.eq(WAITING))
+            .order((outbox::next_attempt_at, outbox::id))
+            .select(OutboxMail::as_select())
+            .load(conn)
+    }
+
+    /// Claims up to `limit` due messages of one kind (`which`: notices or mailings).
+    fn claim_some(
+        conn: &mut DbConnection,
+        which: &str,
+        claim: &str,
+        now: NaiveDateTime,
+        until: NaiveDateTime,
+        written_since: NaiveDateTime,
+        limit: i64,
+    ) -> QueryResult<usize> {
         use diesel::sql_types::{BigInt, Text, Timestamp};
-        const DUE: &str = "SELECT id FROM outbox WHERE status = 'waiting' \
-                           AND next_attempt_at <= {now} \
-                           AND (claimed_until IS NULL OR claimed_until < {now}) \
-                           AND created_at >= {since} \
-                           ORDER BY next_attempt_at, id LIMIT {limit}";
-        let claimed = match conn {
+        let due = format!(
+            "SELECT id FROM outbox WHERE status = 'waiting' AND {which} \
+             AND next_attempt_at <= {{now}} \
+             AND (claimed_until IS NULL OR claimed_until < {{now}}) \
+             AND created_at >= {{since}} \
+             ORDER BY next_attempt_at, id LIMIT {{limit}}"
+        );
+        match conn {
             DbConnection::Sqlite(c) => {
-                let due = DUE
+                let due = due
                     .replace("{now}", "?3")
                     .replace("{since}", "?4")
                     .replace("{limit}", "?5");
@@ -225,10 +277,10 @@ impl OutboxMail {
                 .bind::<Timestamp, _>(now)
                 .bind::<Timestamp, _>(written_since)
                 .bind::<BigInt, _>(limit)
-                .execute(c)?
+                .execute(c)
             }
             DbConnection::Postgresql(c) => {
-                let due = DUE
+                let due = due
                     .replace("{now}", "$3")
                     .replace("{since}", "$4")
                     .replace("{limit}", "$5");
@@ -241,18 +293,9 @@ impl OutboxMail {
                 .bind::<Timestamp, _>(now)
                 .bind::<Timestamp, _>(written_since)
                 .bind::<BigInt, _>(limit)
-                .execute(c)?
+                .execute(c)
             }
-        };
-        if claimed == 0 {
-            return Ok(Vec::new());
         }
-        outbox::table
-            .filter(outbox::claim.eq(claim))
-            .filter(outbox::status.eq(WAITING))
-            .order((outbox::next_attempt_at, outbox::id))
-            .select(OutboxMail::as_select())
-            .load(conn)
     }
 
     /// Sent: the claim is released, the Message-ID kept, and the body replaced by `body`

@@ -133,6 +133,13 @@ impl User {
             .execute(conn)
     }
 
+    /// The user's address is not confirmed (it just changed).
+    pub fn unconfirm_email(conn: &mut DbConnection, id: UserId) -> QueryResult<usize> {
+        diesel::update(users::table.find(id))
+            .set(users::email_confirmed_at.eq(None::<NaiveDateTime>))
+            .execute(conn)
+    }
+
     /// The address `email` of the user is confirmed, if it is still the user's.
     pub fn confirm_email(
         conn: &mut DbConnection,

@@ -231,7 +231,7 @@ impl Mailer {
                     bytes,
                 }),
         };
-        message::build(mail, &self.sender(mail), attached).map_err(Failure::Permanent)
+        message::build(mail, &self.sender(mail), &self.from, attached).map_err(Failure::Permanent)
     }
 
     /// Whom a message is from: its provider's address when it has one that reads as a

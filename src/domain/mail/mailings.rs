@@ -8,7 +8,7 @@
 use crate::db::models::client_group::ClientGroup;
 use crate::db::models::mailing::{Mailing, NewMailing, Progress, QUEUING, Recipient, Target};
 use crate::db::models::outbox::NewMailingMail;
-use crate::db::models::{NewOutboxMail, OutboxMail, Provider};
+use crate::db::models::{Message, NewMessage, NewOutboxMail, OutboxMail, Provider};
 use crate::db::{self, DbConnection};
 use crate::domain::audit::{self, Target as AuditTarget};
 use crate::domain::email::Email;
@@ -29,8 +29,7 @@ pub struct MailingInput {
 }
 
 impl MailingInput {
-    /// Reads the form: the template (its syntax and placeholders), the groups and the
-    /// provider (which must exist), the state.
+    /// Reads the form: the template (its syntax and placeholders), then the target.
     pub fn parse(
         conn: &mut DbConnection,
         subject: &str,
@@ -43,46 +42,66 @@ impl MailingInput {
             Ok(_) => FieldErrors::new(),
             Err(errors) => errors,
         };
-        let known_groups = ClientGroup::all(conn)?;
-        let mut group_ids = Vec::new();
-        for raw in groups {
-            match raw.trim().parse::<i64>().ok().map(ClientGroupId) {
-                Some(id) if known_groups.iter().any(|g| g.id == id) => group_ids.push(id),
-                _ => errors.add("groups", "Choose groups from the list."),
-            }
-        }
-        group_ids.sort();
-        group_ids.dedup();
-        let provider = match provider.trim() {
-            "" => None,
-            raw => match raw.parse::<i64>().ok().map(ProviderId) {
-                Some(id) if Provider::find(conn, id)?.is_some() => Some(id),
-                _ => {
-                    errors.add("provider_id", "Choose a provider from the list.");
-                    None
-                }
-            },
-        };
-        let active = match state.trim() {
-            "" => None,
-            "active" => Some(true),
-            "not_active" => Some(false),
-            _ => {
-                errors.add("state", "Choose Active, Not active, or either.");
-                None
-            }
-        };
+        let target = parse_target(conn, groups, provider, state, &mut errors)?;
         errors.into_result()?;
         Ok(Self {
             subject: subject.trim().to_owned(),
             body: crate::domain::text::lines(body).unwrap_or_default(),
-            target: Target {
-                groups: group_ids,
-                provider,
-                active,
-            },
+            target: target.unwrap_or_default(),
         })
     }
+}
+
+/// The target as typed on the form: groups and provider that exist, a state; `None` with
+/// the messages in `errors` otherwise.
+pub fn parse_target(
+    conn: &mut DbConnection,
+    groups: &[String],
+    provider: &str,
+    state: &str,
+    errors: &mut FieldErrors,
+) -> Result<Option<Target>, DomainError> {
+    let mut found = FieldErrors::new();
+    let known_groups = ClientGroup::all(conn)?;
+    let mut group_ids = Vec::new();
+    for raw in groups {
+        match raw.trim().parse::<i64>().ok().map(ClientGroupId) {
+            Some(id) if known_groups.iter().any(|g| g.id == id) => group_ids.push(id),
+            _ => found.add("groups", "Choose groups from the list."),
+        }
+    }
+    group_ids.sort();
+    group_ids.dedup();
+    let provider = match provider.trim() {
+        "" => None,
+        raw => match raw.parse::<i64>().ok().map(ProviderId) {
+            Some(id) if Provider::find(conn, id)?.is_some() => Some(id),
+            _ => {
+                found.add("provider_id", "Choose a provider from the list.");
+                None
+            }
+        },
+    };
+    let active = match state.trim() {
+        "" => None,
+        "active" => Some(true),
+        "not_active" => Some(false),
+        _ => {
+            found.add("state", "Choose Active, Not active, or either.");
+            None
+        }
+    };
+    if !found.is_empty() {
+        for (field, message) in found.iter() {
+            errors.add(field, message.clone());
+        }
+        return Ok(None);
+    }
+    Ok(Some(Target {
+        groups: group_ids,
+        provider,
+        active,
+    }))
 }
 
 /// How many clients the target reaches now.
@@ -134,7 +153,7 @@ fn letter_for(
             ("unsubscribe", link.to_owned()),
         ],
     )?;
-    if !body.contains("unsubscribe") {
+    if !templates::uses_placeholder(body, "unsubscribe") {
         letter
             .body
             .push_str(&footer(templates::language(language), link));
@@ -192,7 +211,7 @@ pub fn create(
     let reached = Mailing::count(conn, &input.target)?;
     if reached == 0 {
         return Err(DomainError::invalid(
-            "groups",
+            "target",
             "No client matches this target, so nobody would get it: widen the target.",
         ));
     }
@@ -254,8 +273,10 @@ fn queue_chunk(
             Mailing::finish(conn, id, now)?;
             return Ok(true);
         };
+        let addresses: Vec<&str> = recipients.iter().map(|r| r.email.as_str()).collect();
+        let already = OutboxMail::already_in_mailing(conn, id, &addresses)?;
         let mut letters = Vec::with_capacity(recipients.len());
-        for r in &recipients {
+        for r in recipients.iter().filter(|r| !already.contains(&r.email)) {
             let link = unsubscribe_link(site, key, r.client());
             // Checked when it was written; a value that still trips it skips one client,
             // not the mailing.
@@ -277,12 +298,26 @@ fn queue_chunk(
                 unsubscribe: link,
             })
             .collect();
+        // Every mail to a client is kept in its inbox too.
+        let copies: Vec<NewMessage<'_>> = letters
+            .iter()
+            .map(|(r, letter, _)| NewMessage {
+                client_id: r.client(),
+                subject: &letter.subject,
+                body: &letter.body,
+                sent_by: mailing.created_by,
+                created_at: now,
+            })
+            .collect();
         if !Mailing::advance(conn, id, mailing.queued_up_to, last, rows.len() as i64)? {
             // Another server queued this chunk first.
             return Ok(false);
         }
-        for batch in rows.chunks(200) {
+        for batch in rows.chunks(CHUNK as usize) {
             OutboxMail::queue_many(conn, batch)?;
+        }
+        for batch in copies.chunks(CHUNK as usize) {
+            Message::insert_many(conn, batch)?;
         }
         Ok(false)
     })

@@ -89,9 +89,13 @@ pub fn message_id(mail: &OutboxMail, from: &Mailbox) -> String {
 }
 
 /// The message, or why it can never be sent (an address that does not parse).
+/// `from` is whom it is from (a provider's address, or the server's); `server` the server's
+/// own From, which stays the envelope sender and the `Sender:` when the two differ, so the
+/// relay and SPF see the address the server may send as.
 pub fn build(
     mail: &OutboxMail,
     from: &Mailbox,
+    server: &Mailbox,
     attached: Option<Attached>,
 ) -> Result<Message, String> {
     let to: Mailbox = mail
@@ -124,6 +128,11 @@ pub fn build(
         .subject(subject.trim())
         .message_id(Some(message_id(mail, from)))
         .date_now();
+    let builder = if from == server {
+        builder
+    } else {
+        builder.sender(server.clone())
+    };
     // A mailing was written by a person and can be unsubscribed from; notices are automatic.
     let builder = match mail.unsubscribe.as_str() {
         "" => builder.header(AutoSubmitted),
@@ -242,6 +251,7 @@ mod tests {
                 "Hello\r\nBcc: thief@evil.test\nX-Evil: 1",
             ),
             &from,
+            &from,
             None,
         )
         .unwrap();
@@ -261,11 +271,32 @@ mod tests {
     }
 
     #[test]
+    fn a_providers_from_keeps_the_server_as_sender_and_envelope() {
+        let server: Mailbox = "billpanel <billing@server.test>".parse().unwrap();
+        let provider: Mailbox = "Cloud EU <billing@cloud-eu.example>".parse().unwrap();
+        let built = build(&mail("ann@example.com", "Hi"), &provider, &server, None).unwrap();
+        assert_eq!(
+            built.envelope().from().map(|a| a.to_string()).as_deref(),
+            Some("billing@server.test")
+        );
+        let raw = String::from_utf8(built.formatted()).unwrap();
+        assert!(
+            raw.contains("From: \"Cloud EU\" <billing@cloud-eu.example>"),
+            "{raw}"
+        );
+        assert!(
+            raw.contains("Sender: billpanel <billing@server.test>"),
+            "{raw}"
+        );
+    }
+
+    #[test]
     fn a_recipient_with_a_header_in_it_is_refused() {
         let from: Mailbox = "billing@provider.test".parse().unwrap();
         assert!(
             build(
                 &mail("ann@example.com\r\nBcc: thief@evil.test", "Hi"),
+                &from,
                 &from,
                 None
             )

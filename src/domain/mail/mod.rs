@@ -110,10 +110,17 @@ pub fn without_secrets(body: &str) -> String {
             if j > 0 {
                 out.push(' ');
             }
-            if word.starts_with("http://") || word.starts_with("https://") {
-                out.push_str(&hide_tokens(word));
-            } else {
-                out.push_str(word);
+            // A link may follow a quote or a colon in a word of an edited template.
+            match [word.find("http://"), word.find("https://")]
+                .into_iter()
+                .flatten()
+                .min()
+            {
+                Some(at) => {
+                    out.push_str(&word[..at]);
+                    out.push_str(&hide_tokens(&word[at..]));
+                }
+                None => out.push_str(word),
             }
         }
     }

@@ -98,7 +98,6 @@ const BY: Placeholder = p(
     "who did it: unpaid (the billing run), staff or client",
     "unpaid",
 );
-const REASON: Placeholder = p("reason", "the reason staff gave, if any", "");
 const TICKET: Placeholder = p("ticket", "the ticket's number", "5310");
 const TICKET_SUBJECT: Placeholder = p(
     "subject",
@@ -202,14 +201,14 @@ notices! {
         p("paid_until", "paid until, in the provider's time zone", "2027-01-07"),
     ];
     SERVICE_SUSPENDED "service_suspended" "Service suspended" Client [
-        CLIENT, SERVICE, SERVICE_ID, BY, REASON,
+        CLIENT, SERVICE, SERVICE_ID, BY,
     ];
     SERVICE_RESUMED "service_resumed" "Service resumed" Client [
         CLIENT, SERVICE, SERVICE_ID,
         p("paid_until", "paid until, in the provider's time zone", "2027-01-07"),
     ];
     SERVICE_DELETED "service_deleted" "Service deleted" Client [
-        CLIENT, SERVICE, SERVICE_ID, BY, REASON,
+        CLIENT, SERVICE, SERVICE_ID, BY,
     ];
     TICKET_REPLY "ticket_reply" "Reply to a client's ticket" Client [
         CLIENT, TICKET, TICKET_SUBJECT, AUTHOR,
@@ -577,6 +576,14 @@ fn line_of(source: &str, name: &str) -> usize {
     1
 }
 
+/// Whether a template uses the placeholder `name` (its source parses; false if not).
+pub fn uses_placeholder(source: &str, name: &str) -> bool {
+    ENVIRONMENT
+        .template_from_str(source)
+        .map(|t| t.undeclared_variables(false).contains(name))
+        .unwrap_or(false)
+}
+
 /// The sample values of a notice's placeholders, for a preview.
 pub fn samples(notice: &Notice) -> Vec<(&'static str, String)> {
     notice
@@ -673,7 +680,17 @@ pub fn save(
                     updated_by: actor.employee_id(),
                     updated_at: now,
                 },
-            )?,
+            )
+            .map_err(|e| {
+                if crate::db::is_unique_violation(&e) {
+                    DomainError::invalid(
+                        "body",
+                        "Someone saved this template at the same moment: look at it and save again.",
+                    )
+                } else {
+                    e.into()
+                }
+            })?,
         }
         audit::record(
             conn,

@@ -310,13 +310,9 @@ fn status_event(
     let about = match event {
         "suspended" => super::About::Suspended {
             by: super::By::of_suspension(status),
-            reason: reason.to_owned(),
         },
         "resumed" => super::About::Resumed,
-        _ => super::About::Deleted {
-            by,
-            reason: reason.to_owned(),
-        },
+        _ => super::About::Deleted { by },
     };
     super::notify(conn, service.id, about)?;
     let action = match event {

@@ -89,7 +89,6 @@ pub(crate) fn delete_unpaid(
         due.id,
         super::About::Deleted {
             by: super::By::Unpaid,
-            reason: String::new(),
         },
     )?;
     audit::record(

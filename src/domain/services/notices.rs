@@ -42,13 +42,12 @@ impl By {
 pub(crate) enum About {
     Activated,
     Resumed,
+    /// Staff's reason is not mailed: it stays in the service's history, for staff.
     Suspended {
         by: By,
-        reason: String,
     },
     Deleted {
         by: By,
-        reason: String,
     },
     /// It renews at `renews_on` and the balance lacks `missing`.
     LowBalance {
@@ -85,13 +84,13 @@ pub(crate) fn notify(
             &templates::SERVICE_RESUMED,
             vec![("paid_until", paid_until())],
         ),
-        About::Suspended { by, reason } => (
+        About::Suspended { by } => (
             &templates::SERVICE_SUSPENDED,
-            vec![("by", by.name().to_owned()), ("reason", reason)],
+            vec![("by", by.name().to_owned())],
         ),
-        About::Deleted { by, reason } => (
+        About::Deleted { by } => (
             &templates::SERVICE_DELETED,
-            vec![("by", by.name().to_owned()), ("reason", reason)],
+            vec![("by", by.name().to_owned())],
         ),
         About::LowBalance { renews_on, missing } => (
             &templates::LOW_BALANCE,

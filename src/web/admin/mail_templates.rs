@@ -52,6 +52,10 @@ impl MailTemplatesPage {
         names.join(", ")
     }
 
+    pub fn for_staff(&self, notice: &Notice) -> bool {
+        notice.audience == templates::Audience::Staff
+    }
+
     pub fn audience(&self, notice: &Notice) -> &'static str {
         match notice.audience {
             templates::Audience::Client => "Client",
@@ -107,6 +111,21 @@ impl TemplatePath {
 #[serde(default)]
 pub struct ProviderQuery {
     pub provider: String,
+}
+
+/// Notices to staff are written in English for every provider (employees choose no
+/// language yet): their other versions would never be used, so they have no page.
+fn staff_notice_in_english(
+    notice: &Notice,
+    language: &str,
+    provider: Option<ProviderId>,
+) -> Result<(), WebError> {
+    match notice.audience {
+        templates::Audience::Staff if language != "en" || provider.is_some() => {
+            Err(WebError::NotFound)
+        }
+        _ => Ok(()),
+    }
 }
 
 /// A provider id from a query or a form: "" for every provider; anything else that is not
@@ -177,6 +196,11 @@ impl MailTemplatePage {
         address(self.notice, self.language, provider)
     }
 
+    /// Staff notices have one version: English, for every provider.
+    pub fn for_staff(&self) -> bool {
+        self.notice.audience == templates::Audience::Staff
+    }
+
     pub fn is_provider(&self, id: &ProviderId) -> bool {
         self.provider == Some(*id)
     }
@@ -241,6 +265,7 @@ pub async fn edit(
 ) -> Result<HttpResponse, WebError> {
     let (notice, language) = path.resolve()?;
     let provider = provider_of(&query.provider)?;
+    staff_notice_in_english(notice, language, provider)?;
     template_page(
         &state,
         &staff,
@@ -267,6 +292,7 @@ pub async fn update(
     let (notice, language) = path.resolve()?;
     let form = form.into_inner();
     let provider = provider_of(&form.provider)?;
+    staff_notice_in_english(notice, language, provider)?;
     if form.action == "preview" {
         let (preview, errors) = match templates::preview(notice, &form.subject, &form.body) {
             Ok(letter) => (Some(letter), FieldErrors::new()),

@@ -143,6 +143,19 @@ pub async fn create(
     let site = state.config.public_url.clone();
     let outcome = state
         .attempt(move |conn| {
+            if typed.action == "count" {
+                let mut errors = FieldErrors::new();
+                let target = mailings::parse_target(
+                    conn,
+                    &typed.groups,
+                    &typed.provider_id,
+                    &typed.state,
+                    &mut errors,
+                )?;
+                errors.into_result()?;
+                return mailings::count(conn, &actor, &target.unwrap_or_default())
+                    .map(Posted::Counted);
+            }
             let input = MailingInput::parse(
                 conn,
                 &typed.subject,
@@ -152,7 +165,6 @@ pub async fn create(
                 &typed.state,
             )?;
             match typed.action.as_str() {
-                "count" => mailings::count(conn, &actor, &input.target).map(Posted::Counted),
                 "test" => mailings::send_test(conn, &actor, &input, &typed.test_address, &site)
                     .map(Posted::Tested),
                 _ => mailings::create(conn, &actor, &input).map(Posted::Created),
@@ -193,6 +205,8 @@ pub struct MailingPage {
     pub view: MailingView,
     pub groups: Vec<ClientGroup>,
     pub provider: String,
+    /// Whether a server to send through is configured at all.
+    pub smtp: bool,
 }
 
 impl MailingPage {
@@ -249,6 +263,7 @@ pub async fn show(
         view,
         groups,
         provider,
+        smtp: state.config.mail.smtp.is_some(),
     })
 }
 
