@@ -392,6 +392,7 @@ fn main() {
             .format("%Y-%m")
             .to_string()
     };
+    let mailing = one_id(&mut conn, "SELECT MAX(id) AS id FROM mailings");
     // The outbox: a recipient with mail, a day with mail, a page in the middle, a message.
     let mail = one_id(&mut conn, "SELECT MAX(id) / 2 AS id FROM outbox");
     let (mail_recipient, mail_day, mail_middle) = {
@@ -522,6 +523,14 @@ fn main() {
             (format!("/admin/outbox?on={mail_day}"), &admin),
             (format!("/admin/outbox?before={mail_middle}"), &admin),
             (format!("/admin/outbox/{mail}"), &admin),
+            // Mailings: the list, the demo's mailing to the Active clients with its
+            // figures, the form, and the mail templates.
+            ("/admin/mailings".into(), &admin),
+            ("/admin/mailings/new".into(), &admin),
+            (format!("/admin/mailings/{mailing}"), &admin),
+            (format!("/admin/mailings/{mailing}/progress"), &admin),
+            ("/admin/mail-templates".into(), &admin),
+            ("/admin/mail-templates/payment_received/en".into(), &admin),
         ];
         let mut rows = Vec::new();
         let cpu_per_request = |m: &mut Measured, cpu_before: f64| {

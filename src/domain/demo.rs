@@ -830,6 +830,37 @@ pub fn seed(
          WHERE p.paid_at IS NOT NULL ORDER BY p.paid_at, p.id",
     )
     ?;
+    // A month ago, news to the Active clients, queued as a mailing is and delivered, one
+    // in fifty refused (what /admin/mailings shows at scale). The demo's links are signed
+    // with a key of its own: a server's unsubscribe page refuses them.
+    let mailing = crate::db::models::mailing::Mailing::insert(
+        conn,
+        &crate::db::models::mailing::NewMailing {
+            subject: "Our new data centre in Frankfurt",
+            body: "Hello {{ client }},\n\nour new data centre in Frankfurt opens next month: \
+                   the same tariffs, closer to your customers in Europe. Services move on \
+                   request, without downtime.",
+            group_ids: "",
+            provider_id: None,
+            state: "active",
+            created_by: None,
+            created_at: now - chrono::Duration::days(30),
+        },
+    )?;
+    crate::domain::mail::mailings::queue(
+        conn,
+        mailing.id,
+        "https://billing.example.com",
+        b"billpanel demo: not a server's key",
+    )?;
+    conn.batch_execute(&format!(
+        "UPDATE outbox SET attempts = 1, \
+         status = CASE WHEN id % 50 = 0 THEN 'failed' ELSE 'sent' END, \
+         sent_at = CASE WHEN id % 50 = 0 THEN NULL ELSE created_at END, \
+         last_error = CASE WHEN id % 50 = 0 THEN 'permanent error (550): 5.1.1 Mailbox unavailable' ELSE '' END \
+         WHERE mailing_id = {}",
+        mailing.id
+    ))?;
     report.mails = {
         use diesel::prelude::*;
         crate::db::schema::outbox::table

@@ -151,13 +151,21 @@ impl Mailing {
             .optional()
     }
 
-    /// The newest mailings first.
-    pub fn newest(conn: &mut DbConnection, limit: i64) -> QueryResult<Vec<Mailing>> {
-        mailings::table
-            .order((mailings::created_at.desc(), mailings::id.desc()))
+    /// The newest mailings first, those before mailing `before` when given.
+    pub fn newest(
+        conn: &mut DbConnection,
+        before: Option<MailingId>,
+        limit: i64,
+    ) -> QueryResult<Vec<Mailing>> {
+        let mut query = mailings::table
+            .order(mailings::id.desc())
             .limit(limit)
             .select(Mailing::as_select())
-            .load(conn)
+            .into_boxed();
+        if let Some(before) = before {
+            query = query.filter(mailings::id.lt(before));
+        }
+        query.load(conn)
     }
 
     /// Mailings not queued to the end yet (a server stopped while queuing one).

@@ -354,9 +354,17 @@ impl MailingView {
     }
 }
 
-pub fn list(conn: &mut DbConnection, actor: &Actor) -> Result<Vec<MailingView>, DomainError> {
+/// Mailings on a page of the list: each one's figures are counted from its messages.
+pub const PAGE_SIZE: i64 = 20;
+
+/// A page of mailings, newest first (one more than a page, to tell whether another follows).
+pub fn list(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    before: Option<MailingId>,
+) -> Result<Vec<MailingView>, DomainError> {
     require(actor, permissions::MAIL_MAILINGS)?;
-    Mailing::newest(conn, 100)?
+    Mailing::newest(conn, before, PAGE_SIZE + 1)?
         .into_iter()
         .map(|mailing| {
             let progress = Mailing::progress(conn, mailing.id)?;

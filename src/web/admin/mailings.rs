@@ -25,16 +25,38 @@ use crate::web::{AppState, WebError};
 pub struct MailingsPage {
     pub ctx: PageContext,
     pub mailings: Vec<MailingView>,
+    /// The page of older mailings, when there is one.
+    pub older: Option<MailingId>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ListQuery {
+    pub before: String,
 }
 
 pub async fn index(
     state: web::Data<AppState>,
     staff: Require<perm::MailMailings>,
     ctx: PageContext,
+    query: web::Query<ListQuery>,
 ) -> Result<MailingsPage, WebError> {
     let actor = staff.actor.clone();
-    let mailings = state.db(move |conn| mailings::list(conn, &actor)).await?;
-    Ok(MailingsPage { ctx, mailings })
+    let before = query.before.trim().parse().ok().map(MailingId);
+    let mut mailings = state
+        .db(move |conn| mailings::list(conn, &actor, before))
+        .await?;
+    let older = (mailings.len() as i64 > mailings::PAGE_SIZE)
+        .then(|| {
+            mailings.truncate(mailings::PAGE_SIZE as usize);
+            mailings.last().map(|v| v.mailing.id)
+        })
+        .flatten();
+    Ok(MailingsPage {
+        ctx,
+        mailings,
+        older,
+    })
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]
