@@ -239,19 +239,35 @@ impl Mailing {
 
     /// Its messages by status.
     pub fn progress(conn: &mut DbConnection, id: MailingId) -> QueryResult<Progress> {
-        let rows: Vec<(String, i64)> = outbox::table
-            .filter(outbox::mailing_id.eq(id))
-            .group_by(outbox::status)
-            .select((outbox::status, diesel::dsl::count_star()))
+        Ok(Self::progress_of(conn, &[id])?
+            .remove(&id)
+            .unwrap_or_default())
+    }
+
+    /// The messages of several mailings by status, in one query (a page of the list).
+    pub fn progress_of(
+        conn: &mut DbConnection,
+        ids: &[MailingId],
+    ) -> QueryResult<std::collections::HashMap<MailingId, Progress>> {
+        let rows: Vec<(Option<MailingId>, String, i64)> = outbox::table
+            .filter(outbox::mailing_id.eq_any(ids.to_vec()))
+            .group_by((outbox::mailing_id, outbox::status))
+            .select((
+                outbox::mailing_id,
+                outbox::status,
+                diesel::dsl::count_star(),
+            ))
             .load(conn)?;
-        let mut progress = Progress::default();
-        for (status, n) in rows {
+        let mut all = std::collections::HashMap::<MailingId, Progress>::new();
+        for (id, status, n) in rows {
+            let Some(id) = id else { continue };
+            let progress = all.entry(id).or_default();
             match status.as_str() {
                 super::outbox::SENT => progress.sent = n,
                 super::outbox::FAILED => progress.failed = n,
                 _ => progress.waiting += n,
             }
         }
-        Ok(progress)
+        Ok(all)
     }
 }

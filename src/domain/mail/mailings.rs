@@ -364,13 +364,16 @@ pub fn list(
     before: Option<MailingId>,
 ) -> Result<Vec<MailingView>, DomainError> {
     require(actor, permissions::MAIL_MAILINGS)?;
-    Mailing::newest(conn, before, PAGE_SIZE + 1)?
+    let mailings = Mailing::newest(conn, before, PAGE_SIZE + 1)?;
+    let ids: Vec<MailingId> = mailings.iter().map(|m| m.id).collect();
+    let mut progress = Mailing::progress_of(conn, &ids)?;
+    Ok(mailings
         .into_iter()
-        .map(|mailing| {
-            let progress = Mailing::progress(conn, mailing.id)?;
-            Ok(MailingView { mailing, progress })
+        .map(|mailing| MailingView {
+            progress: progress.remove(&mailing.id).unwrap_or_default(),
+            mailing,
         })
-        .collect()
+        .collect())
 }
 
 pub fn show(
