@@ -7,7 +7,7 @@
 use chrono::Duration;
 
 use crate::db::models::invitation::{Invitation, NewInvitation};
-use crate::db::models::{Client, NewOutboxMail, NewUser, OutboxMail, User};
+use crate::db::models::{Client, NewUser, OutboxMail, User};
 use crate::db::{self, DbConnection};
 use crate::domain::audit::{self, Changes, Target};
 use crate::domain::client_permissions::{self, SECTIONS, USERS};
@@ -218,16 +218,7 @@ pub fn invite(
                 ],
             )?
         };
-        OutboxMail::queue(
-            conn,
-            &NewOutboxMail {
-                recipient: email,
-                sender: &letter.from,
-                subject: &letter.subject,
-                body: &letter.body,
-                created_at: now,
-            },
-        )?;
+        OutboxMail::queue(conn, &letter.to(email, now))?;
         audit::record(
             conn,
             actor,

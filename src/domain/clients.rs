@@ -10,7 +10,7 @@ use crate::db::models::client_search::{ClientSearch, MIN_QUERY_CHARS};
 use crate::db::models::service::{self, Service};
 use crate::db::models::{
     Account, AuditEvent, Client, ClientChanges, Employee, ListedClient, Message, NewAccount,
-    NewClient, NewMessage, NewOutboxMail, NewUser, OutboxMail, Provider, User,
+    NewClient, NewMessage, NewUser, OutboxMail, Provider, User,
 };
 use crate::db::schema::{accounts, client_group_members, clients, payers, services, users};
 use crate::db::{self, DbConnection};
@@ -812,16 +812,7 @@ pub fn create(
                     ("sign_in", format!("{}/login", site.trim_end_matches('/'))),
                 ],
             )?;
-            OutboxMail::queue(
-                conn,
-                &NewOutboxMail {
-                    recipient: input.email.as_str(),
-                    sender: &letter.from,
-                    subject: &letter.subject,
-                    body: &letter.body,
-                    created_at: now,
-                },
-            )?;
+            OutboxMail::queue(conn, &letter.to(input.email.as_str(), now))?;
         }
         reindex(conn, client.id)?;
         let groups = match &input.group_ids {
@@ -1226,16 +1217,7 @@ pub fn send_message(
                     ("message", body_text.to_owned()),
                 ],
             )?;
-            OutboxMail::queue(
-                conn,
-                &NewOutboxMail {
-                    recipient: &owner.email,
-                    sender: &letter.from,
-                    subject: &letter.subject,
-                    body: &letter.body,
-                    created_at: now,
-                },
-            )?;
+            OutboxMail::queue(conn, &letter.to(&owner.email, now))?;
         }
         audit::record(
             conn,

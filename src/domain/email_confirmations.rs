@@ -8,7 +8,7 @@ use chrono::Duration;
 use diesel::QueryResult;
 
 use crate::db::models::email_confirmation::{EmailConfirmation, NewEmailConfirmation};
-use crate::db::models::{NewOutboxMail, OutboxMail, Provider, SignInThrottle, User};
+use crate::db::models::{OutboxMail, Provider, SignInThrottle, User};
 use crate::db::{self, DbConnection};
 use crate::domain::audit::{self, Target};
 use crate::domain::mail::templates::{self, Addressee};
@@ -50,16 +50,7 @@ pub(crate) fn send(conn: &mut DbConnection, user: &User, site: &str) -> QueryRes
             ("hours", VALID_HOURS.to_string()),
         ],
     )?;
-    OutboxMail::queue(
-        conn,
-        &NewOutboxMail {
-            recipient: &user.email,
-            sender: &letter.from,
-            subject: &letter.subject,
-            body: &letter.body,
-            created_at: now,
-        },
-    )
+    OutboxMail::queue(conn, &letter.to(&user.email, now))
 }
 
 /// A signed-in user (or staff working as the client's owner) asks for another link to

@@ -8,7 +8,7 @@ use chrono::Duration;
 
 use crate::db::models::employee::EmployeeChanges;
 use crate::db::models::password_reset::{NewPasswordReset, PasswordReset};
-use crate::db::models::{Employee, NewOutboxMail, OutboxMail, SignInThrottle, User};
+use crate::db::models::{Employee, OutboxMail, SignInThrottle, User};
 use crate::db::{self, DbConnection};
 use crate::domain::audit::{self, Target};
 use crate::domain::auth::Area;
@@ -123,16 +123,7 @@ pub fn request(
                 ("minutes", VALID_MINUTES.to_string()),
             ],
         )?;
-        OutboxMail::queue(
-            conn,
-            &NewOutboxMail {
-                recipient: email.as_str(),
-                sender: &letter.from,
-                subject: &letter.subject,
-                body: &letter.body,
-                created_at: now,
-            },
-        )?;
+        OutboxMail::queue(conn, &letter.to(email.as_str(), now))?;
         Ok(())
     })
 }

@@ -7,8 +7,7 @@ use diesel::QueryResult;
 use crate::db::models::pending_registration::{NewPendingRegistration, PendingRegistration};
 use crate::db::models::provider::ProviderChoice;
 use crate::db::models::{
-    Account, Client, NewAccount, NewClient, NewOutboxMail, NewUser, OutboxMail, Provider,
-    SignInThrottle, User,
+    Account, Client, NewAccount, NewClient, NewUser, OutboxMail, Provider, SignInThrottle, User,
 };
 use crate::db::{self, DbConnection};
 use crate::domain::audit::{self, Target};
@@ -135,16 +134,7 @@ pub fn register(
                 ],
             )?
         };
-        OutboxMail::queue(
-            conn,
-            &NewOutboxMail {
-                recipient: email,
-                sender: &letter.from,
-                subject: &letter.subject,
-                body: &letter.body,
-                created_at: now,
-            },
-        )?;
+        OutboxMail::queue(conn, &letter.to(email, now))?;
         Ok(())
     })
 }

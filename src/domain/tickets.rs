@@ -9,7 +9,7 @@ use crate::db::models::account::AccountSummary;
 use crate::db::models::ticket::{
     CLOSED, CannedReply, Ticket, TicketMessage, WAITING_CLIENT, WAITING_PROVIDER,
 };
-use crate::db::models::{Account, Client, Department, Employee, NewOutboxMail, OutboxMail, User};
+use crate::db::models::{Account, Client, Department, Employee, OutboxMail, User};
 use crate::db::{self, DbConnection};
 use crate::domain::audit::{self, Target};
 use crate::domain::client_permissions::{self, SUPPORT};
@@ -94,16 +94,7 @@ fn notify_staff(
     all.extend_from_slice(values);
     let letter = templates::write(conn, notice, &Addressee::staff(), &all)?;
     for recipient in recipients {
-        OutboxMail::queue(
-            conn,
-            &NewOutboxMail {
-                recipient: &recipient,
-                sender: &letter.from,
-                subject: &letter.subject,
-                body: &letter.body,
-                created_at: db::now(),
-            },
-        )?;
+        OutboxMail::queue(conn, &letter.to(&recipient, db::now()))?;
     }
     Ok(())
 }
@@ -597,16 +588,7 @@ pub fn reply(
                     ("reply", body.clone()),
                 ],
             )?;
-            OutboxMail::queue(
-                conn,
-                &NewOutboxMail {
-                    recipient: &owner.email,
-                    sender: &letter.from,
-                    subject: &letter.subject,
-                    body: &letter.body,
-                    created_at: now,
-                },
-            )?;
+            OutboxMail::queue(conn, &letter.to(&owner.email, now))?;
         }
         audit::record(conn, actor, "ticket.reply", Target::new("ticket", id), "")?;
         Ok(())

@@ -23,7 +23,7 @@ use crate::db::models::document::{
     self as model, CANCELLED, Document, DocumentFilter, DocumentLine, DocumentRow, ISSUED,
     NewDocument, NewDocumentLine, SENT,
 };
-use crate::db::models::{Company, NewOutboxMail, Payer};
+use crate::db::models::{Company, Payer};
 use crate::db::{self, DbConnection};
 use crate::domain::audit::{self, Target};
 use crate::domain::client_permissions::{self, FINANCE};
@@ -469,13 +469,7 @@ fn mail_to_payer(
     crate::domain::mail::to_client(
         conn,
         document.client_id,
-        &NewOutboxMail {
-            recipient: &payer.email,
-            sender: &letter.from,
-            subject: &letter.subject,
-            body: &letter.body,
-            created_at: db::now(),
-        },
+        &letter.to(&payer.email, db::now()),
         Some(document.id),
     )?;
     Ok(())

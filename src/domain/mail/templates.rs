@@ -261,6 +261,23 @@ pub struct Letter {
     pub from: String,
 }
 
+impl Letter {
+    /// The letter as a row of the outbox, to `recipient`, written at `at`.
+    pub fn to<'a>(
+        &'a self,
+        recipient: &'a str,
+        at: NaiveDateTime,
+    ) -> crate::db::models::NewOutboxMail<'a> {
+        crate::db::models::NewOutboxMail {
+            recipient,
+            sender: &self.from,
+            subject: &self.subject,
+            body: &self.body,
+            created_at: at,
+        }
+    }
+}
+
 /// Whom mail is written for: in which language, for which provider's templates, and in
 /// which time zone its times are written.
 #[derive(Debug, Clone)]

@@ -13,7 +13,7 @@ use chrono::NaiveDateTime;
 use crate::db::models::ledger_entry::{LedgerEntry, Mismatch, NewLedgerEntry};
 use crate::db::models::payment::{MANUAL, NewPayment, PAID, Payment, PaymentFilter, PaymentRow};
 use crate::db::models::payment_method::PaymentMethod;
-use crate::db::models::{Account, NewOutboxMail, Payer, User};
+use crate::db::models::{Account, Payer, User};
 use crate::db::schema::{accounts, currencies, providers};
 use crate::db::{self, DbConnection};
 use crate::domain::audit::{self, Target};
@@ -131,13 +131,7 @@ pub(crate) fn credit(
         crate::domain::mail::to_client(
             conn,
             payment.client_id,
-            &NewOutboxMail {
-                recipient: &owner.email,
-                sender: &letter.from,
-                subject: &letter.subject,
-                body: &letter.body,
-                created_at: now,
-            },
+            &letter.to(&owner.email, now),
             None,
         )?;
     }

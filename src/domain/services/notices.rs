@@ -3,8 +3,8 @@
 //! client's language and kept in its inbox too.
 
 use crate::db::DbConnection;
+use crate::db::models::User;
 use crate::db::models::service::{SUSPENDED_ADMIN, SUSPENDED_CLIENT, SUSPENDED_UNPAID, Service};
-use crate::db::models::{NewOutboxMail, User};
 use crate::domain::DomainError;
 use crate::domain::mail::templates::{self, Addressee, Notice};
 use crate::ids::ServiceId;
@@ -107,13 +107,7 @@ pub(crate) fn notify(
     crate::domain::mail::to_client(
         conn,
         row.service.client_id,
-        &NewOutboxMail {
-            recipient: &owner.email,
-            sender: &letter.from,
-            subject: &letter.subject,
-            body: &letter.body,
-            created_at: crate::db::now(),
-        },
+        &letter.to(&owner.email, crate::db::now()),
         None,
     )?;
     Ok(())
