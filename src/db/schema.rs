@@ -205,6 +205,8 @@ diesel::table! {
         created_by -> Nullable<BigInt>,
         created_at -> Timestamp,
         queued_at -> Nullable<Timestamp>,
+        sent -> BigInt,
+        failed -> BigInt,
     }
 }
 

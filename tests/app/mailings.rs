@@ -290,3 +290,140 @@ async fn a_notice_queued_after_a_big_mailing_is_sent_first() {
     );
     assert_eq!(claimed.iter().filter(|m| m.subject == "Big").count(), 99);
 }
+
+/// Polls the mailing's figures until `wanted` is in them (up to 15 s); the figures.
+async fn figures_reach(admin: &Browser, page: &str, wanted: &str) -> String {
+    let started = std::time::Instant::now();
+    loop {
+        let figures = admin.get(&format!("{page}/progress")).await.body;
+        if figures.contains(wanted) || started.elapsed().as_secs() >= 15 {
+            return figures;
+        }
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+#[actix_web::test]
+async fn a_mailings_figures_follow_its_messages_refused_then_sent_again() {
+    let smtp = SmtpServer::start();
+    let app = TestApp::sending_mail_to(&smtp).await;
+    let admin = app.browser();
+    admin.sign_in_as_admin().await;
+    let (_, ann) = registered(&app, "ann@example.com", "Ann Lee").await;
+    let (_, bob) = registered(&app, "bob@example.com", "Bob Ray").await;
+    let (_, cid) = registered(&app, "cid@example.com", "Cid Moe").await;
+    let group = group_of(&admin, &app, "All three", &[ann, bob, cid])
+        .await
+        .to_string();
+    // The first message of the mailing is refused for good.
+    smtp.answer_next(&[(550, "5.1.1 Mailbox unavailable")]);
+    let sent = admin
+        .submit(
+            "/admin/mailings/new",
+            "/admin/mailings",
+            &[
+                ("subject", "March news"),
+                ("body", BODY),
+                ("groups", group.as_str()),
+                ("action", "send"),
+            ],
+        )
+        .await;
+    let page = sent.location.clone().expect("the mailing's page");
+    let figures = figures_reach(&admin, &page, "\"done\":true").await;
+    assert!(
+        figures.contains("\"recipients\":3")
+            && figures.contains("\"sent\":2")
+            && figures.contains("\"failed\":1")
+            && figures.contains("\"waiting\":0"),
+        "{figures}"
+    );
+    let shown = admin.get(&page).await;
+    assert_eq!(shown.text_of("#figure-failed"), "1");
+    assert_eq!(shown.text_of("#figure-sent"), "2");
+    let listed = admin.get("/admin/mailings").await;
+    let cells = listed.texts("#mailings tbody td");
+    assert_eq!(cells[2..6], ["3", "2", "1", "0"], "{cells:?}");
+
+    // Staff send the refused one again: it waits, then goes.
+    let refused = id_of(&app, "outbox", "status", "failed");
+    let outbox_page = format!("/admin/outbox/{refused}");
+    admin
+        .submit(&outbox_page, &format!("{outbox_page}/resend"), &[])
+        .await
+        .assert_redirect(&outbox_page);
+    let figures = figures_reach(&admin, &page, "\"sent\":3").await;
+    assert!(
+        figures.contains("\"sent\":3") && figures.contains("\"failed\":0"),
+        "{figures}"
+    );
+    assert_eq!(
+        smtp.received()
+            .iter()
+            .filter(|r| r.data.contains("March"))
+            .count(),
+        3
+    );
+}
+
+#[actix_web::test]
+async fn mail_expired_in_one_statement_counts_on_its_mailing() {
+    use billpanel::db::models::OutboxMail;
+    use billpanel::db::models::mailing::Mailing;
+    use diesel::RunQueryDsl;
+    let app = TestApp::spawn().await;
+    let mut conn = app.conn();
+    diesel::sql_query(
+        "INSERT INTO mailings (subject, body, status, recipients, created_at) \
+         VALUES ('Old', 'Text', 'queued', 150, CURRENT_TIMESTAMP)",
+    )
+    .execute(&mut conn)
+    .unwrap();
+    let mailing = billpanel::ids::MailingId(id_of(&app, "mailings", "subject", "Old"));
+    let now = billpanel::db::now();
+    let long_ago = now - chrono::Duration::days(4);
+    let readers: Vec<String> = (0..150).map(|i| format!("reader{i}@example.com")).collect();
+    let old: Vec<billpanel::db::models::outbox::NewMailingMail<'_>> = readers
+        .iter()
+        .map(|to| billpanel::db::models::outbox::NewMailingMail {
+            recipient: to,
+            sender: "",
+            subject: "Old",
+            body: "Text",
+            created_at: long_ago,
+            next_attempt_at: long_ago,
+            mailing_id: mailing,
+            unsubscribe: "https://billing.example.com/mailings/unsubscribe",
+        })
+        .collect();
+    OutboxMail::queue_many(&mut conn, &old).unwrap();
+    // Ten were sent back then.
+    diesel::sql_query(
+        "UPDATE outbox SET status = 'sent' \
+         WHERE id IN (SELECT id FROM outbox ORDER BY id LIMIT 10)",
+    )
+    .execute(&mut conn)
+    .unwrap();
+    let before = Mailing::find(&mut conn, mailing)
+        .unwrap()
+        .unwrap()
+        .progress();
+    assert_eq!((before.sent, before.failed, before.waiting), (10, 0, 140));
+
+    let expired = OutboxMail::expire(&mut conn, now - chrono::Duration::days(3)).unwrap();
+    assert_eq!(expired, 140);
+    let after = Mailing::find(&mut conn, mailing)
+        .unwrap()
+        .unwrap()
+        .progress();
+    assert_eq!((after.sent, after.failed, after.waiting), (10, 140, 0));
+    // A statement that changes no status changes no figure.
+    diesel::sql_query("UPDATE outbox SET attempts = attempts + 1")
+        .execute(&mut conn)
+        .unwrap();
+    let same = Mailing::find(&mut conn, mailing)
+        .unwrap()
+        .unwrap()
+        .progress();
+    assert_eq!(same, after);
+}

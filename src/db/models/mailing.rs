@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
 
 use crate::db::DbConnection;
-use crate::db::schema::{mailings, outbox};
+use crate::db::schema::mailings;
 use crate::ids::{ClientGroupId, ClientId, EmployeeId, MailingId, ProviderId};
 
 pub const QUEUING: &str = "queuing";
@@ -29,9 +29,22 @@ pub struct Mailing {
     pub created_by: Option<EmployeeId>,
     pub created_at: NaiveDateTime,
     pub queued_at: Option<NaiveDateTime>,
+    /// Its messages sent, and failed for good: kept by the trigger `outbox_mailing_outcomes`
+    /// in the statement that changes a message's status.
+    pub sent: i64,
+    pub failed: i64,
 }
 
 impl Mailing {
+    /// What became of its messages so far.
+    pub fn progress(&self) -> Progress {
+        Progress {
+            waiting: (self.recipients - self.sent - self.failed).max(0),
+            sent: self.sent,
+            failed: self.failed,
+        }
+    }
+
     pub fn target(&self) -> Target {
         Target {
             groups: self
@@ -235,39 +248,5 @@ impl Mailing {
         .set((mailings::status.eq(QUEUED), mailings::queued_at.eq(at)))
         .execute(conn)
         .map(|_| ())
-    }
-
-    /// Its messages by status.
-    pub fn progress(conn: &mut DbConnection, id: MailingId) -> QueryResult<Progress> {
-        Ok(Self::progress_of(conn, &[id])?
-            .remove(&id)
-            .unwrap_or_default())
-    }
-
-    /// The messages of several mailings by status, in one query (a page of the list).
-    pub fn progress_of(
-        conn: &mut DbConnection,
-        ids: &[MailingId],
-    ) -> QueryResult<std::collections::HashMap<MailingId, Progress>> {
-        let rows: Vec<(Option<MailingId>, String, i64)> = outbox::table
-            .filter(outbox::mailing_id.eq_any(ids.to_vec()))
-            .group_by((outbox::mailing_id, outbox::status))
-            .select((
-                outbox::mailing_id,
-                outbox::status,
-                diesel::dsl::count_star(),
-            ))
-            .load(conn)?;
-        let mut all = std::collections::HashMap::<MailingId, Progress>::new();
-        for (id, status, n) in rows {
-            let Some(id) = id else { continue };
-            let progress = all.entry(id).or_default();
-            match status.as_str() {
-                super::outbox::SENT => progress.sent = n,
-                super::outbox::FAILED => progress.failed = n,
-                _ => progress.waiting += n,
-            }
-        }
-        Ok(all)
     }
 }

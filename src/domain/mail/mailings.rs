@@ -348,13 +348,20 @@ pub struct MailingView {
 }
 
 impl MailingView {
+    fn of(mailing: Mailing) -> MailingView {
+        MailingView {
+            progress: mailing.progress(),
+            mailing,
+        }
+    }
+
     /// Queued to the end and nothing waiting.
     pub fn done(&self) -> bool {
         self.mailing.status != QUEUING && self.progress.waiting == 0
     }
 }
 
-/// Mailings on a page of the list: each one's figures are counted from its messages.
+/// Mailings on a page of the list.
 pub const PAGE_SIZE: i64 = 20;
 
 /// A page of mailings, newest first (one more than a page, to tell whether another follows).
@@ -365,15 +372,7 @@ pub fn list(
 ) -> Result<Vec<MailingView>, DomainError> {
     require(actor, permissions::MAIL_MAILINGS)?;
     let mailings = Mailing::newest(conn, before, PAGE_SIZE + 1)?;
-    let ids: Vec<MailingId> = mailings.iter().map(|m| m.id).collect();
-    let mut progress = Mailing::progress_of(conn, &ids)?;
-    Ok(mailings
-        .into_iter()
-        .map(|mailing| MailingView {
-            progress: progress.remove(&mailing.id).unwrap_or_default(),
-            mailing,
-        })
-        .collect())
+    Ok(mailings.into_iter().map(MailingView::of).collect())
 }
 
 pub fn show(
@@ -383,8 +382,7 @@ pub fn show(
 ) -> Result<MailingView, DomainError> {
     require(actor, permissions::MAIL_MAILINGS)?;
     let mailing = Mailing::find(conn, id)?.ok_or(DomainError::NotFound)?;
-    let progress = Mailing::progress(conn, id)?;
-    Ok(MailingView { mailing, progress })
+    Ok(MailingView::of(mailing))
 }
 
 /// The client a link unsubscribes, while its token is right.
