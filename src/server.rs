@@ -17,6 +17,17 @@ pub fn open_database(config: &Config) -> Result<DbPool, String> {
     for version in &applied {
         tracing::info!(version = %version, "applied migration");
     }
+    // The dashboard's money figures, the first time since they were added.
+    let rebuilt = db::write_transaction(&mut conn, |conn| {
+        match crate::db::models::money_figure::MoneyFigure::missing(conn)? {
+            true => crate::db::models::money_figure::MoneyFigure::rebuild(conn).map(Some),
+            false => Ok(None),
+        }
+    })
+    .map_err(|e| format!("cannot build the money figures from the ledger: {e}"))?;
+    if let Some(rows) = rebuilt {
+        tracing::info!("built the dashboard's money figures from the ledger ({rows} rows)");
+    }
     let missing = db::missing_sqlite_options(&mut conn);
     if !missing.is_empty() {
         tracing::warn!(

@@ -224,6 +224,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    money_figures (provider_id, span, starts) {
+        provider_id -> BigInt,
+        span -> Text,
+        starts -> Date,
+        received -> BigInt,
+        payments -> BigInt,
+        refunded -> BigInt,
+        refunds -> BigInt,
+    }
+}
+
+diesel::table! {
     outbox (id) {
         id -> BigInt,
         recipient -> Text,
@@ -662,6 +674,7 @@ diesel::joinable!(documents -> payers (payer_id));
 diesel::joinable!(document_lines -> documents (document_id));
 diesel::joinable!(document_sequences -> companies (company_id));
 diesel::joinable!(accounts -> providers (provider_id));
+diesel::joinable!(money_figures -> providers (provider_id));
 diesel::joinable!(client_group_members -> client_groups (client_group_id));
 diesel::joinable!(client_group_members -> clients (client_id));
 diesel::joinable!(company_providers -> companies (company_id));
@@ -751,6 +764,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     password_resets,
     mail_templates,
     mailings,
+    money_figures,
     email_confirmations,
     user_invitations,
     document_sequences,

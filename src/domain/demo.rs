@@ -690,7 +690,15 @@ pub fn seed(
                             continue;
                         }
                         paid += amount;
-                        let at = joined + Duration::days(part * 90) + Duration::minutes(30);
+                        // The first pays the order; the others fall anywhere in the time
+                        // since joining, each at its own second: no pile-up at `now`.
+                        let since = (now - joined - Duration::hours(1)).num_seconds().max(0);
+                        let later = if part == 0 {
+                            0
+                        } else {
+                            rng.random_range(0..=since)
+                        };
+                        let at = joined + Duration::seconds(later + 1800 + cid % 600);
                         let at = at.min(now);
                         let yid = *payment_id;
                         *payment_id += 1;
@@ -861,6 +869,8 @@ pub fn seed(
          WHERE mailing_id = {}",
         mailing.id
     ))?;
+    // The ledger above was written in bulk: the dashboard's money figures are made from it.
+    crate::db::models::money_figure::MoneyFigure::rebuild(conn)?;
     report.mails = {
         use diesel::prelude::*;
         crate::db::schema::outbox::table

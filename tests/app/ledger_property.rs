@@ -4,6 +4,7 @@
 //! payments, expenses and corrections themselves say. Random sequences from fixed seeds, so
 //! a failure names the seed that reproduces it.
 
+use billpanel::db::models::money_figure::MoneyFigure;
 use diesel::RunQueryDsl;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -209,5 +210,11 @@ async fn any_sequence_of_money_moves_keeps_balance_equal_to_the_entries() {
         }
         // The sequence did move money: a test that moved none would prove nothing.
         assert!(app.count("ledger_entries") > 10, "seed {seed}");
+        // The dashboard's money figures, kept entry by entry, are what the ledger says.
+        let mut conn = app.conn();
+        let kept = MoneyFigure::all(&mut conn).unwrap();
+        assert!(!kept.is_empty(), "seed {seed}: payments were counted");
+        MoneyFigure::rebuild(&mut conn).unwrap();
+        assert_eq!(kept, MoneyFigure::all(&mut conn).unwrap(), "seed {seed}");
     }
 }

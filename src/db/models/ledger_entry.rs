@@ -79,7 +79,8 @@ impl<Conn> RunQueryDsl<Conn> for AddToBalance {}
 impl LedgerEntry {
     /// Writes the entry and moves the cached balance by the same amount, in the caller's
     /// transaction. The balance moves by an atomic `balance + amount`, so concurrent entries
-    /// on one account all count.
+    /// on one account all count. A payment or refund is added to its provider's money
+    /// figures (the dashboard's) in the same transaction.
     pub fn post(conn: &mut DbConnection, entry: &NewLedgerEntry<'_>) -> QueryResult<()> {
         crate::db::on_engine!(conn, |c| {
             diesel::insert_into(ledger_entries::table)
@@ -90,8 +91,15 @@ impl LedgerEntry {
                 amount: entry.amount,
             }
             .execute(c)?;
-            Ok(())
-        })
+            Ok::<_, diesel::result::Error>(())
+        })?;
+        super::money_figure::MoneyFigure::add_entry(
+            conn,
+            entry.account_id,
+            entry.kind,
+            entry.amount,
+            entry.created_at,
+        )
     }
 
     /// The entry a form with this key wrote already, as (account, payment): the caller

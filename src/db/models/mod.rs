@@ -21,6 +21,8 @@ pub mod ledger_entry;
 pub mod mail_template;
 pub mod mailing;
 pub mod message;
+pub mod money_figure;
+pub mod monthly;
 pub mod outbox;
 pub mod password_reset;
 pub mod payer;
