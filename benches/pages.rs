@@ -1,7 +1,7 @@
 //! The main pages under load, on a demo provider of N clients (`billpanel seed-demo`), served
 //! by one or more real `billpanel serve` processes on one database: requests per second and
 //! p50/p99 latency at 32 connections for `/healthz` (the ceiling: the framework and one pooled
-//! database round trip), the admin client list (first page, a search by name, a search by tax
+//! database round trip), the admin dashboard, the admin client list (first page, a search by name, a search by tax
 //! id, page 2,000), a client card, the client dashboard, the ticket queue, and a payment POST
 //! at 8 connections. Then 10 seconds of overload on the name search (128 connections), and
 //! the dashboard's throughput in the 2 seconds after it; and each server's peak memory.
@@ -490,6 +490,9 @@ fn main() {
             ("/admin/clients?q=7700099998".into(), &admin),
             (format!("/admin/clients?after_id={last_page_after}"), &admin),
             (card.clone(), &admin),
+            // The admin dashboard: exact money from the daily figures on every view, the
+            // counted figures shared for 30 s, recent activity in words.
+            ("/admin".into(), &admin),
             ("/client".into(), &owner),
             ("/admin/tickets".into(), &admin),
             // Documents: the list with each filter a person can pick, a page deep in it, a

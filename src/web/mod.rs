@@ -49,6 +49,8 @@ pub struct AppState {
     /// then waits here, holding no database connection, while every other page goes on
     /// being served.
     searches: Arc<Turns>,
+    /// The admin dashboard's counted figures, shared by its viewers.
+    pub dashboard: Arc<crate::domain::dashboard::CountedCache>,
 }
 
 /// How long a search waits for its turn before the page says the server is busy.
@@ -103,6 +105,7 @@ impl AppState {
             config: Arc::new(config),
             password_work: Arc::new(Semaphore::new(cores)),
             searches: Arc::new(Turns::new(searches, SEARCH_WAIT)),
+            dashboard: Arc::default(),
         }
     }
 

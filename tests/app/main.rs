@@ -15,6 +15,7 @@ mod client_groups;
 mod client_payers;
 mod commands;
 mod csrf;
+mod dashboard;
 mod demo;
 mod documents;
 mod email_confirmations;

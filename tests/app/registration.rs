@@ -32,8 +32,10 @@ async fn visitor_registers_signs_out_and_signs_in_again() {
     assert_eq!(admin_dashboard.text_of("#clients-total"), "1");
     assert!(
         admin_dashboard
-            .text_of("#latest-clients")
-            .contains("Ann Lee")
+            .text_of("#recent-activity")
+            .contains("A visitor registered Ann Lee"),
+        "{}",
+        admin_dashboard.text_of("#recent-activity")
     );
 
     ann.sign_out_of_client().await.assert_redirect("/login");

@@ -443,7 +443,7 @@ async fn the_dashboard_shows_clients_only_to_who_may_see_them() {
     let admin = app.browser();
     admin.sign_in_as_admin().await;
     let page = admin.get("/admin").await;
-    assert!(page.text_of("#latest-clients").contains("Ann Lee"));
+    assert!(page.text_of("#recent-activity").contains("Ann Lee"));
     let support = employee_with(&app, &admin, "support@example.com", &["support.view"]).await;
     let page = support.get("/admin").await;
     assert_eq!(page.status, StatusCode::OK);

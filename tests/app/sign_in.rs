@@ -25,7 +25,13 @@ async fn administrator_signs_in_sees_the_dashboard_and_signs_out() {
             .contains("Dashboard")
     );
     // The sign-in is in the activity list.
-    assert!(dashboard.text_of("#recent-activity").contains("sign_in"));
+    assert!(
+        dashboard
+            .text_of("#recent-activity")
+            .contains("Administrator signed in"),
+        "{}",
+        dashboard.text_of("#recent-activity")
+    );
 
     admin
         .sign_out_of_admin()

@@ -7,7 +7,7 @@ use reqwest::StatusCode;
 
 use crate::helpers::{Browser, PASSWORD, TestApp, id_of};
 
-async fn open_ticket(
+pub(crate) async fn open_ticket(
     client: &Browser,
     app: &TestApp,
     department: &str,

@@ -43,7 +43,32 @@ pub struct AccountSummary {
     pub currency_exponent: i32,
 }
 
+/// What clients in debt owe in one currency: the sum of the negative balances, and how many.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct Debts {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub currency_code: String,
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    pub currency_exponent: i32,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub owed: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub accounts: i64,
+}
+
 impl Account {
+    /// Debts per currency (accounts below zero), currencies by code.
+    pub fn debts(conn: &mut DbConnection) -> QueryResult<Vec<Debts>> {
+        diesel::sql_query(
+            "SELECT c.code AS currency_code, c.exponent AS currency_exponent, \
+                    CAST(-SUM(a.balance) AS BIGINT) AS owed, COUNT(*) AS accounts \
+             FROM accounts a JOIN providers p ON p.id = a.provider_id \
+             JOIN currencies c ON c.id = p.currency_id \
+             WHERE a.balance < 0 GROUP BY c.code, c.exponent ORDER BY c.code",
+        )
+        .load(conn)
+    }
+
     /// The account, locked until the transaction ends: on PostgreSQL a row lock, so that
     /// charges and credits of one account happen one at a time and each sees the balance
     /// the previous one left; on SQLite write transactions already run one at a time.

@@ -62,6 +62,32 @@ impl AuditEvent {
     }
 
     /// The newest events first.
+    /// The clients that these payments, services or tickets (`kind`) belong to.
+    pub fn clients_of(
+        conn: &mut DbConnection,
+        kind: &str,
+        ids: &[i64],
+    ) -> QueryResult<Vec<(i64, ClientId)>> {
+        use crate::db::schema::{payments, services, tickets};
+        let ids = ids.to_vec();
+        match kind {
+            "payment" => payments::table
+                .filter(payments::id.eq_any(ids))
+                .select((payments::id, payments::client_id))
+                .load::<(i64, i64)>(conn),
+            "service" => services::table
+                .filter(services::id.eq_any(ids))
+                .select((services::id, services::client_id))
+                .load::<(i64, i64)>(conn),
+            "ticket" => tickets::table
+                .filter(tickets::id.eq_any(ids))
+                .select((tickets::id, tickets::client_id))
+                .load::<(i64, i64)>(conn),
+            _ => Ok(Vec::new()),
+        }
+        .map(|rows| rows.into_iter().map(|(id, c)| (id, ClientId(c))).collect())
+    }
+
     pub fn latest(conn: &mut DbConnection, limit: i64) -> QueryResult<Vec<AuditEvent>> {
         audit_events::table
             .order((audit_events::at.desc(), audit_events::id.desc()))

@@ -143,6 +143,24 @@ impl Client {
         clients::table.count().get_result(conn)
     }
 
+    /// Clients by the month they registered in (see `monthly`).
+    pub fn registered_by_month(
+        conn: &mut DbConnection,
+        ends: &[NaiveDateTime],
+    ) -> QueryResult<Vec<super::monthly::MonthPair>> {
+        let since = ends.first().map_or(String::new(), |e| {
+            format!("created_at >= '{}'", e.format("%Y-%m-%d %H:%M:%S"))
+        });
+        super::monthly::month_pairs(
+            conn,
+            "clients",
+            "created_at",
+            "NULL",
+            if since.is_empty() { "TRUE" } else { &since },
+            ends,
+        )
+    }
+
     pub fn count_since(conn: &mut DbConnection, since: NaiveDateTime) -> QueryResult<i64> {
         clients::table
             .filter(clients::created_at.ge(since))

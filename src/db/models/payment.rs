@@ -29,6 +29,33 @@ pub const STATUSES: [(&str, &str); 6] = [
 /// Recorded by an employee, paid at once.
 pub const MANUAL: &str = "manual";
 
+/// Bank transfers billed and not paid yet, in one currency.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct WaitingTransfers {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub currency_code: String,
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    pub currency_exponent: i32,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub amount: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub payments: i64,
+}
+
+/// Bank transfers waiting for the money, per currency (currencies by code).
+pub fn waiting_transfers(conn: &mut DbConnection) -> QueryResult<Vec<WaitingTransfers>> {
+    diesel::sql_query(format!(
+        "SELECT c.code AS currency_code, c.exponent AS currency_exponent, \
+                CAST(SUM(pm.amount) AS BIGINT) AS amount, COUNT(*) AS payments \
+         FROM payments pm JOIN accounts a ON a.id = pm.account_id \
+         JOIN providers p ON p.id = a.provider_id JOIN currencies c ON c.id = p.currency_id \
+         WHERE pm.status = '{NEW}' AND pm.method = '{}' \
+         GROUP BY c.code, c.exponent ORDER BY c.code",
+        super::payment_method::BANK_TRANSFER
+    ))
+    .load(conn)
+}
+
 /// How a status is named on pages.
 pub fn status_label(status: &str) -> &'static str {
     STATUSES

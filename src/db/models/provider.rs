@@ -44,7 +44,29 @@ pub struct ProviderChoice {
     pub currency_code: String,
 }
 
+/// A provider's time zone and currency: what its money figures are read with.
+#[derive(Debug, Clone, Queryable)]
+pub struct ProviderMoney {
+    pub id: ProviderId,
+    pub time_zone: String,
+    pub currency_code: String,
+    pub currency_exponent: i32,
+}
+
 impl Provider {
+    pub fn zones_and_currencies(conn: &mut DbConnection) -> QueryResult<Vec<ProviderMoney>> {
+        providers::table
+            .inner_join(currencies::table)
+            .order(providers::id)
+            .select((
+                providers::id,
+                providers::time_zone,
+                currencies::code,
+                currencies::exponent,
+            ))
+            .load(conn)
+    }
+
     pub fn find(conn: &mut DbConnection, id: ProviderId) -> QueryResult<Option<Provider>> {
         crate::db::on_engine!(conn, |c| providers::table.find(id).first(c).optional())
     }

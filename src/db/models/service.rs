@@ -414,6 +414,43 @@ impl Service {
             .map(|_| ())
     }
 
+    /// How many services are in any of `statuses`.
+    pub fn count_in(conn: &mut DbConnection, statuses: &[&str]) -> QueryResult<i64> {
+        services::table
+            .filter(services::status.eq_any(statuses))
+            .count()
+            .get_result(conn)
+    }
+
+    /// How many active services are paid until a moment in [`from`, `to`).
+    pub fn count_expiring(
+        conn: &mut DbConnection,
+        from: NaiveDateTime,
+        to: NaiveDateTime,
+    ) -> QueryResult<i64> {
+        services::table
+            .filter(services::status.eq(ACTIVE))
+            .filter(services::paid_until.ge(from))
+            .filter(services::paid_until.lt(to))
+            .count()
+            .get_result(conn)
+    }
+
+    /// Services ever activated, by the months they were ordered in and deleted in.
+    pub fn activated_by_month(
+        conn: &mut DbConnection,
+        ends: &[NaiveDateTime],
+    ) -> QueryResult<Vec<super::monthly::MonthPair>> {
+        super::monthly::month_pairs(
+            conn,
+            "services",
+            "created_at",
+            "deleted_at",
+            "anchor_at IS NOT NULL",
+            ends,
+        )
+    }
+
     /// How many active services are due by `at`.
     pub fn count_due(conn: &mut DbConnection, at: NaiveDateTime) -> QueryResult<i64> {
         services::table

@@ -45,6 +45,14 @@ pub struct NewUser<'a> {
 }
 
 impl User {
+    /// The names of these users, for a page that says who did something.
+    pub fn names_of(conn: &mut DbConnection, ids: &[UserId]) -> QueryResult<Vec<(UserId, String)>> {
+        crate::db::on_engine!(conn, |c| users::table
+            .filter(users::id.in_ids(ids.iter().copied()))
+            .select((users::id, users::name))
+            .load(c))
+    }
+
     pub fn find(conn: &mut DbConnection, id: UserId) -> QueryResult<Option<User>> {
         crate::db::on_engine!(conn, |c| users::table.find(id).first(c).optional())
     }
