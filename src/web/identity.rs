@@ -674,6 +674,22 @@ async fn guard(
                 .into_response(page_redirect(&location))
                 .map_into_right_body());
         }
+        // Signed in to the other area: a page to look at is found in one's own area; a form
+        // sent to the wrong area is refused.
+        Ok(Some(identity)) if req.method() == actix_web::http::Method::GET => {
+            let home = match identity.area() {
+                Area::Admin => "/admin",
+                Area::Client => "/client",
+            };
+            Flash::info(match identity.area() {
+                Area::Admin => {
+                    "That page is in the client area; you are signed in as staff. Use “Log in as client” on a client's card to work as one."
+                }
+                Area::Client => "That page is for the provider's staff: here is your client area.",
+            })
+            .set(&req.get_session());
+            return Ok(req.into_response(page_redirect(home)).map_into_right_body());
+        }
         Ok(Some(_)) => Some(WebError::Forbidden),
         Ok(None) => Some(sign_in_required(req.request(), area)),
         Err(e) => Some(e),

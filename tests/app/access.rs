@@ -1,5 +1,5 @@
 //! Who may open which area: anonymous visitors are sent to sign in, the wrong kind of
-//! person gets 403 in a proper page.
+//! person is sent to their own area for a page and refused (403, a proper page) a form.
 
 use reqwest::StatusCode;
 
@@ -32,13 +32,28 @@ async fn anonymous_visitors_are_sent_to_the_sign_in_page_of_the_area() {
 }
 
 #[actix_web::test]
-async fn a_client_user_gets_403_in_the_admin_area() {
+async fn a_client_user_opening_the_admin_area_is_sent_to_the_client_area() {
     let app = TestApp::spawn().await;
     let ann = app.browser();
     ann.register("ann@example.com", "Ann")
         .await
         .assert_redirect("/client");
-    let page = ann.get("/admin").await;
+    ann.get("/admin").await.assert_redirect("/client");
+    ann.get("/admin/clients?q=x")
+        .await
+        .assert_redirect("/client");
+    let home = ann.get("/client").await;
+    assert!(
+        home.text_of(".alert")
+            .contains("That page is for the provider's staff"),
+        "says why: {}",
+        home.body
+    );
+    // Posting to the admin area is refused too, before any handler.
+    let token = ann.get("/client").await.input_value("csrf_token").unwrap();
+    let page = ann
+        .post_raw("/admin/logout", &[("csrf_token", &token)])
+        .await;
     assert_eq!(page.status, StatusCode::FORBIDDEN);
     assert_eq!(page.text_of("h1"), "Access denied");
     assert!(
@@ -47,22 +62,15 @@ async fn a_client_user_gets_403_in_the_admin_area() {
             .unwrap()
             .starts_with("text/html")
     );
-    // Posting to the admin area is refused too, before any handler.
-    let token = ann.get("/client").await.input_value("csrf_token").unwrap();
-    let page = ann
-        .post_raw("/admin/logout", &[("csrf_token", &token)])
-        .await;
-    assert_eq!(page.status, StatusCode::FORBIDDEN);
 }
 
 #[actix_web::test]
-async fn an_employee_gets_403_in_the_client_area() {
+async fn an_employee_opening_the_client_area_is_sent_back_to_the_admin_area() {
     let app = TestApp::spawn().await;
     let admin = app.browser();
     admin.sign_in_as_admin().await;
-    let page = admin.get("/client").await;
-    assert_eq!(page.status, StatusCode::FORBIDDEN);
-    assert_eq!(page.text_of("h1"), "Access denied");
+    admin.get("/client").await.assert_redirect("/admin");
+    assert!(admin.get("/admin").await.body.contains("Log in as client"));
 }
 
 #[actix_web::test]

@@ -332,10 +332,10 @@ async fn editing_disabling_and_deleting_a_client() {
         .await
         .texts("#audit-events tbody tr");
     for action in [
-        "client.update",
-        "client.disable",
-        "client.enable",
-        "client.delete",
+        "Edited the client",
+        "Disabled the client",
+        "Enabled the client",
+        "Deleted the client",
     ] {
         assert!(log.iter().any(|r| r.contains(action)), "{action} audited");
     }

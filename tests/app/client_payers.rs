@@ -86,8 +86,11 @@ async fn a_client_adds_edits_and_deletes_payers() {
             .await
             .texts("#audit-events tbody tr")
     };
-    for action in ["payer.create", "payer.update", "payer.delete"] {
-        let row = log.iter().find(|r| r.contains(action)).expect("audited");
+    for action in ["Added", "Edited", "Deleted"] {
+        let row = log
+            .iter()
+            .find(|r| r.contains(action) && r.contains("payer #"))
+            .expect("audited");
         assert!(row.contains("ann@example.com"), "{row}");
     }
 }

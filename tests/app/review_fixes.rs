@@ -49,7 +49,7 @@ async fn the_cards_audit_tab_needs_audit_view_and_shows_only_sections_the_viewer
 
     // The administrator sees everything: the registration and the ticket.
     let events = admin.get(&card).await.text_of("#client-events");
-    assert!(events.contains("client.register"), "{events}");
+    assert!(events.contains("Registered"), "{events}");
     assert!(events.contains("Secret server trouble"), "{events}");
 
     // Viewing clients alone shows no audit at all, not even the tab.
@@ -69,7 +69,7 @@ async fn the_cards_audit_tab_needs_audit_view_and_shows_only_sections_the_viewer
     )
     .await;
     let events = auditor.get(&card).await.text_of("#client-events");
-    assert!(events.contains("client.register"), "{events}");
+    assert!(events.contains("Registered"), "{events}");
     assert!(!events.contains("Secret server trouble"), "{events}");
 
     // Support of another department does not open this department's tickets either.
@@ -89,7 +89,7 @@ async fn the_cards_audit_tab_needs_audit_view_and_shows_only_sections_the_viewer
         .sign_in_to_admin("sales@example.com", PASSWORD)
         .await;
     let events = sales_clerk.get(&card).await.text_of("#client-events");
-    assert!(events.contains("client.register"), "{events}");
+    assert!(events.contains("Registered"), "{events}");
     assert!(!events.contains("Secret server trouble"), "{events}");
 }
 

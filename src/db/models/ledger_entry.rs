@@ -34,6 +34,17 @@ pub struct Mismatch {
     pub entries: i64,
 }
 
+/// How an entry's kind is named on pages.
+pub fn kind_label(kind: &str) -> &'static str {
+    match kind {
+        "payment" => "Payment",
+        "refund" => "Refund",
+        "expense" => "Charge",
+        "correction" => "Correction",
+        _ => "Other",
+    }
+}
+
 /// One entry as a page shows it.
 #[derive(Debug, Clone, Queryable)]
 pub struct LedgerLine {

@@ -135,6 +135,32 @@ pub fn verb(action: &str) -> &'static str {
         .map_or("changed", |(_, verb)| verb)
 }
 
+/// An action as a label on its own (the audit log's column): "Refunded", "Changed the
+/// password", "Signed in".
+pub fn action_label(action: &str) -> String {
+    let mut words = verb(action).trim_end_matches(':').to_owned();
+    for tail in [" of", " for", " to", " from", " as", " in"] {
+        if let Some(cut) = words.strip_suffix(tail) {
+            words = cut.to_owned();
+            break;
+        }
+    }
+    let mut chars = words.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => words,
+    }
+}
+
+/// An audited object as a page names it: "payment #12", "group #3", "" for none.
+pub fn object_name(kind: &str, id: &Option<i64>) -> String {
+    match (kind, id) {
+        ("", _) => String::new(),
+        (kind, Some(id)) => object(kind, *id).map(|(name, _)| name).unwrap_or_default(),
+        (kind, None) => kind.replace('_', " "),
+    }
+}
+
 /// How an object is named, and the page it has in the admin area.
 fn object(kind: &str, id: i64) -> Option<(String, Option<String>)> {
     let (noun, path) = match kind {
@@ -294,6 +320,14 @@ mod tests {
             }
         }
         assert!(missing.is_empty(), "actions without words: {missing:?}");
+    }
+
+    #[test]
+    fn an_action_reads_as_a_label_on_its_own() {
+        assert_eq!(action_label("payment.refund"), "Refunded");
+        assert_eq!(action_label("user.change_password"), "Changed the password");
+        assert_eq!(action_label("sign_in.refused"), "Was refused sign-in");
+        assert_eq!(action_label("client.message"), "Sent a message");
     }
 
     fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
