@@ -115,11 +115,29 @@ impl BusinessHours {
         }
     }
 
+    /// The week in words: "Mon–Fri 09:00–18:00, Sat–Sun closed", "24/7", with days of the
+    /// same hours run together.
     pub fn summary(&self) -> String {
-        WEEKDAYS
-            .iter()
-            .enumerate()
-            .map(|(i, (key, _))| format!("{key} {}", self.describe(i)))
+        const SHORT: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+        if self.days.iter().all(|d| *d == Some((0, 24 * 60))) {
+            return "24/7".into();
+        }
+        let mut runs: Vec<(usize, usize)> = Vec::new();
+        for day in 0..7 {
+            match runs.last_mut() {
+                Some((_, end)) if self.days[*end] == self.days[day] => *end = day,
+                _ => runs.push((day, day)),
+            }
+        }
+        runs.iter()
+            .map(|(start, end)| {
+                let days = if start == end {
+                    SHORT[*start].to_owned()
+                } else {
+                    format!("{}–{}", SHORT[*start], SHORT[*end])
+                };
+                format!("{days} {}", self.describe(*start))
+            })
             .collect::<Vec<_>>()
             .join(", ")
     }
@@ -651,6 +669,23 @@ fn names(conn: &mut DbConnection, ids: &[EmployeeId]) -> Result<String, DomainEr
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_week_reads_in_runs_of_days_and_round_the_clock_as_24_7() {
+        let office = BusinessHours::from_stored(
+            "mon=09:00-18:00;tue=09:00-18:00;wed=09:00-18:00;thu=09:00-18:00;fri=09:00-18:00;sat=;sun=",
+        );
+        assert_eq!(office.summary(), "Mon–Fri 09:00–18:00, Sat–Sun closed");
+        let always = BusinessHours::from_stored(
+            "mon=00:00-24:00;tue=00:00-24:00;wed=00:00-24:00;thu=00:00-24:00;fri=00:00-24:00;sat=00:00-24:00;sun=00:00-24:00",
+        );
+        assert_eq!(always.summary(), "24/7");
+        let odd = BusinessHours::from_stored("mon=09:00-18:00;tue=;wed=09:00-18:00");
+        assert_eq!(
+            odd.summary(),
+            "Mon 09:00–18:00, Tue closed, Wed 09:00–18:00, Thu–Sun closed"
+        );
+    }
 
     #[test]
     fn business_hours_round_trip() {

@@ -373,16 +373,42 @@ async fn staff_order_for_a_client_and_change_services_with_a_reason() {
     for expected in ["abuse report 7", "resolved", "compensation", "admin@"] {
         assert!(history.contains(expected), "{expected} in {history}");
     }
+    // Deleting is asked on a page of its own, apart from the other changes.
+    let shown = admin.get(&page).await;
+    assert!(
+        !shown
+            .body
+            .contains(&format!("formaction=\"{page}/delete\""))
+    );
+    assert!(shown.exists("#delete-service"));
+    let confirm = format!("{page}/delete");
+    let asked = admin.get(&confirm).await;
+    assert!(
+        asked.text_of("h1").starts_with("Delete VPS"),
+        "{}",
+        asked.text_of("h1")
+    );
+    assert!(asked.text_of("h1").contains("Ann Lee"));
+    // Without a reason: asked again, nothing deleted.
+    let refused = admin.submit(&confirm, &confirm, &[("reason", "  ")]).await;
+    assert!(
+        !refused.field_error("reason").is_empty(),
+        "{}",
+        refused.body
+    );
+    assert_ne!(status_of(&app, service), "deleted");
     admin
-        .submit(
-            &page,
-            &format!("{page}/delete"),
-            &[("reason", "client left")],
-        )
-        .await;
+        .submit(&confirm, &confirm, &[("reason", "client left")])
+        .await
+        .assert_redirect(&page);
     assert_eq!(status_of(&app, service), "deleted");
+    // A deleted service has nothing left to delete.
+    admin.get(&confirm).await.assert_redirect(&page);
     let audit = admin.get("/admin/audit").await.text_of("main");
-    assert!(audit.contains("service.suspend") && audit.contains("service.delete"));
+    assert!(
+        audit.contains("Suspended") && audit.contains("Deleted"),
+        "{audit}"
+    );
 }
 
 #[actix_web::test]

@@ -5,8 +5,8 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::schema::{
-    accounts, currencies, product_types, providers, service_events, service_notices, services,
-    tariffs,
+    accounts, clients, currencies, product_types, providers, service_events, service_notices,
+    services, tariffs,
 };
 use crate::db::{DbConnection, InIdsExt, MultiBackend};
 use crate::ids::{AccountId, ClientId, ProviderId, ServiceEventId, ServiceId, TariffId};
@@ -76,6 +76,8 @@ pub struct NewService<'a> {
 #[derive(Debug, Clone, Queryable)]
 pub struct ServiceRow {
     pub service: Service,
+    /// Whose it is, as staff pages name it.
+    pub client_name: String,
     pub tariff_name: String,
     pub type_name: String,
     pub provider_id: ProviderId,
@@ -143,8 +145,10 @@ macro_rules! row_query {
         services::table
             .inner_join(tariffs::table.inner_join(product_types::table))
             .inner_join(accounts::table.inner_join(providers::table.inner_join(currencies::table)))
+            .inner_join(clients::table)
             .select((
                 services::all_columns,
+                clients::name,
                 tariffs::name,
                 product_types::name,
                 providers::id,

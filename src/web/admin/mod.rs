@@ -137,6 +137,7 @@ admin_routes! {
     get "/services/{id}" => services::show, SERVICES_VIEW;
     post "/services/{id}/suspend" => services::suspend, SERVICES_MANAGE;
     post "/services/{id}/resume" => services::resume, SERVICES_MANAGE;
+    get "/services/{id}/delete" => services::confirm_delete, SERVICES_MANAGE;
     post "/services/{id}/delete" => services::delete, SERVICES_MANAGE;
     post "/services/{id}/auto-renew" => services::auto_renew, SERVICES_MANAGE;
     post "/services/{id}/paid-until" => services::set_paid_until, SERVICES_MANAGE;

@@ -167,15 +167,83 @@ pub async fn resume(
     act(&state, &session, &staff, id, Action::Resume, form).await
 }
 
+/// Deleting a service, asked on a page of its own: what goes, and a reason.
+#[derive(Template, WebTemplate)]
+#[template(path = "admin/services/delete.html")]
+pub struct DeletePage {
+    pub ctx: PageContext,
+    pub d: ServiceDetails,
+    pub reason: String,
+    pub errors: FieldErrors,
+}
+
+/// `GET /admin/services/{id}/delete`: the confirmation.
+pub async fn confirm_delete(
+    state: web::Data<AppState>,
+    staff: Require<perm::ServicesManage>,
+    ctx: PageContext,
+    id: web::Path<ServiceId>,
+) -> Result<HttpResponse, WebError> {
+    let id = id.into_inner();
+    let actor = staff.actor.clone();
+    let d = state
+        .db(move |conn| services::details(conn, &actor, id))
+        .await?;
+    if d.row.service.status == crate::db::models::service::DELETED {
+        return Ok(page::redirect(&format!("/admin/services/{id}")));
+    }
+    page::render_with(
+        actix_web::http::StatusCode::OK,
+        &DeletePage {
+            ctx,
+            d,
+            reason: String::new(),
+            errors: FieldErrors::new(),
+        },
+    )
+}
+
+/// `POST /admin/services/{id}/delete`: done, back to the service; refused, the
+/// confirmation again with the reason typed and what was wrong.
 pub async fn delete(
     state: web::Data<AppState>,
     session: Session,
     staff: Require<perm::ServicesManage>,
+    ctx: PageContext,
     id: web::Path<ServiceId>,
     form: Form<ActionForm>,
 ) -> Result<HttpResponse, WebError> {
     let (id, form) = (id.into_inner(), form.into_inner());
-    act(&state, &session, &staff, id, Action::Delete, form).await
+    let actor = staff.actor.clone();
+    let (reason, seen) = (form.reason.clone(), form.seen.clone());
+    let outcome = state
+        .attempt(move |conn| {
+            services::act_as_staff(conn, &actor, id, Action::Delete, &reason, &seen)
+        })
+        .await?;
+    match outcome {
+        Outcome::Invalid(errors) => {
+            let actor = staff.actor.clone();
+            let d = state
+                .db(move |conn| services::details(conn, &actor, id))
+                .await?;
+            page::render_with(
+                page::FORM_SHOWN_AGAIN,
+                &DeletePage {
+                    ctx,
+                    d,
+                    reason: form.reason,
+                    errors,
+                },
+            )
+        }
+        done => Ok(after_action(
+            &session,
+            done,
+            Action::Delete,
+            &format!("/admin/services/{id}"),
+        )),
+    }
 }
 
 pub async fn auto_renew(
