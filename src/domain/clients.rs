@@ -1047,6 +1047,8 @@ pub struct ClientCard {
     /// The client's documents, newest first (with `documents.view`).
     pub documents: Vec<crate::db::models::document::DocumentRow>,
     pub events: Vec<AuditEvent>,
+    /// The client's latest tickets in the departments the viewer sees (`support.view`).
+    pub tickets: Vec<crate::domain::tickets::ClientTicket>,
     pub provider_ids: Vec<ProviderId>,
     /// The users whose second factor is on.
     pub two_factor_users: Vec<crate::ids::UserId>,
@@ -1145,6 +1147,11 @@ pub fn card(
                     client: Some(id),
                     ..Default::default()
                 },
+            ))
+        })?,
+        tickets: if_shown(tab, "tickets", || {
+            allowed(crate::domain::tickets::of_client_for_staff(
+                conn, actor, id, 50,
             ))
         })?,
         groups: crate::db::models::client_group::ClientGroup::groups_of(conn, id)?,

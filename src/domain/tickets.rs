@@ -376,6 +376,40 @@ fn visible_ticket(
     }
 }
 
+/// A ticket on a client's card: with its department's name.
+pub struct ClientTicket {
+    pub ticket: Ticket,
+    pub department: String,
+}
+
+/// The client's latest tickets in the departments the actor sees (all, for an employee who
+/// sees every department), newest first.
+pub fn of_client_for_staff(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    client: ClientId,
+    limit: i64,
+) -> Result<Vec<ClientTicket>, DomainError> {
+    let visible = visible_departments(conn, actor)?;
+    let departments = Department::all(conn)?;
+    Ok(Ticket::of_client(conn, client, limit)?
+        .into_iter()
+        .filter(|t| {
+            visible
+                .as_ref()
+                .is_none_or(|v| v.contains(&t.department_id))
+        })
+        .map(|ticket| ClientTicket {
+            department: departments
+                .iter()
+                .find(|d| d.id == ticket.department_id)
+                .map(|d| d.name.clone())
+                .unwrap_or_default(),
+            ticket,
+        })
+        .collect())
+}
+
 pub struct QueueRow {
     pub ticket: Ticket,
     pub department: String,
@@ -497,6 +531,8 @@ pub struct StaffTicketView {
     pub client: Client,
     pub owner_email: String,
     pub accounts: Vec<AccountSummary>,
+    /// The client's services, not deleted, for an employee who may see services.
+    pub services: Vec<crate::db::models::service::ServiceRow>,
     pub assignee: Option<Employee>,
     /// Members of the ticket's department, to assign to.
     pub colleagues: Vec<Employee>,
@@ -527,6 +563,21 @@ pub fn view(
             .map(|u| u.email)
             .unwrap_or_default(),
         accounts: Account::summaries_of_client(conn, client.id)?,
+        services: match crate::domain::services::list(
+            conn,
+            actor,
+            &crate::db::models::service::ServiceFilter {
+                client: Some(client.id),
+                ..Default::default()
+            },
+        ) {
+            Ok(rows) => rows
+                .into_iter()
+                .filter(|r| r.service.status != crate::db::models::service::DELETED)
+                .collect(),
+            Err(DomainError::Forbidden) => Vec::new(),
+            Err(e) => return Err(e),
+        },
         assignee: match ticket.assigned_to {
             Some(a) => Employee::find(conn, a)?,
             None => None,

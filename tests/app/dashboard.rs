@@ -129,3 +129,43 @@ async fn an_employee_sees_only_the_parts_of_the_dashboard_their_permissions_allo
     assert!(activity.contains("opened ticket #"), "{activity}");
     assert!(!activity.contains("Ann Lee"), "{activity}");
 }
+
+#[actix_web::test]
+async fn the_client_card_lists_its_tickets_and_a_ticket_lists_the_clients_services() {
+    let app = TestApp::spawn().await;
+    let admin = app.browser();
+    admin.sign_in_as_admin().await;
+    let vps = crate::helpers::tariff(&app, &admin, "VPS-5", &[("price_1", "10")]).await;
+    let (ann, client, payer) = client_with_payer(&app, "ann@example.com").await;
+    record(&admin, client, account_of(&app, client), payer, "100", "p").await;
+    crate::services::order(&ann, vps, 1).await;
+    let ticket = open_ticket(&ann, &app, "Technical support", "VPS down", "No ping.").await;
+
+    let card = admin
+        .get(&format!("/admin/clients/{client}?tab=tickets"))
+        .await;
+    let rows = card.texts("#client-tickets tbody tr");
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert!(rows[0].contains("VPS down") && rows[0].contains("Technical support"));
+    assert!(rows[0].contains("Waiting for us"), "{}", rows[0]);
+
+    let page = admin.get(&format!("/admin/tickets/{ticket}")).await;
+    let services = page.text_of("#ticket-client-services");
+    assert!(services.contains("VPS-5"), "{services}");
+    assert!(services.contains("Active"), "{services}");
+
+    // Someone who serves another department sees none of Ann's tickets on her card.
+    let sam = admin
+        .create_employee(&app, "Sam Hill", "sam@example.com", &[])
+        .await;
+    let desk = admin.create_department(&app, "Front desk", &[sam]).await;
+    admin
+        .grant("departments", desk, &["clients.view", "support.view"])
+        .await;
+    let staff = app.browser();
+    staff.sign_in_to_admin("sam@example.com", PASSWORD).await;
+    let theirs = staff
+        .get(&format!("/admin/clients/{client}?tab=tickets"))
+        .await;
+    assert!(theirs.exists("#no-client-tickets"), "{}", theirs.body);
+}

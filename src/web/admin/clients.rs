@@ -490,6 +490,7 @@ pub const TABS: &[(&str, &str)] = &[
     ("users", "Users"),
     ("payers", "Payers"),
     ("services", "Services"),
+    ("tickets", "Tickets"),
     ("payments", "Payments"),
     ("expenses", "Expenses"),
     ("documents", "Documents"),
