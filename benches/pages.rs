@@ -9,7 +9,14 @@
 //! BENCHMARKS.md.
 //!
 //!     cargo bench --bench pages -- [--clients 100000] [--seconds 5] [--servers 1]
-//!         [--database-url postgres://...] [--write BENCHMARKS.md]
+//!         [--database-url postgres://...] [--write BENCHMARKS.md] [--keep NAME]
+//!         [--only /admin,/client]
+//!
+//! `--only` measures only the pages whose paths are among those given (with any query, and
+//! `/healthz`, the yardstick), for a quick look at a page being worked on.
+//! `--keep NAME` keeps the seeded database (a file NAME on SQLite, a database NAME on
+//! PostgreSQL) and, when it is there already with N clients, measures it without seeding
+//! again: a 100,000-client demo takes 15-25 minutes to seed on this machine.
 
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -26,6 +33,8 @@ struct Args {
     servers: usize,
     database_url: Option<String>,
     write: Option<String>,
+    keep: Option<String>,
+    only: Vec<String>,
 }
 
 fn args() -> Args {
@@ -35,6 +44,8 @@ fn args() -> Args {
         servers: 1,
         database_url: None,
         write: None,
+        keep: None,
+        only: Vec::new(),
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -54,6 +65,15 @@ fn args() -> Args {
             }
             "--database-url" => args.database_url = it.next(),
             "--write" => args.write = it.next(),
+            "--keep" => args.keep = it.next(),
+            "--only" => {
+                args.only = it
+                    .next()
+                    .expect("--only /path,/path")
+                    .split(',')
+                    .map(str::to_owned)
+                    .collect()
+            }
             "--bench" => {}
             other => panic!("unknown argument {other}"),
         }
@@ -291,16 +311,27 @@ where
 fn main() {
     let args = args();
     let dir = tempfile::tempdir().unwrap();
-    let pg_name = format!("billpanel_pages_{}", std::process::id());
+    let pg_name = match &args.keep {
+        Some(name) => name.clone(),
+        None => format!("billpanel_pages_{}", std::process::id()),
+    };
     let (url, engine) = match &args.database_url {
         Some(url) if url.starts_with("postgres") => {
             let mut admin = diesel::PgConnection::establish(url).expect("PostgreSQL");
-            for statement in [
-                format!("DROP DATABASE IF EXISTS {pg_name}"),
-                format!("CREATE DATABASE {pg_name}"),
-            ] {
-                diesel::connection::SimpleConnection::batch_execute(&mut admin, &statement)
-                    .unwrap();
+            let kept = args.keep.is_some()
+                && diesel::sql_query(format!(
+                    "SELECT COUNT(*) AS id FROM pg_database WHERE datname = '{pg_name}'"
+                ))
+                .get_result::<Id>(&mut admin)
+                .is_ok_and(|n| n.id == 1);
+            if !kept {
+                for statement in [
+                    format!("DROP DATABASE IF EXISTS {pg_name}"),
+                    format!("CREATE DATABASE {pg_name}"),
+                ] {
+                    diesel::connection::SimpleConnection::batch_execute(&mut admin, &statement)
+                        .unwrap();
+                }
             }
             let base = url.rsplit_once('/').map(|(b, _)| b).unwrap();
             (
@@ -311,7 +342,11 @@ fn main() {
         _ => (
             DatabaseUrl::parse(&format!(
                 "sqlite://{}",
-                dir.path().join("pages.db").display()
+                match &args.keep {
+                    Some(file) => std::path::PathBuf::from(file),
+                    None => dir.path().join("pages.db"),
+                }
+                .display()
             ))
             .unwrap(),
             "SQLite",
@@ -335,12 +370,18 @@ fn main() {
     let pool = billpanel::server::open_database(&config).unwrap();
     let mut conn = pool.get().unwrap();
     let started = Instant::now();
-    demo::seed(&mut conn, args.clients, db::now(), |_, _| {}).unwrap();
-    println!(
-        "{engine}: seeded {} clients in {:.1} s",
-        args.clients,
-        started.elapsed().as_secs_f64()
-    );
+    let seeded = one_id(&mut conn, "SELECT COUNT(*) AS id FROM clients");
+    if args.keep.is_some() && seeded as u64 == args.clients {
+        println!("{engine}: measuring the kept demo of {seeded} clients");
+    } else {
+        assert_eq!(seeded, 0, "--keep names a database holding another demo");
+        demo::seed(&mut conn, args.clients, db::now(), |_, _| {}).unwrap();
+        println!(
+            "{engine}: seeded {} clients in {:.1} s",
+            args.clients,
+            started.elapsed().as_secs_f64()
+        );
+    }
     let client_id = one_id(&mut conn, "SELECT MIN(id) AS id FROM clients");
     let account = one_id(
         &mut conn,
@@ -539,7 +580,15 @@ fn main() {
         let cpu_per_request = |m: &mut Measured, cpu_before: f64| {
             m.cpu_us = (servers_cpu_seconds(&pids) - cpu_before) * 1e6 / m.requests.max(1) as f64;
         };
-        for (path, who) in &pages {
+        let chosen = |path: &str| {
+            path == "/healthz"
+                || args.only.is_empty()
+                || args
+                    .only
+                    .iter()
+                    .any(|p| path == p || path.starts_with(&format!("{p}?")))
+        };
+        for (path, who) in pages.iter().filter(|(path, _)| chosen(path)) {
             let cpu_before = servers_cpu_seconds(&pids);
             let mut m = measure(32, args.seconds, get(on_each(path), who)).await;
             cpu_per_request(&mut m, cpu_before);
@@ -656,6 +705,7 @@ fn main() {
     );
     if let Some(url) = &args.database_url
         && url.starts_with("postgres")
+        && args.keep.is_none()
         && let Ok(mut admin) = diesel::PgConnection::establish(url)
     {
         let _ = diesel::connection::SimpleConnection::batch_execute(

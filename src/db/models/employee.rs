@@ -4,6 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::DbConnection;
+use crate::db::InIdsExt;
 use crate::db::schema::employees;
 use crate::ids::EmployeeId;
 
@@ -84,6 +85,20 @@ impl Employee {
     }
 
     /// Every employee, by name.
+    /// The names of these employees, for a page that says who did something.
+    pub fn names_of(
+        conn: &mut DbConnection,
+        ids: &[EmployeeId],
+    ) -> QueryResult<Vec<(EmployeeId, String)>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        crate::db::on_engine!(conn, |c| employees::table
+            .filter(employees::id.in_ids(ids.iter().copied()))
+            .select((employees::id, employees::name))
+            .load(c))
+    }
+
     pub fn all(conn: &mut DbConnection) -> QueryResult<Vec<Employee>> {
         crate::db::on_engine!(conn, |c| employees::table
             .order((employees::name, employees::id))

@@ -142,19 +142,24 @@ impl MoneyFigure {
         .map(|_| ())
     }
 
-    /// The figures of `providers` over spans of `span` starting on or after `from`, oldest
-    /// first.
+    /// The figures of `providers` over days starting on or after `days_from` and over
+    /// months starting on or after `months_from`, in one query.
     pub fn since(
         conn: &mut DbConnection,
         providers: &[ProviderId],
-        span: &str,
-        from: NaiveDate,
+        days_from: NaiveDate,
+        months_from: NaiveDate,
     ) -> QueryResult<Vec<MoneyFigure>> {
         money_figures::table
             .filter(money_figures::provider_id.eq_any(providers.to_vec()))
-            .filter(money_figures::span.eq(span))
-            .filter(money_figures::starts.ge(from))
-            .order((money_figures::starts, money_figures::provider_id))
+            .filter(
+                money_figures::span
+                    .eq(DAY)
+                    .and(money_figures::starts.ge(days_from))
+                    .or(money_figures::span
+                        .eq(MONTH)
+                        .and(money_figures::starts.ge(months_from))),
+            )
             .select(MoneyFigure::as_select())
             .load(conn)
     }

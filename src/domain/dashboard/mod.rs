@@ -13,6 +13,7 @@ use crate::db::models::account::{AccountSummary, Debts};
 use crate::db::models::department::Department;
 use crate::db::models::money_figure::{self, MoneyFigure};
 use crate::db::models::payment::{self, WaitingTransfers};
+use crate::db::models::provider::ProviderMoney;
 use crate::db::models::service::{self, Service};
 use crate::db::models::ticket::{self, Ticket};
 use crate::db::models::{Account, AuditEvent, Client, Employee, Provider, User, monthly};
@@ -43,6 +44,8 @@ pub struct Counted {
     pub new_clients: Vec<i64>,
     pub services_in_use: Vec<i64>,
     pub queues: Vec<QueueFigures>,
+    /// Each provider's time zone and currency, to read its money figures with.
+    pub providers: Vec<ProviderMoney>,
 }
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -180,6 +183,7 @@ fn count(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<Counted> {
         services_in_use: monthly::alive_at(&services, months.len()),
         months,
         queues,
+        providers: Provider::zones_and_currencies(conn)?,
     })
 }
 
@@ -210,8 +214,11 @@ impl CurrencyMoney {
 const DAYS: usize = 30;
 const MONTHS: usize = 12;
 
-fn money(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<Vec<CurrencyMoney>> {
-    let providers = Provider::zones_and_currencies(conn)?;
+fn money(
+    conn: &mut DbConnection,
+    providers: &[ProviderMoney],
+    now: NaiveDateTime,
+) -> QueryResult<Vec<CurrencyMoney>> {
     let today_of = |zone: &str| {
         crate::domain::periods::zone(zone)
             .from_utc_datetime(&now)
@@ -221,19 +228,21 @@ fn money(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<Vec<Currenc
         return Ok(Vec::new());
     };
     let ids: Vec<ProviderId> = providers.iter().map(|p| p.id).collect();
-    let days = MoneyFigure::since(
-        conn,
-        &ids,
-        money_figure::DAY,
-        earliest - Duration::days(DAYS as i64 - 1),
-    )?;
     let first_month = earliest
         .with_day(1)
         .and_then(|m| m.checked_sub_months(Months::new(MONTHS as u32 - 1)))
         .unwrap_or(earliest);
-    let months = MoneyFigure::since(conn, &ids, money_figure::MONTH, first_month)?;
+    let figures = MoneyFigure::since(
+        conn,
+        &ids,
+        earliest - Duration::days(DAYS as i64 - 1),
+        first_month,
+    )?;
+    let (days, months): (Vec<MoneyFigure>, Vec<MoneyFigure>) = figures
+        .into_iter()
+        .partition(|f| f.span == money_figure::DAY);
     let mut all: Vec<CurrencyMoney> = Vec::new();
-    for provider in &providers {
+    for provider in providers {
         let index = match all.iter().position(|c| c.code == provider.currency_code) {
             Some(i) => i,
             None => {
@@ -347,7 +356,7 @@ pub fn admin_dashboard(
     };
     Ok(AdminDashboard {
         money: if sees_money {
-            Some(money(conn, now)?)
+            Some(money(conn, &counted.providers, now)?)
         } else {
             None
         },
@@ -401,9 +410,9 @@ fn recent_activity(
     } else {
         HashMap::new()
     };
-    let employees: HashMap<EmployeeId, String> = Employee::all(conn)?
+    let employee_ids: Vec<EmployeeId> = events.iter().filter_map(|e| e.employee_id).collect();
+    let employees: HashMap<EmployeeId, String> = Employee::names_of(conn, &employee_ids)?
         .into_iter()
-        .map(|e| (e.id, e.name))
         .collect();
     let (users, clients): (HashMap<UserId, String>, HashMap<ClientId, String>) = if name_clients {
         let user_ids: Vec<UserId> = events.iter().filter_map(|e| e.user_id).collect();
@@ -420,8 +429,14 @@ fn recent_activity(
             .chain(owners.values().copied())
             .collect();
         (
-            User::names_of(conn, &user_ids)?.into_iter().collect(),
-            Client::names_of(conn, &ids)?.into_iter().collect(),
+            match user_ids.is_empty() {
+                true => HashMap::new(),
+                false => User::names_of(conn, &user_ids)?.into_iter().collect(),
+            },
+            match ids.is_empty() {
+                true => HashMap::new(),
+                false => Client::names_of(conn, &ids)?.into_iter().collect(),
+            },
         )
     } else {
         (HashMap::new(), HashMap::new())
