@@ -1048,7 +1048,7 @@ pub struct ClientCard {
     pub documents: Vec<crate::db::models::document::DocumentRow>,
     pub events: Vec<AuditEvent>,
     /// The client's latest tickets in the departments the viewer sees (`support.view`).
-    pub tickets: Vec<crate::domain::tickets::ClientTicket>,
+    pub tickets: Vec<crate::domain::tickets::ClientTicketRow>,
     pub provider_ids: Vec<ProviderId>,
     /// The users whose second factor is on.
     pub two_factor_users: Vec<crate::ids::UserId>,

@@ -202,8 +202,17 @@ pub fn list_for_client(
     actor: &Actor,
 ) -> Result<Vec<ClientTicketRow>, DomainError> {
     let client_id = client_permissions::require(conn, actor, SUPPORT)?;
+    let tickets = Ticket::of_client(conn, client_id, 500)?;
+    with_departments(conn, tickets)
+}
+
+/// Tickets with their departments' names.
+fn with_departments(
+    conn: &mut DbConnection,
+    tickets: Vec<Ticket>,
+) -> Result<Vec<ClientTicketRow>, DomainError> {
     let departments = Department::all(conn)?;
-    Ok(Ticket::of_client(conn, client_id, 500)?
+    Ok(tickets
         .into_iter()
         .map(|ticket| ClientTicketRow {
             department: departments
@@ -376,12 +385,6 @@ fn visible_ticket(
     }
 }
 
-/// A ticket on a client's card: with its department's name.
-pub struct ClientTicket {
-    pub ticket: Ticket,
-    pub department: String,
-}
-
 /// The client's latest tickets in the departments the actor sees (all, for an employee who
 /// sees every department), newest first.
 pub fn of_client_for_staff(
@@ -389,25 +392,17 @@ pub fn of_client_for_staff(
     actor: &Actor,
     client: ClientId,
     limit: i64,
-) -> Result<Vec<ClientTicket>, DomainError> {
+) -> Result<Vec<ClientTicketRow>, DomainError> {
     let visible = visible_departments(conn, actor)?;
-    let departments = Department::all(conn)?;
-    Ok(Ticket::of_client(conn, client, limit)?
+    let tickets = Ticket::of_client(conn, client, limit)?
         .into_iter()
         .filter(|t| {
             visible
                 .as_ref()
                 .is_none_or(|v| v.contains(&t.department_id))
         })
-        .map(|ticket| ClientTicket {
-            department: departments
-                .iter()
-                .find(|d| d.id == ticket.department_id)
-                .map(|d| d.name.clone())
-                .unwrap_or_default(),
-            ticket,
-        })
-        .collect())
+        .collect();
+    with_departments(conn, tickets)
 }
 
 pub struct QueueRow {

@@ -169,3 +169,31 @@ async fn the_client_card_lists_its_tickets_and_a_ticket_lists_the_clients_servic
         .await;
     assert!(theirs.exists("#no-client-tickets"), "{}", theirs.body);
 }
+
+#[actix_web::test]
+async fn the_client_dashboard_lists_services_open_tickets_and_the_newest_payment_first() {
+    let app = TestApp::spawn().await;
+    let admin = app.browser();
+    admin.sign_in_as_admin().await;
+    let vps = crate::helpers::tariff(&app, &admin, "VPS-5", &[("price_1", "10")]).await;
+    let (ann, client, payer) = client_with_payer(&app, "ann@example.com").await;
+    let empty = ann.get("/client").await;
+    assert!(empty.exists("#no-services") && empty.exists("#no-open-tickets"));
+
+    let account = account_of(&app, client);
+    record(&admin, client, account, payer, "100", "first").await;
+    record(&admin, client, account, payer, "55", "second").await;
+    crate::services::order(&ann, vps, 1).await;
+    open_ticket(&ann, &app, "Technical support", "VPS down", "No ping.").await;
+
+    let home = ann.get("/client").await;
+    let services = home.text_of("#dashboard-services");
+    assert!(
+        services.contains("VPS-5") && services.contains("Active"),
+        "{services}"
+    );
+    assert!(home.text_of("#dashboard-tickets").contains("VPS down"));
+    let payments = home.texts("#latest-payments tbody tr");
+    assert!(payments[0].contains("55.00"), "newest first: {payments:?}");
+    assert!(payments[1].contains("100.00"), "{payments:?}");
+}

@@ -446,10 +446,19 @@ fn recent_activity(
     ))
 }
 
+/// Services the client dashboard lists before "All services".
+const DASHBOARD_SERVICES: i64 = 8;
+
 pub struct ClientDashboard {
     pub client: Client,
     pub accounts: Vec<AccountSummary>,
     pub unread_messages: i64,
+    /// The client's services that are not deleted (the first few), for users with the
+    /// services section; `more_services` when there are others.
+    pub services: Vec<crate::db::models::service::ServiceRow>,
+    pub more_services: bool,
+    /// Tickets not closed, newest first, for users with the support section.
+    pub open_tickets: Vec<Ticket>,
     /// The latest payments, for users with the finance section.
     pub payments: Vec<crate::db::models::payment::PaymentRow>,
 }
@@ -464,7 +473,40 @@ pub fn client_dashboard(
         return Err(DomainError::NotFound);
     }
     let client = Client::find(conn, client_id)?.ok_or(DomainError::NotFound)?;
+    let may = |conn: &mut DbConnection, section| {
+        crate::domain::client_permissions::require(conn, actor, section).is_ok()
+    };
+    let (services, more_services) = if may(conn, crate::domain::client_permissions::SERVICES) {
+        let mut rows: Vec<_> = Service::rows(
+            conn,
+            &service::ServiceFilter {
+                client: Some(client_id),
+                ..Default::default()
+            },
+            DASHBOARD_SERVICES * 2,
+        )?
+        .into_iter()
+        .filter(|r| r.service.status != service::DELETED)
+        .collect();
+        let more = rows.len() > DASHBOARD_SERVICES as usize;
+        rows.truncate(DASHBOARD_SERVICES as usize);
+        (rows, more)
+    } else {
+        (Vec::new(), false)
+    };
+    let open_tickets = if may(conn, crate::domain::client_permissions::SUPPORT) {
+        Ticket::of_client(conn, client_id, 20)?
+            .into_iter()
+            .filter(|t| t.status != ticket::CLOSED)
+            .take(5)
+            .collect()
+    } else {
+        Vec::new()
+    };
     Ok(ClientDashboard {
+        services,
+        more_services,
+        open_tickets,
         accounts: Account::summaries_of_client(conn, client.id)?,
         unread_messages: crate::db::models::Message::count_unread(conn, client.id)?,
         payments: match crate::domain::client_permissions::require(
