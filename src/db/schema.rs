@@ -452,6 +452,8 @@ diesel::table! {
         created_at -> Timestamp,
         deletion_days -> Integer,
         require_confirmed_email -> Bool,
+        registration_default -> Bool,
+        self_service -> Bool,
     }
 }
 

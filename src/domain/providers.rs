@@ -22,6 +22,10 @@ pub struct ProviderInput {
     pub deletion_days: i32,
     /// Orders only from clients whose owner confirmed the e-mail address.
     pub require_confirmed_email: bool,
+    /// Visitors who register join it unless they pick another (one provider is).
+    pub registration_default: bool,
+    /// Visitors may pick it by name when they register.
+    pub self_service: bool,
 }
 
 impl ProviderInput {
@@ -34,6 +38,7 @@ impl ProviderInput {
         time_zone: &str,
         deletion_days: &str,
         require_confirmed_email: bool,
+        (registration_default, self_service): (bool, bool),
     ) -> Result<Self, FieldErrors> {
         let mut errors = FieldErrors::new();
         let name = text::required(name, 200, "Enter the provider's name.")
@@ -100,6 +105,8 @@ impl ProviderInput {
                 time_zone,
                 deletion_days,
                 require_confirmed_email,
+                registration_default,
+                self_service,
             }),
             _ => Err(errors),
         }
@@ -114,6 +121,8 @@ impl ProviderInput {
             time_zone: self.time_zone.name(),
             deletion_days: self.deletion_days,
             require_confirmed_email: self.require_confirmed_email,
+            registration_default: self.registration_default,
+            self_service: self.self_service,
         }
     }
 }
@@ -168,6 +177,9 @@ pub fn create(
     require(actor, permissions::SETTINGS_EDIT)?;
     db::write_transaction(conn, |conn| {
         check(conn, input, None)?;
+        if input.registration_default {
+            Provider::clear_registration_default(conn, None)?;
+        }
         let provider = Provider::insert(conn, &input.fields(), db::now()).map_err(name_taken)?;
         let mut changes = Changes::new();
         changes
@@ -196,6 +208,9 @@ pub fn update(
     db::write_transaction(conn, |conn| {
         let before = Provider::find(conn, id)?.ok_or(DomainError::NotFound)?;
         check(conn, input, Some(&before))?;
+        if input.registration_default {
+            Provider::clear_registration_default(conn, Some(id))?;
+        }
         let after = Provider::update(conn, id, &input.fields()).map_err(name_taken)?;
         let mut changes = Changes::new();
         changes

@@ -35,9 +35,9 @@ pub fn parse_name(raw: &str) -> Result<String, String> {
     crate::domain::text::required(raw, MAX_NAME_LENGTH, "Enter your name.")
 }
 
-/// The providers a visitor may register with.
+/// The providers a visitor may register with, the site's first.
 pub fn providers(conn: &mut DbConnection) -> Result<Vec<ProviderChoice>, DomainError> {
-    Ok(Provider::choices(conn)?)
+    Ok(Provider::for_registration(conn)?)
 }
 
 /// How long a confirmation link works.
@@ -80,17 +80,23 @@ pub fn register(
         ));
     }
     db::write_transaction(conn, |conn| {
-        let providers = Provider::choices(conn)?;
-        let provider_id = match registration.provider_id {
-            Some(id) if providers.iter().any(|p| p.id == id) => id,
-            Some(_) => {
+        let providers = Provider::for_registration(conn)?;
+        let provider_id = match (registration.provider_id, providers.first()) {
+            (Some(id), _) if providers.iter().any(|p| p.id == id) => id,
+            (Some(_), _) => {
                 return Err(DomainError::invalid(
                     "provider_id",
                     "Choose a provider from the list.",
                 ));
             }
-            None if providers.len() == 1 => providers[0].id,
-            None => return Err(DomainError::invalid("provider_id", "Choose a provider.")),
+            // No choice made: the site's provider.
+            (None, Some(site)) => site.id,
+            (None, None) => {
+                return Err(DomainError::invalid(
+                    "email",
+                    "Registration is not open yet: the provider has not been set up.",
+                ));
+            }
         };
         let email = registration.email.as_str();
         let to = Addressee::of_provider(conn, provider_id, "en")?;

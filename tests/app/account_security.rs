@@ -337,7 +337,7 @@ async fn a_department_or_the_staff_policy_requires_a_second_factor_and_an_admini
             .get("/admin/audit")
             .await
             .text_of("#audit-events")
-            .contains("two_factor.reset")
+            .contains("Reset the second factor")
     );
     browser
         .get("/admin/clients")

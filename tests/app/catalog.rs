@@ -136,7 +136,7 @@ async fn tariffs_are_priced_exactly_per_period_and_keep_their_provider() {
         .texts("#audit-events tbody tr");
     assert!(
         log.iter()
-            .any(|r| r.contains("tariff.update") && r.contains("549.90 RUB")),
+            .any(|r| r.contains("Edited") && r.contains("tariff #") && r.contains("549.90 RUB")),
         "{log:?}"
     );
 }

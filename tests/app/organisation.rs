@@ -118,17 +118,17 @@ async fn administrator_sets_up_a_euro_provider_a_company_and_a_billing_departmen
         .get("/admin/audit")
         .await
         .texts("#audit-events tbody tr");
-    for action in [
-        "provider.create",
-        "company.create",
-        "department.create",
-        "department.set_permissions",
-        "employee.create",
+    for (action, object) in [
+        ("Added", "provider #"),
+        ("Added", "company #"),
+        ("Added", "department #"),
+        ("Set the permissions", "department #"),
+        ("Added", "employee #"),
     ] {
         let row = rows
             .iter()
-            .find(|r| r.contains(action))
-            .unwrap_or_else(|| panic!("{action} missing from the audit log"));
+            .find(|r| r.contains(action) && r.contains(object))
+            .unwrap_or_else(|| panic!("{action} {object} missing from the audit log"));
         assert!(
             row.contains(ADMIN_EMAIL),
             "{action} done by the administrator: {row}"
@@ -136,7 +136,7 @@ async fn administrator_sets_up_a_euro_provider_a_company_and_a_billing_departmen
     }
     let rate_row = rows
         .iter()
-        .find(|r| r.contains("currency.set_rate"))
+        .find(|r| r.contains("Set an exchange rate"))
         .expect("rate audited");
     assert!(
         rate_row.contains("bob@example.com"),
@@ -150,7 +150,7 @@ async fn administrator_sets_up_a_euro_provider_a_company_and_a_billing_departmen
         bobs.iter().all(|r| r.contains("bob@example.com")),
         "the filter keeps only Bob's actions"
     );
-    assert!(bobs.iter().any(|r| r.contains("currency.set_rate")));
+    assert!(bobs.iter().any(|r| r.contains("Set an exchange rate")));
 
     // Leaving the department takes its rights away at once.
     admin

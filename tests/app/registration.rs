@@ -1,8 +1,6 @@
 //! A visitor registers, lands in the client area, signs out and in again.
 
-use billpanel::db::models::Provider;
 use billpanel::web::page::FORM_SHOWN_AGAIN;
-use diesel::RunQueryDsl;
 use reqwest::StatusCode;
 
 use crate::helpers::{PASSWORD, TestApp};
@@ -241,44 +239,20 @@ async fn registrations_from_one_address_are_limited_per_hour() {
     );
 }
 
-#[actix_web::test]
-async fn with_several_providers_the_visitor_chooses_one() {
-    let app = TestApp::spawn().await;
-    // A second provider; the admin pages for providers come with the provider-side issue.
-    diesel::sql_query(
-        "INSERT INTO providers (name, currency_id, time_zone, created_at) \
-         SELECT 'Domains EU', id, 'UTC', CURRENT_TIMESTAMP FROM currencies WHERE code = 'EUR'",
-    )
-    .execute(&mut app.conn())
-    .unwrap();
-    let providers = Provider::choices(&mut app.conn()).unwrap();
-    let eu = providers.iter().find(|p| p.name == "Domains EU").unwrap();
-    assert_eq!(eu.currency_code, "EUR");
-
-    let visitor = app.browser();
-    let form = visitor.get("/register").await;
-    assert!(form.exists("select[name=provider_id]"));
-
-    let missing = fill_in(&visitor, "bob@example.com", "Bob").await;
-    assert_eq!(missing.status.as_u16(), FORM_SHOWN_AGAIN.as_u16());
-    assert_eq!(app.count("clients"), 0);
-
-    let eu_id = eu.id.to_string();
+/// Registers `email` through the form with these extra fields and follows the link.
+async fn register_with(visitor: &crate::helpers::Browser, email: &str, extra: &[(&str, &str)]) {
+    let mut fields = vec![
+        ("email", email),
+        ("name", "Bob"),
+        ("password", PASSWORD),
+        ("password_confirm", PASSWORD),
+    ];
+    fields.extend_from_slice(extra);
     visitor
-        .submit(
-            "/register",
-            "/register",
-            &[
-                ("email", "bob@example.com"),
-                ("name", "Bob"),
-                ("password", PASSWORD),
-                ("password_confirm", PASSWORD),
-                ("provider_id", &eu_id),
-            ],
-        )
+        .submit("/register", "/register", &fields)
         .await
         .assert_redirect("/register/sent");
-    let link = visitor.link_mailed_to("bob@example.com", "/register/confirm?token=");
+    let link = visitor.link_mailed_to(email, "/register/confirm?token=");
     visitor
         .submit(
             &link,
@@ -287,12 +261,116 @@ async fn with_several_providers_the_visitor_chooses_one() {
         )
         .await
         .assert_redirect("/client");
+}
+
+#[actix_web::test]
+async fn visitors_join_the_sites_provider_and_choose_only_self_service_ones() {
+    let app = TestApp::spawn().await;
+    let admin = app.browser();
+    admin.sign_in_as_admin().await;
+    let eur = crate::helpers::id_of(&app, "currencies", "code", "EUR").to_string();
+    let provider = |name: &'static str, extra: &'static [(&'static str, &'static str)]| {
+        let eur = eur.clone();
+        let admin = &admin;
+        async move {
+            let mut fields = vec![
+                ("name", name),
+                ("currency_id", eur.as_str()),
+                ("time_zone", "UTC"),
+                ("deletion_days", "30"),
+            ];
+            fields.extend_from_slice(extra);
+            admin
+                .submit("/admin/providers/new", "/admin/providers", &fields)
+                .await
+        }
+    };
+    provider("Internal EU", &[]).await;
+    // An internal provider is not offered: visitors join the site's provider.
+    let visitor = app.browser();
+    assert!(
+        !visitor
+            .get("/register")
+            .await
+            .exists("select[name=provider_id]")
+    );
+    register_with(&visitor, "ann@example.com", &[]).await;
+    assert_eq!(
+        visitor
+            .get("/client")
+            .await
+            .text_of(".account-card .bp-figure"),
+        "0.00 RUB"
+    );
+
+    provider("Domains EU", &[("self_service", "on")]).await;
+    let eu = crate::helpers::id_of(&app, "providers", "name", "Domains EU").to_string();
+    let internal = crate::helpers::id_of(&app, "providers", "name", "Internal EU").to_string();
+    let visitor = app.browser();
+    let form = visitor.get("/register").await;
+    let offered = form.texts("select[name=provider_id] option");
+    assert_eq!(
+        offered.len(),
+        2,
+        "the site's provider and the self-service one: {offered:?}"
+    );
+    assert!(offered[0].starts_with("Main provider"), "{offered:?}");
+    assert!(form.exists("select[name=provider_id] option[selected]"));
+    // A provider that is not offered cannot be picked by its id either.
+    let forged = visitor
+        .submit(
+            "/register",
+            "/register",
+            &[
+                ("email", "eve@example.com"),
+                ("name", "Eve"),
+                ("password", PASSWORD),
+                ("password_confirm", PASSWORD),
+                ("provider_id", &internal),
+            ],
+        )
+        .await;
+    assert_eq!(
+        forged.field_error("provider_id"),
+        "Choose a provider from the list."
+    );
+    register_with(&visitor, "bob@example.com", &[("provider_id", &eu)]).await;
     assert_eq!(
         visitor
             .get("/client")
             .await
             .text_of(".account-card .bp-figure"),
         "0.00 EUR"
+    );
+
+    // The site's provider is one: marking another unmarks the first.
+    let edit = format!("/admin/providers/{eu}");
+    admin
+        .submit(
+            &edit,
+            &edit,
+            &[
+                ("name", "Domains EU"),
+                ("currency_id", eur.as_str()),
+                ("time_zone", "UTC"),
+                ("deletion_days", "30"),
+                ("registration_default", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(app.count("providers WHERE registration_default = TRUE"), 1);
+    assert_eq!(
+        app.count(&format!(
+            "providers WHERE registration_default = TRUE AND id = {eu}"
+        )),
+        1
+    );
+    assert!(
+        admin
+            .get("/admin/providers")
+            .await
+            .text_of("#providers")
+            .contains("site's provider")
     );
 }
 

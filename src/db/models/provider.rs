@@ -21,6 +21,10 @@ pub struct Provider {
     pub deletion_days: i32,
     /// Orders are taken only from clients whose owner confirmed the e-mail address.
     pub require_confirmed_email: bool,
+    /// The site's provider: visitors who register join it unless they pick another.
+    pub registration_default: bool,
+    /// Offered by name to visitors who register.
+    pub self_service: bool,
 }
 
 /// What a new or edited provider holds.
@@ -34,6 +38,8 @@ pub struct ProviderFields<'a> {
     pub time_zone: &'a str,
     pub deletion_days: i32,
     pub require_confirmed_email: bool,
+    pub registration_default: bool,
+    pub self_service: bool,
 }
 
 /// A provider with its currency code, for lists and choices.
@@ -115,6 +121,51 @@ impl Provider {
             .order((providers::name, providers::id))
             .select((providers::all_columns, currencies::code))
             .load(conn)
+    }
+
+    /// The providers a visitor may register with, the site's first: the one marked
+    /// `registration_default` (else the oldest) and those marked `self_service`.
+    pub fn for_registration(conn: &mut DbConnection) -> QueryResult<Vec<ProviderChoice>> {
+        let all: Vec<(ProviderId, String, String, bool, bool)> = providers::table
+            .inner_join(currencies::table)
+            .order(providers::id)
+            .select((
+                providers::id,
+                providers::name,
+                currencies::code,
+                providers::registration_default,
+                providers::self_service,
+            ))
+            .load(conn)?;
+        let site = all.iter().find(|p| p.3).or(all.first()).map(|p| p.0);
+        let mut offered: Vec<ProviderChoice> = Vec::new();
+        for (id, name, currency_code, _, self_service) in all {
+            let choice = ProviderChoice {
+                id,
+                name,
+                currency_code,
+            };
+            if Some(id) == site {
+                offered.insert(0, choice);
+            } else if self_service {
+                offered.push(choice);
+            }
+        }
+        Ok(offered)
+    }
+
+    /// Makes no provider but `keep` the site's (one is, at most: a unique index says so).
+    pub fn clear_registration_default(
+        conn: &mut DbConnection,
+        keep: Option<ProviderId>,
+    ) -> QueryResult<()> {
+        let others = providers::table
+            .filter(providers::registration_default.eq(true))
+            .filter(providers::id.ne(keep.unwrap_or(ProviderId(0))));
+        diesel::update(others)
+            .set(providers::registration_default.eq(false))
+            .execute(conn)
+            .map(|_| ())
     }
 
     pub fn choices(conn: &mut DbConnection) -> QueryResult<Vec<ProviderChoice>> {

@@ -33,6 +33,10 @@ pub struct ProviderForm {
     /// A checkbox: present when ticked.
     #[serde(default)]
     pub require_confirmed_email: Option<String>,
+    #[serde(default)]
+    pub registration_default: Option<String>,
+    #[serde(default)]
+    pub self_service: Option<String>,
 }
 
 impl ProviderForm {
@@ -45,6 +49,8 @@ impl ProviderForm {
             time_zone: p.time_zone.clone(),
             deletion_days: p.deletion_days.to_string(),
             require_confirmed_email: p.require_confirmed_email.then(|| "on".to_owned()),
+            registration_default: p.registration_default.then(|| "on".to_owned()),
+            self_service: p.self_service.then(|| "on".to_owned()),
         }
     }
 
@@ -57,6 +63,10 @@ impl ProviderForm {
             &self.time_zone,
             &self.deletion_days,
             self.require_confirmed_email.is_some(),
+            (
+                self.registration_default.is_some(),
+                self.self_service.is_some(),
+            ),
         )
     }
 }

@@ -79,13 +79,17 @@ pub struct RegisterPage {
 }
 
 impl RegisterPage {
-    /// The provider choice is asked only when there is more than one.
+    /// The provider choice is asked only when a provider besides the site's is offered.
     pub fn ask_provider(&self) -> bool {
         self.providers.len() > 1
     }
 
+    /// The one chosen, or the site's (listed first) before anything is.
     pub fn provider_selected(&self, choice: &ProviderChoice) -> bool {
-        self.form.provider_id.trim() == choice.id.to_string()
+        match self.form.provider_id.trim() {
+            "" => self.providers.first().is_some_and(|p| p.id == choice.id),
+            chosen => chosen == choice.id.to_string(),
+        }
     }
 }
 
