@@ -28,6 +28,14 @@ pub struct ProviderInput {
     pub self_service: bool,
 }
 
+/// A provider's yes-or-no settings, as ticked on its form.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Switches {
+    pub require_confirmed_email: bool,
+    pub registration_default: bool,
+    pub self_service: bool,
+}
+
 impl ProviderInput {
     /// Reads the raw form values; every wrong field gets its message.
     pub fn parse(
@@ -37,9 +45,13 @@ impl ProviderInput {
         site_url: &str,
         time_zone: &str,
         deletion_days: &str,
-        require_confirmed_email: bool,
-        (registration_default, self_service): (bool, bool),
+        switches: Switches,
     ) -> Result<Self, FieldErrors> {
+        let Switches {
+            require_confirmed_email,
+            registration_default,
+            self_service,
+        } = switches;
         let mut errors = FieldErrors::new();
         let name = text::required(name, 200, "Enter the provider's name.")
             .map_err(|m| errors.add("name", m))

@@ -62,11 +62,11 @@ impl ProviderForm {
             &self.site_url,
             &self.time_zone,
             &self.deletion_days,
-            self.require_confirmed_email.is_some(),
-            (
-                self.registration_default.is_some(),
-                self.self_service.is_some(),
-            ),
+            crate::domain::providers::Switches {
+                require_confirmed_email: self.require_confirmed_email.is_some(),
+                registration_default: self.registration_default.is_some(),
+                self_service: self.self_service.is_some(),
+            },
         )
     }
 }
