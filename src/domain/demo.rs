@@ -554,22 +554,32 @@ pub fn seed(
                 let pid = *payer_id;
                 *payer_id += 1;
                 let (payer_kind, payer_name, tax_id, registration) = match i % 3 {
+                    // Tax ids (INN) with their check digits, as billpanel checks them.
                     0 => (
                         "individual",
                         person.clone(),
-                        format!("{:012}", 500_000_000_000 + i),
+                        crate::domain::payers::inn_with_check_digits(&format!(
+                            "{:010}",
+                            5_000_000_000 + i
+                        )),
                         String::new(),
                     ),
                     1 => (
                         "sole_proprietor",
                         format!("IP {person}"),
-                        format!("{:012}", 770_000_000_000 + i),
+                        crate::domain::payers::inn_with_check_digits(&format!(
+                            "{:010}",
+                            7_700_000_000 + i
+                        )),
                         format!("{:015}", 304_000_000_000_000 + i),
                     ),
                     _ => (
                         "legal_entity",
                         format!("{name} LLC"),
-                        format!("{:010}", 7_700_000_000 + i),
+                        crate::domain::payers::inn_with_check_digits(&format!(
+                            "{:09}",
+                            770_000_000 + i
+                        )),
                         format!("{:013}", 1_027_700_000_000 + i),
                     ),
                 };
@@ -672,7 +682,14 @@ pub fn seed(
                     }
                     // Payments over the year: enough for what was charged, plus some left
                     // over; one client in twenty ran short and owes a little.
-                    let owed = i % 20 == 7;
+                    // A client whose service was suspended (or deleted) for non-payment
+                    // ran short: its balance does not cover the renewal. One in twenty
+                    // others owes a little too.
+                    let unpaid = matches!(
+                        statuses[(i as usize) % statuses.len()],
+                        "suspended_unpaid" | "deleted"
+                    );
+                    let owed = unpaid || i % 20 == 7;
                     let total = if owed {
                         spent - spent / 10
                     } else {

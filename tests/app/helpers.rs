@@ -105,6 +105,8 @@ pub struct TestApp {
     pub _mailer: Option<server::MailerHandle>,
     /// Kept so the database lives as long as the app (and is dropped after it).
     pub _db: TestDatabase,
+    /// What the SMTP server received, when the app sends its mail to one.
+    pub mailbox: Option<crate::smtp_server::Mailbox>,
 }
 
 impl TestApp {
@@ -131,6 +133,7 @@ impl TestApp {
             pool,
             _mailer: mailer,
             _db: db,
+            mailbox: None,
         }
     }
 
@@ -138,13 +141,15 @@ impl TestApp {
     /// failed message again 200 ms later (twice, so three tries in all).
     pub async fn sending_mail_to(smtp: &crate::smtp_server::SmtpServer) -> TestApp {
         let url = smtp.url();
-        Self::spawn_with(move |config| {
+        let mut app = Self::spawn_with(move |config| {
             config.mail.smtp = Some(url);
             config.mail.from = "Billing <billing@provider.test>".parse().unwrap();
             config.mail.poll = std::time::Duration::from_millis(100);
             config.mail.retry_delays = vec![std::time::Duration::from_millis(200); 2];
         })
-        .await
+        .await;
+        app.mailbox = Some(smtp.mailbox());
+        app
     }
 
     /// The engine the app's database runs on.
@@ -154,7 +159,9 @@ impl TestApp {
 
     /// A new browser with an empty cookie jar.
     pub fn browser(&self) -> Browser {
-        Browser::new(&self.base).reading_mail_of(&self._db.url)
+        let mut browser = Browser::new(&self.base).reading_mail_of(&self._db.url);
+        browser.mailbox = self.mailbox.clone();
+        browser
     }
 
     /// Direct database access, for what no page can do yet and for checking what was written.
@@ -201,6 +208,9 @@ pub struct Browser {
     jar: std::sync::Arc<reqwest::cookie::Jar>,
     /// The app's database, where the mail it sends waits (the links people follow).
     database: Option<DatabaseUrl>,
+    /// The SMTP server's mailbox, when the app sends mail: a sent message's secrets are
+    /// hidden in the outbox, so its links are read where it arrived.
+    mailbox: Option<crate::smtp_server::Mailbox>,
 }
 
 /// A response read whole.
@@ -285,6 +295,7 @@ impl Browser {
             http,
             jar,
             database: None,
+            mailbox: None,
         }
     }
 
@@ -385,7 +396,8 @@ impl Browser {
             .await
     }
 
-    /// The newest link starting with `path` in the mail queued for `email`, as a path.
+    /// The newest link starting with `path` in the mail queued for `email`, as a path; once
+    /// the app has sent it (its token hidden in the outbox), read where it arrived.
     pub fn link_mailed_to(&self, email: &str, path: &str) -> String {
         let pool = db::connect_lazily(
             self.database
@@ -395,19 +407,33 @@ impl Browser {
             std::time::Duration::from_secs(5),
         );
         let email = email.trim().to_lowercase();
-        let mails =
-            billpanel::db::models::OutboxMail::to_recipient(&mut pool.get().unwrap(), &email)
-                .unwrap();
-        mails
-            .iter()
-            .find_map(|m| {
+        let started = std::time::Instant::now();
+        loop {
+            let mails =
+                billpanel::db::models::OutboxMail::to_recipient(&mut pool.get().unwrap(), &email)
+                    .unwrap();
+            let queued = mails.iter().find_map(|m| {
                 let at = m.body.find(path)?;
                 let end = m.body[at..]
                     .find(char::is_whitespace)
                     .map_or(m.body.len(), |e| at + e);
                 Some(m.body[at..end].to_owned())
-            })
-            .unwrap_or_else(|| panic!("no mail to {email} holds a link to {path}: {mails:?}"))
+            });
+            match (queued, &self.mailbox) {
+                (Some(link), _) if !link.contains('…') => return link,
+                (_, Some(mailbox)) => {
+                    if let Some(link) = mailbox.link(&email, path) {
+                        return link;
+                    }
+                    assert!(
+                        started.elapsed().as_secs() < 15,
+                        "no mail to {email} arrived with a link to {path}"
+                    );
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                }
+                (_, None) => panic!("no mail to {email} holds a link to {path}: {mails:?}"),
+            }
+        }
     }
 
     /// The owner (or a user with the users section) invites a user with these sections,

@@ -108,6 +108,29 @@ impl Handler for Recorder {
     }
 }
 
+/// What the server received, for browsers that follow the links in it.
+#[derive(Clone)]
+pub struct Mailbox(Arc<Mutex<State>>);
+
+impl Mailbox {
+    /// The link starting with `path` in the newest message for `to`, if one arrived.
+    pub fn link(&self, to: &str, path: &str) -> Option<String> {
+        let received = self.0.lock().unwrap().received.clone();
+        received.iter().rev().find_map(|r| {
+            if !r.to.iter().any(|t| t == to) {
+                return None;
+            }
+            let message = mail_parser::MessageParser::default().parse(r.data.as_bytes())?;
+            let text = message.body_text(0)?.into_owned();
+            let at = text.find(path)?;
+            let end = text[at..]
+                .find(char::is_whitespace)
+                .map_or(text.len(), |e| at + e);
+            Some(text[at..end].to_owned())
+        })
+    }
+}
+
 /// The server, listening on a free port of 127.0.0.1 for as long as the test runs.
 pub struct SmtpServer {
     pub port: u16,
@@ -132,6 +155,10 @@ impl SmtpServer {
             let _ = server.serve();
         });
         SmtpServer { port, state }
+    }
+
+    pub fn mailbox(&self) -> Mailbox {
+        Mailbox(self.state.clone())
     }
 
     /// `BILLPANEL_SMTP_URL` for this server.
@@ -167,18 +194,7 @@ impl SmtpServer {
     pub async fn link_mailed_to(&self, to: &str, path: &str) -> String {
         let started = std::time::Instant::now();
         loop {
-            let link = self.received().iter().rev().find_map(|r| {
-                if !r.to.iter().any(|t| t == to) {
-                    return None;
-                }
-                let message = mail_parser::MessageParser::default().parse(r.data.as_bytes())?;
-                let text = message.body_text(0)?.into_owned();
-                let at = text.find(path)?;
-                let end = text[at..]
-                    .find(char::is_whitespace)
-                    .map_or(text.len(), |e| at + e);
-                Some(text[at..end].to_owned())
-            });
+            let link = self.mailbox().link(to, path);
             if let Some(link) = link {
                 return link;
             }
