@@ -89,10 +89,10 @@ impl AuditEvent {
     }
 
     pub fn latest(conn: &mut DbConnection, limit: i64) -> QueryResult<Vec<AuditEvent>> {
-        audit_events::table
+        crate::db::on_engine!(conn, |c| audit_events::table
             .order((audit_events::at.desc(), audit_events::id.desc()))
             .limit(limit)
-            .load(conn)
+            .load(c))
     }
 
     /// One page of events matching `filter`, newest first, after the keyset `before`.

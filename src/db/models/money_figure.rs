@@ -10,8 +10,8 @@ use chrono::{Datelike, NaiveDate, NaiveDateTime, TimeZone};
 use diesel::prelude::*;
 use diesel::upsert::excluded;
 
-use crate::db::DbConnection;
 use crate::db::schema::{accounts, ledger_entries, money_figures, providers};
+use crate::db::{DbConnection, InIdsExt};
 use crate::ids::{AccountId, ProviderId};
 
 pub const DAY: &str = "day";
@@ -150,8 +150,9 @@ impl MoneyFigure {
         days_from: NaiveDate,
         months_from: NaiveDate,
     ) -> QueryResult<Vec<MoneyFigure>> {
-        money_figures::table
-            .filter(money_figures::provider_id.eq_any(providers.to_vec()))
+        // Kept prepared: one IN bind, and no multi-backend layer (the dashboard's every view).
+        crate::db::on_engine!(conn, |c| money_figures::table
+            .filter(money_figures::provider_id.in_ids(providers.iter().copied()))
             .filter(
                 money_figures::span
                     .eq(DAY)
@@ -161,7 +162,7 @@ impl MoneyFigure {
                         .and(money_figures::starts.ge(months_from))),
             )
             .select(MoneyFigure::as_select())
-            .load(conn)
+            .load(c))
     }
 
     /// No figures while the ledger has payments: the table is new, or was never built

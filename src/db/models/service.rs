@@ -207,6 +207,20 @@ impl Service {
             .optional()
     }
 
+    /// A client's services, newest first: the client dashboard's, kept prepared (the
+    /// filtered list below is boxed, and prepared again at every call).
+    pub fn rows_of_client(
+        conn: &mut DbConnection,
+        client: ClientId,
+        limit: i64,
+    ) -> QueryResult<Vec<ServiceRow>> {
+        crate::db::on_engine!(conn, |c| row_query!()
+            .filter(services::client_id.eq(client))
+            .order(services::id.desc())
+            .limit(limit)
+            .load::<ServiceRow>(c))
+    }
+
     /// Services newest first, filtered, keyset `before`.
     pub fn rows(
         conn: &mut DbConnection,

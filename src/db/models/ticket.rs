@@ -163,11 +163,11 @@ impl Ticket {
         client_id: ClientId,
         limit: i64,
     ) -> QueryResult<Vec<Ticket>> {
-        tickets::table
+        crate::db::on_engine!(conn, |c| tickets::table
             .filter(tickets::client_id.eq(client_id))
             .order(tickets::id.desc())
             .limit(limit)
-            .load(conn)
+            .load(c))
     }
 
     pub fn count_unread_of_client(

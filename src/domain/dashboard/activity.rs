@@ -139,7 +139,8 @@ pub fn verb(action: &str) -> &'static str {
 /// password", "Signed in".
 pub fn action_label(action: &str) -> String {
     let mut words = verb(action).trim_end_matches(':').to_owned();
-    for tail in [" of", " for", " to", " from", " as", " in"] {
+    // Prepositions that wait for an object; "signed in" keeps its "in".
+    for tail in [" of", " for", " to", " from", " as"] {
         if let Some(cut) = words.strip_suffix(tail) {
             words = cut.to_owned();
             break;
@@ -328,6 +329,7 @@ mod tests {
         assert_eq!(action_label("user.change_password"), "Changed the password");
         assert_eq!(action_label("sign_in.refused"), "Was refused sign-in");
         assert_eq!(action_label("client.message"), "Sent a message");
+        assert_eq!(action_label("sign_in"), "Signed in");
     }
 
     fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {

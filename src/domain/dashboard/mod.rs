@@ -477,17 +477,10 @@ pub fn client_dashboard(
         crate::domain::client_permissions::require(conn, actor, section).is_ok()
     };
     let (services, more_services) = if may(conn, crate::domain::client_permissions::SERVICES) {
-        let mut rows: Vec<_> = Service::rows(
-            conn,
-            &service::ServiceFilter {
-                client: Some(client_id),
-                ..Default::default()
-            },
-            DASHBOARD_SERVICES * 2,
-        )?
-        .into_iter()
-        .filter(|r| r.service.status != service::DELETED)
-        .collect();
+        let mut rows: Vec<_> = Service::rows_of_client(conn, client_id, DASHBOARD_SERVICES * 2)?
+            .into_iter()
+            .filter(|r| r.service.status != service::DELETED)
+            .collect();
         let more = rows.len() > DASHBOARD_SERVICES as usize;
         rows.truncate(DASHBOARD_SERVICES as usize);
         (rows, more)
