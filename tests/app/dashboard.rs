@@ -16,24 +16,7 @@ async fn money_received_and_refunded_today_shows_exactly_with_the_activity_in_wo
     record(&admin, client, account, payer, "1500.50", "pay-1").await;
     record(&admin, client, account, payer, "200", "pay-2").await;
     let payment = id_of(&app, "payments", "amount", "150050");
-    let page = format!("/admin/payments/{payment}");
-    let key = admin
-        .get(&page)
-        .await
-        .input_value("idempotency_key")
-        .unwrap();
-    admin
-        .submit(
-            &page,
-            &format!("{page}/refund"),
-            &[
-                ("amount", "120"),
-                ("comment", "goodwill"),
-                ("idempotency_key", &key),
-            ],
-        )
-        .await
-        .assert_redirect(&page);
+    crate::payments::refund(&admin, payment, "120").await;
 
     let dashboard = admin.get("/admin").await;
     let figure = |name: &str| dashboard.text_of(&format!("#money-RUB [data-figure={name}]"));

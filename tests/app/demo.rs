@@ -38,13 +38,50 @@ async fn the_demo_is_a_provider_people_can_sign_in_to() {
         assert!(n > 0, "no {status} service");
     }
 
+    // The demo is what billpanel itself would accept: every tax id passes its check, and a
+    // client with a service suspended for non-payment cannot pay its renewal.
+    #[derive(diesel::QueryableByName)]
+    struct TaxId {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        country: String,
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        kind: String,
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        tax_id: String,
+    }
+    let payers: Vec<TaxId> = diesel::RunQueryDsl::load(
+        diesel::sql_query("SELECT country, kind, tax_id FROM payers"),
+        &mut app.conn(),
+    )
+    .unwrap();
+    assert_eq!(payers.len(), 300);
+    for p in &payers {
+        assert_eq!(
+            billpanel::domain::payers::check_tax_id(&p.country, &p.kind, &p.tax_id),
+            Ok(()),
+            "{} {} {}",
+            p.country,
+            p.kind,
+            p.tax_id
+        );
+    }
+    assert_eq!(
+        app.count(
+            "services s JOIN accounts a ON a.id = s.account_id \
+             WHERE s.status = 'suspended_unpaid' AND a.balance >= s.price"
+        ),
+        0,
+        "suspended for non-payment while the balance covers the renewal"
+    );
+
     // The administrator finds a client by its payer's tax id.
     let admin = app.browser();
     admin
         .sign_in_to_admin("admin@demo.billpanel.test", demo::STAFF_PASSWORD)
         .await
         .assert_redirect("/admin");
-    let found = admin.get("/admin/clients?q=7700000002").await;
+    let tax_id = billpanel::domain::payers::inn_with_check_digits("770000002");
+    let found = admin.get(&format!("/admin/clients?q={tax_id}")).await;
     assert!(
         found.body.contains("Hosting 3"),
         "the organisation with that tax id is found"

@@ -414,21 +414,7 @@ async fn a_refund_issues_a_credit_note_for_the_amount_paid_back() {
     let account = account_of(&app, client);
     record(&admin, client, account, payer, "500", "pay-1").await;
     let payment = id_of(&app, "payments", "client_id", &client.to_string());
-    let page = format!("/admin/payments/{payment}");
-    let form = admin.get(&page).await;
-    let key = form.input_value("idempotency_key").unwrap();
-    admin
-        .submit(
-            &page,
-            &format!("{page}/refund"),
-            &[
-                ("amount", "120"),
-                ("comment", "goodwill"),
-                ("idempotency_key", &key),
-            ],
-        )
-        .await
-        .assert_redirect(&page);
+    let page = crate::payments::refund(&admin, payment, "120").await;
     assert_eq!(documents_of(&app, "credit_note"), 1);
     let note_number = format!("CN-{}-000001", year());
     let note = id_of(&app, "documents", "number", &note_number);

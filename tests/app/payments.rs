@@ -58,6 +58,29 @@ pub(crate) async fn record(
         .await
 }
 
+/// Refunds `amount` of payment `payment` through its page's form; the page's path.
+pub(crate) async fn refund(admin: &Browser, payment: i64, amount: &str) -> String {
+    let page = format!("/admin/payments/{payment}");
+    let key = admin
+        .get(&page)
+        .await
+        .input_value("idempotency_key")
+        .unwrap();
+    admin
+        .submit(
+            &page,
+            &format!("{page}/refund"),
+            &[
+                ("amount", amount),
+                ("comment", "goodwill"),
+                ("idempotency_key", &key),
+            ],
+        )
+        .await
+        .assert_redirect(&page);
+    page
+}
+
 #[actix_web::test]
 async fn a_recorded_payment_credits_the_account_exactly_once() {
     let app = TestApp::spawn().await;

@@ -104,14 +104,23 @@ impl MoneyFigure {
         Self::add(conn, provider, MONTH, first_of_month(day), sums)
     }
 
-    fn add(
-        conn: &mut DbConnection,
+    /// A figure's row to insert.
+    #[allow(clippy::type_complexity)]
+    fn row(
         provider: ProviderId,
         span: &str,
         starts: NaiveDate,
         sums: Sums,
-    ) -> QueryResult<()> {
-        let row = (
+    ) -> (
+        diesel::dsl::Eq<money_figures::provider_id, ProviderId>,
+        diesel::dsl::Eq<money_figures::span, &str>,
+        diesel::dsl::Eq<money_figures::starts, NaiveDate>,
+        diesel::dsl::Eq<money_figures::received, i64>,
+        diesel::dsl::Eq<money_figures::payments, i64>,
+        diesel::dsl::Eq<money_figures::refunded, i64>,
+        diesel::dsl::Eq<money_figures::refunds, i64>,
+    ) {
+        (
             money_figures::provider_id.eq(provider),
             money_figures::span.eq(span),
             money_figures::starts.eq(starts),
@@ -119,7 +128,17 @@ impl MoneyFigure {
             money_figures::payments.eq(sums.payments),
             money_figures::refunded.eq(sums.refunded),
             money_figures::refunds.eq(sums.refunds),
-        );
+        )
+    }
+
+    fn add(
+        conn: &mut DbConnection,
+        provider: ProviderId,
+        span: &str,
+        starts: NaiveDate,
+        sums: Sums,
+    ) -> QueryResult<()> {
+        let row = Self::row(provider, span, starts, sums);
         crate::db::on_engine!(conn, |c| diesel::insert_into(money_figures::table)
             .values(row)
             .on_conflict((
@@ -223,17 +242,7 @@ impl MoneyFigure {
         diesel::delete(money_figures::table).execute(conn)?;
         let rows: Vec<_> = sums
             .into_iter()
-            .map(|((provider, span, starts), s)| {
-                (
-                    money_figures::provider_id.eq(provider),
-                    money_figures::span.eq(span),
-                    money_figures::starts.eq(starts),
-                    money_figures::received.eq(s.received),
-                    money_figures::payments.eq(s.payments),
-                    money_figures::refunded.eq(s.refunded),
-                    money_figures::refunds.eq(s.refunds),
-                )
-            })
+            .map(|((provider, span, starts), s)| Self::row(provider, span, starts, s))
             .collect();
         for chunk in rows.chunks(1000) {
             crate::db::on_engine!(conn, |c| diesel::insert_into(money_figures::table)
