@@ -180,3 +180,25 @@ async fn the_client_dashboard_lists_services_open_tickets_and_the_newest_payment
     assert!(payments[0].contains("55.00"), "newest first: {payments:?}");
     assert!(payments[1].contains("100.00"), "{payments:?}");
 }
+
+#[actix_web::test]
+async fn a_client_with_many_unread_messages_sees_99_plus_and_is_not_counted_in_full() {
+    use diesel::RunQueryDsl;
+    let app = TestApp::spawn().await;
+    let (ann, client, _) = client_with_payer(&app, "ann@example.com").await;
+    for n in 0..150 {
+        diesel::sql_query(format!(
+            "INSERT INTO messages (client_id, subject, body, created_at) \
+             VALUES ({client}, 'Notice {n}', 'Text', CURRENT_TIMESTAMP)"
+        ))
+        .execute(&mut app.conn())
+        .unwrap();
+    }
+    let home = ann.get("/client").await;
+    assert_eq!(home.text_of("#unread-messages"), "99+");
+    assert!(
+        home.texts(".menu-badge").iter().any(|b| b == "99+"),
+        "{:?}",
+        home.texts(".menu-badge")
+    );
+}
