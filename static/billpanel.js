@@ -107,3 +107,11 @@
   }
   window.setTimeout(update, 2000);
 })();
+
+// A form shown again with mistakes: the first wrong field has the focus, so a keyboard or
+// screen-reader user lands on what to fix.
+(function () {
+  "use strict";
+  var first = document.querySelector("form .is-invalid, form [aria-invalid=true]");
+  if (first && typeof first.focus === "function") { first.focus(); }
+})();

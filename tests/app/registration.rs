@@ -334,6 +334,10 @@ async fn visitors_join_the_sites_provider_and_choose_only_self_service_ones() {
         forged.field_error("provider_id"),
         "Choose a provider from the list."
     );
+    // The field in error says so to assistive technology, and points at its message.
+    assert!(
+        forged.exists("select#provider_id[aria-invalid=true][aria-describedby=provider_id-error]")
+    );
     register_with(&visitor, "bob@example.com", &[("provider_id", &eu)]).await;
     assert_eq!(
         visitor
