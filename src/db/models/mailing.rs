@@ -36,6 +36,11 @@ pub struct Mailing {
 }
 
 impl Mailing {
+    /// Queued to the end and nothing waiting.
+    pub fn done(&self) -> bool {
+        self.status != QUEUING && self.progress().waiting == 0
+    }
+
     /// What became of its messages so far.
     pub fn progress(&self) -> Progress {
         Progress {

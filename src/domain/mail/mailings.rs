@@ -6,7 +6,7 @@
 //! (`List-Unsubscribe`, one click) or on their profile; notices reach them regardless.
 
 use crate::db::models::client_group::ClientGroup;
-use crate::db::models::mailing::{Mailing, NewMailing, Progress, QUEUING, Recipient, Target};
+use crate::db::models::mailing::{Mailing, NewMailing, QUEUING, Recipient, Target};
 use crate::db::models::outbox::NewMailingMail;
 use crate::db::models::{Message, NewMessage, NewOutboxMail, OutboxMail, Provider};
 use crate::db::{self, DbConnection};
@@ -340,27 +340,6 @@ pub fn unfinished(conn: &mut DbConnection) -> Result<Vec<MailingId>, DomainError
     Ok(Mailing::unfinished(conn)?)
 }
 
-/// A mailing with what became of its messages.
-#[derive(Debug, Clone)]
-pub struct MailingView {
-    pub mailing: Mailing,
-    pub progress: Progress,
-}
-
-impl MailingView {
-    fn of(mailing: Mailing) -> MailingView {
-        MailingView {
-            progress: mailing.progress(),
-            mailing,
-        }
-    }
-
-    /// Queued to the end and nothing waiting.
-    pub fn done(&self) -> bool {
-        self.mailing.status != QUEUING && self.progress.waiting == 0
-    }
-}
-
 /// Mailings on a page of the list.
 pub const PAGE_SIZE: i64 = 20;
 
@@ -369,20 +348,14 @@ pub fn list(
     conn: &mut DbConnection,
     actor: &Actor,
     before: Option<MailingId>,
-) -> Result<Vec<MailingView>, DomainError> {
+) -> Result<Vec<Mailing>, DomainError> {
     require(actor, permissions::MAIL_MAILINGS)?;
-    let mailings = Mailing::newest(conn, before, PAGE_SIZE + 1)?;
-    Ok(mailings.into_iter().map(MailingView::of).collect())
+    Ok(Mailing::newest(conn, before, PAGE_SIZE + 1)?)
 }
 
-pub fn show(
-    conn: &mut DbConnection,
-    actor: &Actor,
-    id: MailingId,
-) -> Result<MailingView, DomainError> {
+pub fn show(conn: &mut DbConnection, actor: &Actor, id: MailingId) -> Result<Mailing, DomainError> {
     require(actor, permissions::MAIL_MAILINGS)?;
-    let mailing = Mailing::find(conn, id)?.ok_or(DomainError::NotFound)?;
-    Ok(MailingView::of(mailing))
+    Mailing::find(conn, id)?.ok_or(DomainError::NotFound)
 }
 
 /// The client a link unsubscribes, while its token is right.

@@ -126,6 +126,14 @@ fn month_label(month: NaiveDate) -> String {
 /// The charts the viewer may see.
 fn charts(data: &AdminDashboard, today: NaiveDate) -> Vec<Chart> {
     let mut charts = Vec::new();
+    // Every chart by month reads its months alike: "Dec 2026" on hover, "Dec" under the bar.
+    let month_hover = |i: usize| {
+        data.months
+            .get(i)
+            .map(|m| month_label(*m))
+            .unwrap_or_default()
+    };
+    let month_tick = |i: usize| data.months.get(i).map(|m| short_month(*m).to_owned());
     for money in data.money.iter().flatten() {
         let days = money.days.len();
         let day = |i: usize| today - chrono::Duration::days((days - 1 - i) as i64);
@@ -142,13 +150,8 @@ fn charts(data: &AdminDashboard, today: NaiveDate) -> Vec<Chart> {
             format!("Payments received per month, {}", money.code),
             &money.months,
             |v| money.money(&v).to_string(),
-            |i| {
-                data.months
-                    .get(i)
-                    .map(|m| month_label(*m))
-                    .unwrap_or_default()
-            },
-            |i| data.months.get(i).map(|m| short_month(*m).to_owned()),
+            month_hover,
+            month_tick,
         ));
     }
     let month_chart = |id, title: &str, values: &[i64]| {
@@ -157,13 +160,8 @@ fn charts(data: &AdminDashboard, today: NaiveDate) -> Vec<Chart> {
             title.to_owned(),
             values,
             |v| v.to_string(),
-            |i| {
-                data.months
-                    .get(i)
-                    .map(|m| month_label(*m))
-                    .unwrap_or_default()
-            },
-            |i| data.months.get(i).map(|m| short_month(*m).to_owned()),
+            month_hover,
+            month_tick,
         )
     };
     if let Some(new_clients) = &data.new_clients {

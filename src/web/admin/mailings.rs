@@ -9,8 +9,9 @@ use askama_web::WebTemplate;
 use serde::Deserialize;
 
 use crate::db::models::client_group::ClientGroup;
+use crate::db::models::mailing::Mailing;
 use crate::db::models::provider::ProviderChoice;
-use crate::domain::mail::mailings::{self, MailingInput, MailingView};
+use crate::domain::mail::mailings::{self, MailingInput};
 use crate::domain::mail::templates::MAILING;
 use crate::domain::permissions::perm;
 use crate::domain::{DomainError, FieldErrors};
@@ -24,7 +25,7 @@ use crate::web::{AppState, WebError};
 #[template(path = "admin/mailings/index.html")]
 pub struct MailingsPage {
     pub ctx: PageContext,
-    pub mailings: Vec<MailingView>,
+    pub mailings: Vec<Mailing>,
     /// The page of older mailings, when there is one.
     pub older: Option<MailingId>,
 }
@@ -49,7 +50,7 @@ pub async fn index(
     let older = (mailings.len() as i64 > mailings::PAGE_SIZE)
         .then(|| {
             mailings.truncate(mailings::PAGE_SIZE as usize);
-            mailings.last().map(|v| v.mailing.id)
+            mailings.last().map(|m| m.id)
         })
         .flatten();
     Ok(MailingsPage {
@@ -224,7 +225,7 @@ pub async fn create(
 #[template(path = "admin/mailings/show.html")]
 pub struct MailingPage {
     pub ctx: PageContext,
-    pub view: MailingView,
+    pub view: Mailing,
     pub groups: Vec<ClientGroup>,
     pub provider: String,
     /// Whether a server to send through is configured at all.
@@ -233,7 +234,7 @@ pub struct MailingPage {
 
 impl MailingPage {
     pub fn target(&self) -> String {
-        let target = self.view.mailing.target();
+        let target = self.view.target();
         let mut parts = Vec::new();
         if !target.groups.is_empty() {
             let names: Vec<&str> = self
@@ -271,7 +272,7 @@ pub async fn show(
     let (view, groups, provider) = state
         .db(move |conn| {
             let view = mailings::show(conn, &actor, id)?;
-            let provider = match view.mailing.provider_id {
+            let provider = match view.provider_id {
                 Some(p) => crate::db::models::Provider::find(conn, p)?
                     .map(|p| p.name)
                     .unwrap_or_default(),
@@ -300,11 +301,12 @@ pub async fn progress(
     let view = state
         .db(move |conn| mailings::show(conn, &actor, id))
         .await?;
+    let progress = view.progress();
     Ok(HttpResponse::Ok().json(serde_json::json!({
-        "recipients": view.mailing.recipients,
-        "waiting": view.progress.waiting,
-        "sent": view.progress.sent,
-        "failed": view.progress.failed,
+        "recipients": view.recipients,
+        "waiting": progress.waiting,
+        "sent": progress.sent,
+        "failed": progress.failed,
         "done": view.done(),
     })))
 }
