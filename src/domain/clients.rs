@@ -64,12 +64,12 @@ fn active_client_ids() -> diesel::dsl::Select<
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Sort {
-    /// Newest first.
+    /// By id: newest first unless reversed.
     #[default]
     Id,
     Name,
     Registered,
-    /// Highest balance first, at one provider.
+    /// By balance at one provider.
     Balance,
 }
 
@@ -91,16 +91,62 @@ impl Sort {
             Sort::Balance => "balance",
         }
     }
+
+    /// The order a sort starts in: names from A, the newest and the highest balance first.
+    pub fn first_order(self) -> Order {
+        match self {
+            Sort::Name => Order::Ascending,
+            _ => Order::Descending,
+        }
+    }
 }
 
-/// Where the next page starts: the last row's sort value and id.
+/// Which way a list is sorted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Order {
+    Ascending,
+    Descending,
+}
+
+impl Order {
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "asc" => Some(Order::Ascending),
+            "desc" => Some(Order::Descending),
+            _ => None,
+        }
+    }
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Order::Ascending => "asc",
+            Order::Descending => "desc",
+        }
+    }
+
+    pub fn reversed(self) -> Self {
+        match self {
+            Order::Ascending => Order::Descending,
+            Order::Descending => Order::Ascending,
+        }
+    }
+}
+
+/// A row a page starts next to: its sort value and id.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cursor {
     pub id: ClientId,
     pub key: String,
 }
 
-#[derive(Debug, Clone, Default)]
+/// Where a page is: after a row (the next page) or before one (the previous page).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PageAt {
+    After(Cursor),
+    Before(Cursor),
+}
+
+#[derive(Debug, Clone)]
 pub struct ClientFilter {
     pub query: String,
     pub state: Option<ClientState>,
@@ -108,9 +154,27 @@ pub struct ClientFilter {
     pub provider: Option<ProviderId>,
     pub enabled: Option<bool>,
     pub sort: Sort,
-    pub after: Option<Cursor>,
+    pub order: Order,
+    /// None: the first page.
+    pub at: Option<PageAt>,
     /// Look for the query inside words too, not only at their starts (see `ClientSearch::find`).
     pub anywhere: bool,
+}
+
+impl Default for ClientFilter {
+    fn default() -> Self {
+        ClientFilter {
+            query: String::new(),
+            state: None,
+            group: None,
+            provider: None,
+            enabled: None,
+            sort: Sort::Id,
+            order: Order::Descending,
+            at: None,
+            anywhere: false,
+        }
+    }
 }
 
 impl ClientFilter {
@@ -120,6 +184,12 @@ impl ClientFilter {
             || self.group.is_some()
             || self.provider.is_some()
             || self.state.is_some()
+    }
+
+    /// Whether the page's query walks the list backwards (the previous page), and so
+    /// whether its rows are read in the order opposite to the shown one.
+    fn backwards(&self) -> bool {
+        matches!(self.at, Some(PageAt::Before(_)))
     }
 }
 
@@ -132,13 +202,24 @@ pub struct ClientRow {
 
 pub struct ClientListPage {
     pub rows: Vec<ClientRow>,
+    /// The last row, when more follow.
     pub next: Option<Cursor>,
+    /// The first row, when rows come before it.
+    pub previous: Option<Cursor>,
     /// A word about the search: too short, or more hits than shown.
     pub notice: Option<String>,
     /// The provider whose balance orders the list (balance sort).
     pub balance_provider: Option<ProviderId>,
     /// The search found clients by the start of a word only (the page offers `anywhere`).
     pub word_start_only: bool,
+}
+
+/// How many clients a filter finds, or that there are more than `SEARCH_LIMIT` hits of a
+/// search.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClientCount {
+    Exactly(i64),
+    MoreThan(i64),
 }
 
 /// Applies the filter's conditions on the client itself (enabled, group, state; not the
@@ -209,53 +290,56 @@ macro_rules! listed_columns {
 /// A client as the list's query returns it (`listed_columns!`).
 type Listed = (ListedClient, Option<String>, bool);
 
-/// One page of the client list: search, filters, sort and keyset. Every step is served by
-/// an index: the search index, the primary key, (name, id), (created_at, id) or
-/// (provider, balance, client).
-pub fn list(
+/// What the search box of a filter finds.
+struct Searched {
+    /// The clients found; None when nothing was typed.
+    ids: Option<Vec<ClientId>>,
+    notice: Option<String>,
+    word_start_only: bool,
+    /// More than `SEARCH_LIMIT` hits were found (only when the hits are read as one set).
+    more: bool,
+}
+
+/// Runs the filter's search: a page of hits after `paged` (the plain list newest first,
+/// which pages through the search itself), or all hits up to `SEARCH_LIMIT` as one set.
+fn search(
     conn: &mut DbConnection,
-    actor: &Actor,
     filter: &ClientFilter,
-    limit: i64,
-) -> Result<ClientListPage, DomainError> {
-    require(actor, permissions::CLIENTS_VIEW)?;
-    let mut notice = None;
-    let mut word_start_only = false;
+    paged: Option<(Option<ClientId>, i64)>,
+) -> Result<Searched, DomainError> {
     let query = filter.query.trim();
-    let mut search_ids: Option<Vec<ClientId>> = None;
+    let mut found = Searched {
+        ids: None,
+        notice: None,
+        word_start_only: false,
+        more: false,
+    };
     if let Err(message) = text::line(query) {
         // Nothing stored holds one, and the full-text engine would choke on it.
-        notice = Some(format!("Nothing was searched: {message}"));
-        search_ids = Some(Vec::new());
+        found.notice = Some(format!("Nothing was searched: {message}"));
+        found.ids = Some(Vec::new());
     } else if let Ok(id) = query.trim_start_matches('#').parse::<i64>()
         && query.len() < MIN_QUERY_CHARS
     {
-        search_ids = Some(vec![ClientId(id)]);
+        found.ids = Some(vec![ClientId(id)]);
     } else if !query.is_empty() {
         if query.chars().count() < MIN_QUERY_CHARS {
-            notice = Some(format!(
+            found.notice = Some(format!(
                 "Type at least {MIN_QUERY_CHARS} characters to search names, emails, phones, payers and tax ids (or a client id)."
             ));
-            search_ids = Some(Vec::new());
+            found.ids = Some(Vec::new());
         } else {
-            // The plain list, newest first, pages through the search itself: each page reads
-            // only its own hits. Filters and other orders need the hits as one set.
-            let paged = filter.sort == Sort::Id && !filter.has_conditions();
-            let (mut ids, by_word_start) = if paged {
-                ClientSearch::find(
-                    conn,
-                    query,
-                    filter.anywhere,
-                    filter.after.as_ref().map(|a| a.id),
-                    limit + 1,
-                )?
-            } else {
-                ClientSearch::find(conn, query, filter.anywhere, None, SEARCH_LIMIT + 1)?
+            let (mut ids, by_word_start) = match paged {
+                Some((after, limit)) => {
+                    ClientSearch::find(conn, query, filter.anywhere, after, limit)?
+                }
+                None => ClientSearch::find(conn, query, filter.anywhere, None, SEARCH_LIMIT + 1)?,
             };
-            word_start_only = by_word_start;
-            if !paged && ids.len() as i64 > SEARCH_LIMIT {
+            found.word_start_only = by_word_start;
+            if paged.is_none() && ids.len() as i64 > SEARCH_LIMIT {
                 ids.truncate(SEARCH_LIMIT as usize);
-                notice = Some(format!(
+                found.more = true;
+                found.notice = Some(format!(
                     "More than {SEARCH_LIMIT} clients match; showing the newest {SEARCH_LIMIT}. Refine the search."
                 ));
             }
@@ -263,28 +347,132 @@ pub fn list(
             if let Ok(id) = query.trim_start_matches('#').parse::<i64>() {
                 ids.push(ClientId(id));
             }
-            search_ids = Some(ids);
+            found.ids = Some(ids);
         }
+    }
+    Ok(found)
+}
+
+/// The provider whose balances the balance sort orders by: the one filtered on, else the
+/// first; and whether it was chosen.
+fn balance_provider(
+    conn: &mut DbConnection,
+    filter: &ClientFilter,
+) -> QueryResult<Option<(ProviderId, bool)>> {
+    Ok(match filter.provider {
+        Some(p) => Some((p, true)),
+        None => Provider::choices(conn)?.first().map(|p| (p.id, false)),
+    })
+}
+
+/// The filter's conditions (`with_conditions!`) and its search hits over `$base`, boxed,
+/// and then either the balance sort's provider (`$base` joins its accounts, which keeps its
+/// clients only) or the provider filtered on: the list's rows and its count are read from
+/// it.
+macro_rules! filtered {
+    ($base:expr, $filter:expr, $search_ids:expr) => {{
+        let filter: &ClientFilter = $filter;
+        let mut query = filtered!(@conditions $base, filter, $search_ids);
+        if let Some(provider) = filter.provider {
+            query = query.filter(
+                clients::id.eq_any(
+                    accounts::table
+                        .filter(accounts::provider_id.eq(provider))
+                        .select(accounts::client_id),
+                ),
+            );
+        }
+        query
+    }};
+    ($base:expr, $filter:expr, $search_ids:expr, balance at $provider:expr) => {{
+        filtered!(@conditions $base, $filter, $search_ids)
+            .filter(accounts::provider_id.eq($provider))
+    }};
+    (@conditions $base:expr, $filter:expr, $search_ids:expr) => {{
+        let mut query = with_conditions!($base.into_boxed(), $filter);
+        if let Some(ids) = $search_ids {
+            query = query.filter(clients::id.in_ids(ids.iter().copied()));
+        }
+        query
+    }};
+}
+
+/// One page of the client list: search, filters, sort either way and keyset pages both
+/// ways. Every step is served by an index: the search index, the primary key, (name, id),
+/// (created_at, id) or (provider, balance, client), read forwards or backwards.
+pub fn list(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    filter: &ClientFilter,
+    limit: i64,
+) -> Result<ClientListPage, DomainError> {
+    require(actor, permissions::CLIENTS_VIEW)?;
+    // The plain list, newest first, pages through the search itself: each page reads only
+    // its own hits. Filters, other orders and previous pages need the hits as one set.
+    let paged = filter.sort == Sort::Id
+        && filter.order == Order::Descending
+        && !filter.backwards()
+        && !filter.has_conditions();
+    let after_id = match &filter.at {
+        Some(PageAt::After(c)) => Some(c.id),
+        _ => None,
+    };
+    let Searched {
+        ids: search_ids,
+        mut notice,
+        word_start_only,
+        ..
+    } = search(conn, filter, paged.then_some((after_id, limit + 1)))?;
+    // The rows are read in the shown order, or in the opposite one for a previous page.
+    let descending = (filter.order == Order::Descending) != filter.backwards();
+    let cursor = match &filter.at {
+        Some(PageAt::After(c) | PageAt::Before(c)) => Some(c),
+        None => None,
+    };
+    // Bounds `$query` to the rows beyond the cursor on `$column` (then id) in the reading
+    // order. The outer bound on the column lets its index start at the cursor instead of
+    // the front; the OR alone is no range to an index.
+    macro_rules! beyond {
+        ($query:expr, $column:expr, $value:expr, $id:expr) => {{
+            let (value, id) = ($value, $id);
+            if descending {
+                $query.filter($column.le(value.clone())).filter(
+                    $column
+                        .lt(value.clone())
+                        .or($column.eq(value).and(clients::id.lt(id))),
+                )
+            } else {
+                $query.filter($column.ge(value.clone())).filter(
+                    $column
+                        .gt(value.clone())
+                        .or($column.eq(value).and(clients::id.gt(id))),
+                )
+            }
+        }};
+    }
+    macro_rules! ordered {
+        ($query:expr, $column:expr) => {
+            if descending {
+                $query.order(($column.desc(), clients::id.desc()))
+            } else {
+                $query.order(($column.asc(), clients::id.asc()))
+            }
+        };
     }
     let mut balance_provider = None;
     let clients_found: Vec<(Listed, Option<i64>)> = if filter.sort == Sort::Balance {
-        let provider = match filter.provider {
-            Some(p) => p,
-            None => match Provider::choices(conn)?.first() {
-                Some(p) => p.id,
-                None => {
-                    return Ok(ClientListPage {
-                        rows: Vec::new(),
-                        next: None,
-                        notice,
-                        balance_provider: None,
-                        word_start_only,
-                    });
-                }
-            },
+        let Some((provider, chosen)) = self::balance_provider(conn, filter)? else {
+            return Ok(ClientListPage {
+                rows: Vec::new(),
+                next: None,
+                previous: None,
+                notice,
+                balance_provider: None,
+                word_start_only,
+            });
         };
         balance_provider = Some(provider);
-        if filter.provider.is_none() {
+        if !chosen {
             let name = Provider::find(conn, provider)?
                 .map(|p| p.name)
                 .unwrap_or_default();
@@ -296,26 +484,13 @@ pub fn list(
         // provider), its filters, cursor, order and limit.
         macro_rules! balance_query {
             ($base:expr) => {{
-                let mut query = $base
-                    .filter(accounts::provider_id.eq(provider))
-                    .into_boxed();
-                if let Some(ids) = &search_ids {
-                    query = query.filter(clients::id.in_ids(ids.iter().copied()));
-                }
-                // The join already keeps the provider's clients only.
-                query = with_conditions!(query, filter);
-                if let Some(after) = &filter.after
-                    && let Ok(balance) = after.key.parse::<i64>()
+                let mut query = filtered!($base, filter, &search_ids, balance at provider);
+                if let Some(at) = cursor
+                    && let Ok(balance) = at.key.parse::<i64>()
                 {
-                    query = query.filter(accounts::balance.le(balance)).filter(
-                        accounts::balance
-                            .lt(balance)
-                            .or(accounts::balance.eq(balance).and(clients::id.lt(after.id))),
-                    );
+                    query = beyond!(query, accounts::balance, balance, at.id);
                 }
-                query
-                    .order((accounts::balance.desc(), clients::id.desc()))
-                    .limit(limit + 1)
+                ordered!(query, accounts::balance).limit(limit + 1)
             }};
         }
         // SQLite reads each row's owner and activity in the page's own query; PostgreSQL
@@ -346,48 +521,24 @@ pub fn list(
         // search, cursor, order and limit.
         macro_rules! page_query {
             ($base:expr) => {{
-                let mut query = with_conditions!($base.into_boxed(), filter);
-                if let Some(provider) = filter.provider {
-                    query = query.filter(
-                        clients::id.eq_any(
-                            accounts::table
-                                .filter(accounts::provider_id.eq(provider))
-                                .select(accounts::client_id),
-                        ),
-                    );
-                }
-                if let Some(ids) = &search_ids {
-                    query = query.filter(clients::id.in_ids(ids.iter().copied()));
-                }
-                query = match (filter.sort, &filter.after) {
-                    // The outer bound on the sort column lets the (name, id) index start at the
-                    // cursor instead of the front; the OR alone is no range to an index.
-                    (Sort::Name, Some(after)) => {
-                        query.filter(clients::name.ge(after.key.clone())).filter(
-                            clients::name.gt(after.key.clone()).or(clients::name
-                                .eq(after.key.clone())
-                                .and(clients::id.gt(after.id))),
-                        )
-                    }
-                    (Sort::Registered, Some(after)) => {
-                        match NaiveDateTime::parse_from_str(&after.key, "%Y-%m-%dT%H:%M:%S%.f") {
-                            Ok(at) => query.filter(clients::created_at.le(at)).filter(
-                                clients::created_at
-                                    .lt(at)
-                                    .or(clients::created_at.eq(at).and(clients::id.lt(after.id))),
-                            ),
+                let mut query = filtered!($base, filter, &search_ids);
+                query = match (filter.sort, cursor) {
+                    (Sort::Name, Some(at)) => beyond!(query, clients::name, at.key.clone(), at.id),
+                    (Sort::Registered, Some(at)) => {
+                        match NaiveDateTime::parse_from_str(&at.key, "%Y-%m-%dT%H:%M:%S%.f") {
+                            Ok(time) => beyond!(query, clients::created_at, time, at.id),
                             Err(_) => query,
                         }
                     }
-                    (_, Some(after)) => query.filter(clients::id.lt(after.id)),
+                    (_, Some(at)) if descending => query.filter(clients::id.lt(at.id)),
+                    (_, Some(at)) => query.filter(clients::id.gt(at.id)),
                     (_, None) => query,
                 };
                 query = match filter.sort {
-                    Sort::Name => query.order((clients::name.asc(), clients::id.asc())),
-                    Sort::Registered => {
-                        query.order((clients::created_at.desc(), clients::id.desc()))
-                    }
-                    _ => query.order(clients::id.desc()),
+                    Sort::Name => ordered!(query, clients::name),
+                    Sort::Registered => ordered!(query, clients::created_at),
+                    _ if descending => query.order(clients::id.desc()),
+                    _ => query.order(clients::id.asc()),
                 };
                 query.limit(limit + 1)
             }};
@@ -411,20 +562,41 @@ pub fn list(
         }
     };
     let mut found = clients_found;
-    let next = if found.len() as i64 > limit {
-        found.truncate(limit as usize);
-        found.last().map(|((c, _, _), balance)| Cursor {
-            id: c.id,
-            key: match filter.sort {
-                Sort::Name => c.name.clone(),
-                Sort::Registered => c.created_at.format("%Y-%m-%dT%H:%M:%S%.f").to_string(),
-                Sort::Balance => balance.unwrap_or_default().to_string(),
-                Sort::Id => String::new(),
-            },
-        })
-    } else {
-        None
+    let more = found.len() as i64 > limit;
+    found.truncate(limit as usize);
+    if filter.backwards() {
+        if !more {
+            // Back at the start: the first page, whole.
+            return list(
+                conn,
+                actor,
+                &ClientFilter {
+                    at: None,
+                    ..filter.clone()
+                },
+                limit,
+            );
+        }
+        found.reverse();
+    }
+    let cursor_of = |((c, _, _), balance): &(Listed, Option<i64>)| Cursor {
+        id: c.id,
+        key: match filter.sort {
+            Sort::Name => c.name.clone(),
+            Sort::Registered => c.created_at.format("%Y-%m-%dT%H:%M:%S%.f").to_string(),
+            Sort::Balance => balance.unwrap_or_default().to_string(),
+            Sort::Id => String::new(),
+        },
     };
+    // A previous page came before this one; a next page after it.
+    let next = (more || filter.backwards())
+        .then(|| found.last().map(cursor_of))
+        .flatten();
+    let previous = filter
+        .at
+        .is_some()
+        .then(|| found.first().map(cursor_of))
+        .flatten();
     // PostgreSQL's rows come without their owners and activity (see above),
     // read for the rows kept.
     if matches!(conn, DbConnection::Postgresql(_)) {
@@ -434,9 +606,47 @@ pub fn list(
     Ok(ClientListPage {
         rows,
         next,
+        previous,
         notice,
         balance_provider,
         word_start_only,
+    })
+}
+
+/// How many clients the filter finds, its pages aside. A search counts up to
+/// `SEARCH_LIMIT` hits.
+pub fn count(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    filter: &ClientFilter,
+) -> Result<ClientCount, DomainError> {
+    require(actor, permissions::CLIENTS_VIEW)?;
+    let searched = search(conn, filter, None)?;
+    let provider = if filter.sort == Sort::Balance {
+        match balance_provider(conn, filter)? {
+            Some((provider, _)) => Some(provider),
+            None => return Ok(ClientCount::Exactly(0)),
+        }
+    } else {
+        None
+    };
+    let n: i64 = match provider {
+        Some(provider) => filtered!(
+            clients::table.inner_join(accounts::table),
+            filter,
+            &searched.ids,
+            balance at provider
+        )
+        .count()
+        .get_result(conn)?,
+        None => filtered!(clients::table, filter, &searched.ids)
+            .count()
+            .get_result(conn)?,
+    };
+    Ok(if searched.more {
+        ClientCount::MoreThan(SEARCH_LIMIT)
+    } else {
+        ClientCount::Exactly(n)
     })
 }
 

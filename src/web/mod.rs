@@ -11,6 +11,7 @@ pub mod error;
 pub mod forms;
 pub mod health;
 pub mod identity;
+pub mod list;
 pub mod page;
 pub mod public;
 pub mod services;
@@ -51,6 +52,8 @@ pub struct AppState {
     searches: Arc<Turns>,
     /// The admin dashboard's counted figures, shared by its viewers.
     pub dashboard: Arc<crate::domain::dashboard::CountedCache>,
+    /// Counts of long lists, kept a while (see `list::ListCounts`).
+    pub list_counts: Arc<list::ListCounts>,
 }
 
 /// How long a search waits for its turn before the page says the server is busy.
@@ -106,6 +109,7 @@ impl AppState {
             password_work: Arc::new(Semaphore::new(cores)),
             searches: Arc::new(Turns::new(searches, SEARCH_WAIT)),
             dashboard: Arc::default(),
+            list_counts: Arc::default(),
         }
     }
 

@@ -160,6 +160,86 @@ async fn walk_pages(admin: &crate::helpers::Browser, first: String) -> (Vec<Stri
 }
 
 #[actix_web::test]
+async fn headers_sort_either_way_and_pages_go_back_with_their_place_among_all() {
+    let names = |page: &crate::helpers::Page| page.texts("#clients td.client-name");
+    let app = TestApp::spawn().await;
+    let admin = app.browser();
+    admin.sign_in_as_admin().await;
+    let provider = id_of(&app, "providers", "name", "Main provider").to_string();
+    for n in 0..7 {
+        admin
+            .submit(
+                "/admin/clients/new",
+                "/admin/clients",
+                &[
+                    ("email", &format!("c{n}@example.com")),
+                    ("name", &format!("Client {n}")),
+                    ("kind", "person"),
+                    ("provider_ids", &provider),
+                    ("password", PASSWORD),
+                ],
+            )
+            .await;
+    }
+    let first = admin.get("/admin/clients?per=3").await;
+    // Newest first until a header is clicked; the header says how the list is sorted.
+    assert_eq!(names(&first), vec!["Client 6", "Client 5", "Client 4"]);
+    assert_eq!(first.text_of("#rows-shown"), "1–3 of 7");
+    assert!(first.exists("th[aria-sort=descending] a[href*='sort=id']"));
+    assert!(!first.exists("#previous-page"));
+
+    // The name header sorts A to Z, and clicked again Z to A.
+    let by_name = admin
+        .get(&first.href_of("th a[href*='sort=name']").unwrap())
+        .await;
+    assert_eq!(names(&by_name), vec!["Client 0", "Client 1", "Client 2"]);
+    assert!(by_name.exists("th[aria-sort=ascending] a[href*='sort=name']"));
+    let reversed = admin
+        .get(&by_name.href_of("th a[href*='sort=name']").unwrap())
+        .await;
+    assert_eq!(names(&reversed), vec!["Client 6", "Client 5", "Client 4"]);
+    assert!(reversed.exists("th[aria-sort=descending] a[href*='sort=name']"));
+
+    // Forward to the last page and back again, each page knowing its place.
+    let second = admin.get(&by_name.href_of("#next-page").unwrap()).await;
+    assert_eq!(names(&second), vec!["Client 3", "Client 4", "Client 5"]);
+    assert_eq!(second.text_of("#rows-shown"), "4–6 of 7");
+    let third = admin.get(&second.href_of("#next-page").unwrap()).await;
+    assert_eq!(names(&third), vec!["Client 6"]);
+    assert_eq!(third.text_of("#rows-shown"), "7–7 of 7");
+    assert!(!third.exists("#next-page"));
+    let back = admin.get(&third.href_of("#previous-page").unwrap()).await;
+    assert_eq!(names(&back), vec!["Client 3", "Client 4", "Client 5"]);
+    assert_eq!(back.text_of("#rows-shown"), "4–6 of 7");
+    assert!(back.exists("#next-page"));
+    let start = admin.get(&back.href_of("#previous-page").unwrap()).await;
+    assert_eq!(names(&start), vec!["Client 0", "Client 1", "Client 2"]);
+    assert_eq!(start.text_of("#rows-shown"), "1–3 of 7");
+    assert!(!start.exists("#previous-page"));
+
+    // A previous page that reaches the start after rows came shows the first page whole.
+    let reg_first = admin
+        .get("/admin/clients?sort=registered&dir=asc&per=3")
+        .await;
+    let reg_second = admin.get(&reg_first.href_of("#next-page").unwrap()).await;
+    assert_eq!(names(&reg_second), vec!["Client 3", "Client 4", "Client 5"]);
+    let gone = client_id_by_email(&app, "c1@example.com");
+    admin
+        .submit(
+            &format!("/admin/clients/{gone}/delete"),
+            &format!("/admin/clients/{gone}/delete"),
+            &[],
+        )
+        .await
+        .assert_redirect("/admin/clients");
+    let reg_back = admin
+        .get(&reg_second.href_of("#previous-page").unwrap())
+        .await;
+    assert_eq!(names(&reg_back), vec!["Client 0", "Client 2", "Client 3"]);
+    assert_eq!(reg_back.text_of("#rows-shown"), "1–3 of 6");
+}
+
+#[actix_web::test]
 async fn pages_follow_each_other_without_gaps_or_repeats() {
     let app = TestApp::spawn().await;
     let admin = app.browser();
@@ -442,23 +522,38 @@ async fn equal_names_and_dates_page_by_id_without_repeats() {
     diesel::sql_query("UPDATE clients SET created_at = '2026-01-01 00:00:00'")
         .execute(&mut app.conn())
         .unwrap();
-    for sort in ["name", "registered", "balance"] {
-        let mut seen = Vec::new();
-        let mut next = Some(format!("/admin/clients?sort={sort}&per=2"));
-        while let Some(path) = next {
-            let page = admin.get(&path).await;
-            seen.extend(page.texts("#clients tbody tr td:nth-child(2)"));
-            next = page
-                .html()
-                .select(&scraper::Selector::parse("#next-page").unwrap())
-                .next()
-                .and_then(|a| a.value().attr("href").map(str::to_owned));
+    for sort in ["id", "name", "registered", "balance"] {
+        for dir in ["asc", "desc"] {
+            let mut seen = Vec::new();
+            let mut next = Some(format!("/admin/clients?sort={sort}&dir={dir}&per=2"));
+            let mut last = None;
+            while let Some(path) = next {
+                let page = admin.get(&path).await;
+                seen.extend(page.texts("#clients tbody tr td:nth-child(2)"));
+                next = page.href_of("#next-page");
+                last = Some(page);
+            }
+            let mut ids = seen.clone();
+            ids.sort();
+            ids.dedup();
+            assert_eq!(
+                ids.len(),
+                5,
+                "{sort} {dir}: every client once, got {seen:?}"
+            );
+            assert_eq!(seen.len(), 5, "{sort} {dir}: no repeats, got {seen:?}");
+            // Back from the last page to the first: the same rows, page by page.
+            let mut back = Vec::new();
+            let mut previous = last.and_then(|p| p.href_of("#previous-page"));
+            while let Some(path) = previous {
+                let page = admin.get(&path).await;
+                let mut rows = page.texts("#clients tbody tr td:nth-child(2)");
+                rows.extend(back);
+                back = rows;
+                previous = page.href_of("#previous-page");
+            }
+            assert_eq!(back, seen[..4], "{sort} {dir}: the pages before the last");
         }
-        let mut ids = seen.clone();
-        ids.sort();
-        ids.dedup();
-        assert_eq!(ids.len(), 5, "{sort}: every client once, got {seen:?}");
-        assert_eq!(seen.len(), 5, "{sort}: no repeats, got {seen:?}");
     }
 }
 

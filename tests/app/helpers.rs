@@ -252,6 +252,15 @@ impl Page {
             .collect()
     }
 
+    /// The `href` of the first link matching `selector`, when there is one.
+    pub fn href_of(&self, selector: &str) -> Option<String> {
+        let sel = Selector::parse(selector).unwrap();
+        self.html()
+            .select(&sel)
+            .next()
+            .and_then(|a| a.value().attr("href").map(str::to_owned))
+    }
+
     pub fn exists(&self, selector: &str) -> bool {
         let sel = Selector::parse(selector).unwrap();
         self.html().select(&sel).next().is_some()

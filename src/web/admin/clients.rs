@@ -11,8 +11,8 @@ use serde::Deserialize;
 use crate::db::models::Employee;
 use crate::db::models::provider::ProviderChoice;
 use crate::domain::clients::{
-    self, ClientCard, ClientFilter, ClientInput, ClientListPage, ClientRaw, ClientState, Cursor,
-    KINDS, Sort,
+    self, ClientCard, ClientCount, ClientFilter, ClientInput, ClientListPage, ClientRaw,
+    ClientState, Cursor, KINDS, Order, PageAt, Sort,
 };
 use crate::domain::money::Money;
 use crate::domain::permissions::perm;
@@ -20,6 +20,7 @@ use crate::domain::{FieldErrors, impersonation, password, providers};
 use crate::ids::ClientId;
 use crate::web::forms::{Form, Outcome};
 use crate::web::identity::{self, Require, Staff};
+use crate::web::list::{self, Shown, Total};
 use crate::web::page::{self, Flash, PageContext};
 use crate::web::{AppState, WebError};
 
@@ -33,16 +34,38 @@ pub struct ListQuery {
     pub provider: String,
     pub enabled: String,
     pub sort: String,
+    /// "asc" or "desc"; the sort's own order when absent.
+    pub dir: String,
     /// Rows per page.
     pub per: String,
+    /// The page after this row (id and sort value)...
     pub after_id: String,
     pub after: String,
+    /// ...or the page before this one.
+    pub before_id: String,
+    pub before: String,
+    /// The number of the page's first row.
+    pub from: String,
     /// "1": look for the search inside words too.
     pub anywhere: String,
 }
 
 impl ListQuery {
+    fn sort(&self) -> Sort {
+        Sort::parse(&self.sort)
+    }
+
+    fn order(&self) -> Order {
+        Order::parse(&self.dir).unwrap_or(self.sort().first_order())
+    }
+
     fn filter(&self) -> ClientFilter {
+        let cursor = |id: &str, key: &str| {
+            id.parse().ok().map(|id| Cursor {
+                id,
+                key: key.to_owned(),
+            })
+        };
         ClientFilter {
             query: self.q.clone(),
             state: match self.state.as_str() {
@@ -57,19 +80,46 @@ impl ListQuery {
                 "no" => Some(false),
                 _ => None,
             },
-            sort: Sort::parse(&self.sort),
-            after: self.after_id.parse().ok().map(|id| Cursor {
-                id,
-                key: self.after.clone(),
-            }),
+            sort: self.sort(),
+            order: self.order(),
+            at: cursor(&self.after_id, &self.after)
+                .map(PageAt::After)
+                .or_else(|| cursor(&self.before_id, &self.before).map(PageAt::Before)),
             anywhere: self.anywhere == "1",
         }
     }
 
-    /// This filter's query string, starting after `next` (or from the start).
-    pub fn href(&self, path: &str, next: Option<&Cursor>) -> String {
-        let after_id = next.map(|c| c.id.to_string()).unwrap_or_default();
-        let after = next.map(|c| c.key.clone()).unwrap_or_default();
+    /// What the list's count depends on: the filter, not the page or its order.
+    fn count_key(&self) -> String {
+        let balance_sort = self.sort() == Sort::Balance;
+        format!(
+            "clients|{}|{}|{}|{}|{}|{}|{balance_sort}",
+            self.q.trim(),
+            self.state,
+            self.group,
+            self.provider,
+            self.enabled,
+            self.anywhere
+        )
+    }
+
+    /// This filter's address at the page `at` (the first page when None), whose first row
+    /// is number `from`.
+    pub fn href(&self, path: &str, at: Option<&PageAt>, from: i64) -> String {
+        let (after, before) = match at {
+            Some(PageAt::After(c)) => (Some(c), None),
+            Some(PageAt::Before(c)) => (None, Some(c)),
+            None => (None, None),
+        };
+        let id = |c: Option<&Cursor>| c.map(|c| c.id.to_string()).unwrap_or_default();
+        let key = |c: Option<&Cursor>| c.map(|c| c.key.clone()).unwrap_or_default();
+        let (after_id, after_key, before_id, before_key) =
+            (id(after), key(after), id(before), key(before));
+        let from = if from > 1 {
+            from.to_string()
+        } else {
+            String::new()
+        };
         let pairs = [
             ("q", self.q.as_str()),
             ("state", self.state.as_str()),
@@ -77,10 +127,14 @@ impl ListQuery {
             ("provider", self.provider.as_str()),
             ("enabled", self.enabled.as_str()),
             ("sort", self.sort.as_str()),
+            ("dir", self.dir.as_str()),
             ("per", self.per.as_str()),
             ("anywhere", self.anywhere.as_str()),
             ("after_id", after_id.as_str()),
-            ("after", after.as_str()),
+            ("after", after_key.as_str()),
+            ("before_id", before_id.as_str()),
+            ("before", before_key.as_str()),
+            ("from", from.as_str()),
         ];
         let kept: Vec<(&str, &str)> = pairs.into_iter().filter(|(_, v)| !v.is_empty()).collect();
         match serde_urlencoded::to_string(kept) {
@@ -98,6 +152,7 @@ impl ListQuery {
             ("provider", &self.provider),
             ("enabled", &self.enabled),
             ("sort", &self.sort),
+            ("dir", &self.dir),
             ("anywhere", &self.anywhere),
         ]
         .into_iter()
@@ -112,7 +167,33 @@ impl ListQuery {
             anywhere: "1".into(),
             ..self.clone()
         }
-        .href("/admin/clients", None)
+        .href("/admin/clients", None, 1)
+    }
+
+    /// The list sorted by `key` from its first page: the other way round when it is
+    /// sorted by `key` already.
+    pub fn sort_href(&self, key: &str) -> String {
+        let sort = Sort::parse(key);
+        let dir = if self.sort() == sort {
+            self.order().reversed().key().to_owned()
+        } else {
+            String::new()
+        };
+        ListQuery {
+            sort: sort.key().to_owned(),
+            dir,
+            ..self.clone()
+        }
+        .href("/admin/clients", None, 1)
+    }
+
+    /// How the column `key` orders the list: `aria-sort`'s word for it.
+    pub fn aria_sort(&self, key: &str) -> &'static str {
+        match (self.sort() == Sort::parse(key), self.order()) {
+            (false, _) => "none",
+            (true, Order::Ascending) => "ascending",
+            (true, Order::Descending) => "descending",
+        }
     }
 
     /// Rows per page: 1 to 200, 50 unless chosen.
@@ -143,6 +224,8 @@ pub struct ClientsPage {
     pub ctx: PageContext,
     pub query: ListQuery,
     pub page: ClientListPage,
+    /// The rows shown among all the filter finds.
+    pub shown: Shown,
     pub providers: Vec<ProviderChoice>,
     pub groups: Vec<crate::db::models::client_group::ClientGroup>,
 }
@@ -153,19 +236,32 @@ impl ClientsPage {
     }
 
     pub fn next_href(&self) -> Option<String> {
-        self.page
-            .next
-            .as_ref()
-            .map(|c| self.query.href("/admin/clients", Some(c)))
+        self.page.next.as_ref().map(|c| {
+            self.query.href(
+                "/admin/clients",
+                Some(&PageAt::After(c.clone())),
+                self.shown.first + self.shown.rows,
+            )
+        })
+    }
+
+    pub fn previous_href(&self) -> Option<String> {
+        self.page.previous.as_ref().map(|c| {
+            self.query.href(
+                "/admin/clients",
+                Some(&PageAt::Before(c.clone())),
+                self.shown.first - self.query.per_page(),
+            )
+        })
     }
 
     /// This page's address, to come back to after a bulk action.
     pub fn here(&self) -> String {
-        self.query.href("/admin/clients", None)
+        self.query.href("/admin/clients", None, 1)
     }
 
     pub fn csv_href(&self) -> String {
-        self.query.href("/admin/clients.csv", None)
+        self.query.href("/admin/clients.csv", None, 1)
     }
 }
 
@@ -184,17 +280,44 @@ pub async fn index(
     } else {
         Some(state.search_turn().await?)
     };
-    let (page, providers, groups) = state
+    let count_key = query.count_key();
+    let kept_count = state.list_counts.get(&count_key);
+    let (page, counted, providers, groups) = state
         .db(move |conn| {
             let page = clients::list(conn, &actor, &filter, per_page)?;
+            // One page holds them all: no count needed.
+            let whole = page.next.is_none() && page.previous.is_none();
+            let counted = if whole || kept_count.is_some() {
+                None
+            } else {
+                Some(clients::count(conn, &actor, &filter)?)
+            };
             let providers = providers::choices_for_clients(conn, &actor)?;
             let groups = crate::domain::client_groups::names(conn, &actor)?;
-            Ok::<_, crate::domain::DomainError>((page, providers, groups))
+            Ok::<_, crate::domain::DomainError>((page, counted, providers, groups))
         })
         .await?;
+    let rows = page.rows.len() as i64;
+    // The first page when there is none before it (a previous page that reached the
+    // start shows the first page whole).
+    let first = if page.previous.is_none() {
+        1
+    } else {
+        list::first_row(&query.from)
+    };
+    let total = match (counted, kept_count) {
+        (Some(ClientCount::MoreThan(n)), _) => Total::MoreThan(n),
+        (Some(ClientCount::Exactly(n)), _) => {
+            state.list_counts.keep(count_key, n);
+            Total::Exactly(n)
+        }
+        (None, Some(n)) => Total::About(n),
+        (None, None) => Total::Exactly(rows),
+    };
     Ok(ClientsPage {
         ctx,
         query,
+        shown: Shown { first, rows, total },
         page,
         providers,
         groups,
@@ -248,7 +371,7 @@ pub async fn export(
 ) -> HttpResponse {
     const CHUNK: i64 = 1000;
     let mut filter = query.into_inner().filter();
-    filter.after = None;
+    filter.at = None;
     let actor = staff.actor.clone();
     let header_line = "id,name,email,state,status,balances,registered\r\n".to_owned();
     let stream = futures_util::stream::unfold(Some((filter, Some(header_line))), move |step| {
@@ -278,7 +401,7 @@ pub async fn export(
                     let next = page.next.map(|cursor| {
                         (
                             ClientFilter {
-                                after: Some(cursor),
+                                at: Some(PageAt::After(cursor)),
                                 ..filter
                             },
                             None,

@@ -1,0 +1,144 @@
+//! What every long list page shares: the rows shown among how many ("1–50 of about
+//! 100,000"), and the counts of long lists kept for a while so that paging through one
+//! does not count it again at every page.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// How long a kept count is shown before it is counted again.
+const KEPT_FOR: Duration = Duration::from_secs(30);
+/// Counts from this many rows are kept (and shown as "about"); smaller ones are cheap to
+/// count at every page and stay exact.
+const KEPT_FROM: i64 = 1000;
+/// Most counts kept at once; past it the oldest half is forgotten.
+const MOST_KEPT: usize = 512;
+
+/// Counts of long lists by their filter, shared by a server's requests.
+#[derive(Default)]
+pub struct ListCounts {
+    kept: Mutex<HashMap<String, (Instant, i64)>>,
+}
+
+impl ListCounts {
+    /// The count kept for `key`, while it is fresh.
+    pub fn get(&self, key: &str) -> Option<i64> {
+        let kept = self.kept.lock().ok()?;
+        kept.get(key)
+            .filter(|(at, _)| at.elapsed() < KEPT_FOR)
+            .map(|(_, n)| *n)
+    }
+
+    /// Keeps `n` for `key` when it is large enough to be worth keeping.
+    pub fn keep(&self, key: String, n: i64) {
+        if n < KEPT_FROM {
+            return;
+        }
+        if let Ok(mut kept) = self.kept.lock() {
+            if kept.len() >= MOST_KEPT {
+                let mut ages: Vec<Instant> = kept.values().map(|(at, _)| *at).collect();
+                ages.sort();
+                let cut = ages[ages.len() / 2];
+                kept.retain(|_, (at, _)| *at > cut);
+            }
+            kept.insert(key, (Instant::now(), n));
+        }
+    }
+}
+
+/// How many rows a list holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Total {
+    Exactly(i64),
+    /// Counted a moment ago and kept: rows may have come or gone since.
+    About(i64),
+    /// A search that stopped counting at this many.
+    MoreThan(i64),
+}
+
+/// The rows a page shows among all of the list's: written "1–50 of 1,234".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shown {
+    /// The first row's number, from 1.
+    pub first: i64,
+    pub rows: i64,
+    pub total: Total,
+}
+
+impl std::fmt::Display for Shown {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.rows == 0 {
+            return f.write_str("No rows");
+        }
+        let last = self.first + self.rows - 1;
+        write!(f, "{}–{} of ", grouped(self.first), grouped(last))?;
+        match self.total {
+            // A stale count never says fewer rows than the page has seen.
+            Total::Exactly(n) => write!(f, "{}", grouped(n.max(last))),
+            Total::About(n) => write!(f, "about {}", grouped(n.max(last))),
+            Total::MoreThan(n) => write!(f, "more than {}", grouped(n)),
+        }
+    }
+}
+
+/// A count with its thousands grouped: 100,000.
+pub fn grouped(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+    if n < 0 {
+        out.push('-');
+    }
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The number of a page's first row from the address (`from`), 1 when absent or wrong.
+pub fn first_row(raw: &str) -> i64 {
+    raw.parse().ok().filter(|n| *n >= 1).unwrap_or(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shows_the_rows_among_all() {
+        let shown = |first, rows, total| Shown { first, rows, total }.to_string();
+        assert_eq!(shown(1, 50, Total::Exactly(1234)), "1–50 of 1,234");
+        assert_eq!(
+            shown(51, 50, Total::About(100_000)),
+            "51–100 of about 100,000"
+        );
+        assert_eq!(
+            shown(1, 50, Total::MoreThan(1000)),
+            "1–50 of more than 1,000"
+        );
+        // A count kept from before rows were added never reads below the rows seen.
+        assert_eq!(
+            shown(1001, 50, Total::About(1040)),
+            "1,001–1,050 of about 1,050"
+        );
+        assert_eq!(shown(1, 0, Total::Exactly(0)), "No rows");
+        assert_eq!(grouped(-1_234_567), "-1,234,567");
+        assert_eq!(grouped(999), "999");
+    }
+
+    #[test]
+    fn keeps_only_long_counts_and_forgets_the_oldest() {
+        let counts = ListCounts::default();
+        counts.keep("short".into(), 12);
+        assert_eq!(counts.get("short"), None);
+        counts.keep("long".into(), 100_000);
+        assert_eq!(counts.get("long"), Some(100_000));
+        for n in 0..MOST_KEPT * 2 {
+            counts.keep(format!("k{n}"), 5000);
+        }
+        assert!(counts.kept.lock().unwrap().len() <= MOST_KEPT);
+        assert_eq!(counts.get(&format!("k{}", MOST_KEPT * 2 - 1)), Some(5000));
+    }
+}
