@@ -3,6 +3,7 @@
 
 pub mod id_list;
 pub mod models;
+pub mod paging;
 pub mod schema;
 pub mod sql_time;
 pub mod sqlite_writer;

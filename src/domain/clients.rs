@@ -12,6 +12,7 @@ use crate::db::models::{
     Account, AuditEvent, Client, ClientChanges, Employee, ListedClient, Message, NewAccount,
     NewClient, NewMessage, NewUser, OutboxMail, Provider, User,
 };
+use crate::db::paging::{Order, Paged};
 use crate::db::schema::{accounts, client_group_members, clients, payers, services, users};
 use crate::db::{self, DbConnection};
 use crate::domain::audit::{self, Changes, Target};
@@ -101,37 +102,6 @@ impl Sort {
     }
 }
 
-/// Which way a list is sorted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Order {
-    Ascending,
-    Descending,
-}
-
-impl Order {
-    pub fn parse(raw: &str) -> Option<Self> {
-        match raw {
-            "asc" => Some(Order::Ascending),
-            "desc" => Some(Order::Descending),
-            _ => None,
-        }
-    }
-
-    pub fn key(self) -> &'static str {
-        match self {
-            Order::Ascending => "asc",
-            Order::Descending => "desc",
-        }
-    }
-
-    pub fn reversed(self) -> Self {
-        match self {
-            Order::Ascending => Order::Descending,
-            Order::Descending => Order::Ascending,
-        }
-    }
-}
-
 /// A row a page starts next to: its sort value and id.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cursor {
@@ -139,12 +109,8 @@ pub struct Cursor {
     pub key: String,
 }
 
-/// Where a page is: after a row (the next page) or before one (the previous page).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PageAt {
-    After(Cursor),
-    Before(Cursor),
-}
+/// Where a page of the client list is.
+pub type PageAt = crate::db::paging::PageAt<Cursor>;
 
 #[derive(Debug, Clone)]
 pub struct ClientFilter {
@@ -189,7 +155,7 @@ impl ClientFilter {
     /// Whether the page's query walks the list backwards (the previous page), and so
     /// whether its rows are read in the order opposite to the shown one.
     fn backwards(&self) -> bool {
-        matches!(self.at, Some(PageAt::Before(_)))
+        self.at.as_ref().is_some_and(PageAt::is_before)
     }
 }
 
@@ -424,11 +390,8 @@ pub fn list(
         ..
     } = search(conn, filter, paged.then_some((after_id, limit + 1)))?;
     // The rows are read in the shown order, or in the opposite one for a previous page.
-    let descending = (filter.order == Order::Descending) != filter.backwards();
-    let cursor = match &filter.at {
-        Some(PageAt::After(c) | PageAt::Before(c)) => Some(c),
-        None => None,
-    };
+    let descending = crate::db::paging::reads_descending(filter.order, filter.at.as_ref());
+    let cursor = filter.at.as_ref().map(PageAt::cursor);
     // Bounds `$query` to the rows beyond the cursor on `$column` (then id) in the reading
     // order. The outer bound on the column lets its index start at the cursor instead of
     // the front; the OR alone is no range to an index.
@@ -561,24 +524,6 @@ pub fn list(
             }
         }
     };
-    let mut found = clients_found;
-    let more = found.len() as i64 > limit;
-    found.truncate(limit as usize);
-    if filter.backwards() {
-        if !more {
-            // Back at the start: the first page, whole.
-            return list(
-                conn,
-                actor,
-                &ClientFilter {
-                    at: None,
-                    ..filter.clone()
-                },
-                limit,
-            );
-        }
-        found.reverse();
-    }
     let cursor_of = |((c, _, _), balance): &(Listed, Option<i64>)| Cursor {
         id: c.id,
         key: match filter.sort {
@@ -588,15 +533,23 @@ pub fn list(
             Sort::Id => String::new(),
         },
     };
-    // A previous page came before this one; a next page after it.
-    let next = (more || filter.backwards())
-        .then(|| found.last().map(cursor_of))
-        .flatten();
-    let previous = filter
-        .at
-        .is_some()
-        .then(|| found.first().map(cursor_of))
-        .flatten();
+    let Some(Paged {
+        rows: mut found,
+        next,
+        previous,
+    }) = Paged::from_rows(clients_found, limit, filter.at.as_ref(), cursor_of)
+    else {
+        // A previous page that reached the start: the first page, whole.
+        return list(
+            conn,
+            actor,
+            &ClientFilter {
+                at: None,
+                ..filter.clone()
+            },
+            limit,
+        );
+    };
     // PostgreSQL's rows come without their owners and activity (see above),
     // read for the rows kept.
     if matches!(conn, DbConnection::Postgresql(_)) {

@@ -97,9 +97,56 @@ pub fn grouped(n: i64) -> String {
     out
 }
 
-/// The number of a page's first row from the address (`from`), 1 when absent or wrong.
-pub fn first_row(raw: &str) -> i64 {
-    raw.parse().ok().filter(|n| *n >= 1).unwrap_or(1)
+/// The number of a page's first row: 1 on the first page (none before it), else as the
+/// address says (`row`, 1 when absent or wrong).
+pub fn first_row(has_previous: bool, raw: &str) -> i64 {
+    if has_previous {
+        raw.parse().ok().filter(|n| *n >= 1).unwrap_or(1)
+    } else {
+        1
+    }
+}
+
+/// The `row` field of a page's address: absent for the first row.
+pub fn row_field(row: i64) -> String {
+    if row > 1 {
+        row.to_string()
+    } else {
+        String::new()
+    }
+}
+
+/// `path` with the fields that are not empty as its query string.
+pub fn href(path: &str, fields: &[(&str, &str)]) -> String {
+    let kept: Vec<(&str, &str)> = fields
+        .iter()
+        .copied()
+        .filter(|(_, v)| !v.is_empty())
+        .collect();
+    match serde_urlencoded::to_string(kept) {
+        Ok(q) if !q.is_empty() => format!("{path}?{q}"),
+        _ => path.to_owned(),
+    }
+}
+
+/// The total to show for a list: the page's own rows when it holds the whole list
+/// (`whole`), else the count just made (kept when long), else the one kept a moment ago.
+pub fn total(
+    counts: &ListCounts,
+    key: String,
+    whole: Option<i64>,
+    counted: Option<i64>,
+    kept: Option<i64>,
+) -> Total {
+    match (whole, counted, kept) {
+        (Some(rows), _, _) => Total::Exactly(rows),
+        (None, Some(n), _) => {
+            counts.keep(key, n);
+            Total::Exactly(n)
+        }
+        (None, None, Some(n)) => Total::About(n),
+        (None, None, None) => Total::Exactly(0),
+    }
 }
 
 #[cfg(test)]

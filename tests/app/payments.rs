@@ -274,3 +274,62 @@ async fn check_ledger_finds_a_balance_that_disagrees() {
         (account, 10001, 10000)
     );
 }
+
+#[actix_web::test]
+async fn the_payments_list_sorts_by_amount_either_way_and_pages_back() {
+    let app = TestApp::spawn().await;
+    let (_ann, client, payer) = client_with_payer(&app, "ann@example.com").await;
+    let account = account_of(&app, client);
+    let admin = app.browser();
+    admin.sign_in_as_admin().await;
+    // 52 payments of 1.00 to 52.00, recorded in a shuffled order.
+    for n in 0..52 {
+        let amount = (n * 7) % 52 + 1;
+        record(
+            &admin,
+            client,
+            account,
+            payer,
+            &format!("{amount}.00"),
+            &format!("k{n}"),
+        )
+        .await
+        .assert_redirect(&format!("/admin/clients/{client}?tab=payments"));
+    }
+    let amounts = |page: &crate::helpers::Page| page.texts("#payments tbody td.bp-money");
+    let newest = admin.get("/admin/payments").await;
+    assert_eq!(newest.text_of("#rows-shown"), "1–50 of 52");
+    assert_eq!(amounts(&newest)[0], format!("{}.00 RUB", (51 * 7) % 52 + 1));
+    assert!(newest.exists("th[aria-sort=descending] a[href*='sort=date']"));
+
+    // Largest first, then the last two, then back.
+    let largest = admin
+        .get(&newest.href_of("th a[href*='sort=amount']").unwrap())
+        .await;
+    assert_eq!(amounts(&largest)[..2], ["52.00 RUB", "51.00 RUB"]);
+    let rest = admin.get(&largest.href_of("#next-page").unwrap()).await;
+    assert_eq!(amounts(&rest), ["2.00 RUB", "1.00 RUB"]);
+    assert_eq!(rest.text_of("#rows-shown"), "51–52 of 52");
+    let back = admin.get(&rest.href_of("#previous-page").unwrap()).await;
+    assert_eq!(amounts(&back), amounts(&largest));
+    assert_eq!(back.text_of("#rows-shown"), "1–50 of 52");
+    assert!(!back.exists("#previous-page"));
+
+    // Clicked again: smallest first, filters kept.
+    let smallest = admin
+        .get(&largest.href_of("th a[href*='sort=amount']").unwrap())
+        .await;
+    assert!(smallest.exists("th[aria-sort=ascending] a[href*='sort=amount']"));
+    assert_eq!(amounts(&smallest)[..2], ["1.00 RUB", "2.00 RUB"]);
+    let filtered = admin
+        .get(&format!(
+            "/admin/payments?client={client}&sort=amount&dir=asc"
+        ))
+        .await;
+    assert!(
+        filtered
+            .href_of("th a[href*='sort=amount']")
+            .unwrap()
+            .contains(&format!("client={client}"))
+    );
+}

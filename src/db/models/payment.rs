@@ -5,6 +5,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::DbConnection;
+use crate::db::paging::{Order, PageAt, reads_descending};
 use crate::db::schema::{
     accounts, clients, currencies, gateway_events, payers, payment_methods, payments, providers,
 };
@@ -176,9 +177,82 @@ pub struct PaymentFilter {
     /// Created on or after / before.
     pub from: Option<NaiveDateTime>,
     pub until: Option<NaiveDateTime>,
-    pub before: Option<PaymentId>,
+    pub sort: PaymentSort,
+    pub order: Order,
+    /// None: the first page.
+    pub at: Option<PageAt<PaymentCursor>>,
     /// Just this payment.
     pub id: Option<PaymentId>,
+}
+
+/// What a payments list is sorted by (then by id).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PaymentSort {
+    /// When it was recorded: the id's order.
+    #[default]
+    Date,
+    Amount,
+}
+
+impl PaymentSort {
+    pub fn parse(raw: &str) -> Self {
+        match raw {
+            "amount" => PaymentSort::Amount,
+            _ => PaymentSort::Date,
+        }
+    }
+
+    pub fn key(self) -> &'static str {
+        match self {
+            PaymentSort::Date => "date",
+            PaymentSort::Amount => "amount",
+        }
+    }
+}
+
+/// A row a page of payments starts next to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PaymentCursor {
+    pub id: PaymentId,
+    /// The amount, when sorted by it.
+    pub amount: i64,
+}
+
+impl PaymentCursor {
+    pub fn of(row: &PaymentRow) -> Self {
+        PaymentCursor {
+            id: row.id,
+            amount: row.amount,
+        }
+    }
+}
+
+/// The payments the filter finds, before sort and page, over `$base` (payments or a join
+/// of them), boxed.
+macro_rules! filtered_payments {
+    ($base:expr, $filter:expr) => {{
+        let filter: &PaymentFilter = $filter;
+        let mut query = $base.into_boxed();
+        if let Some(client) = filter.client {
+            query = query.filter(payments::client_id.eq(client));
+        }
+        if let Some(status) = &filter.status {
+            query = query.filter(payments::status.eq(status.clone()));
+        }
+        if let Some(method) = filter.method {
+            query = query.filter(payments::payment_method_id.eq(method));
+        }
+        if let Some(from) = filter.from {
+            query = query.filter(payments::created_at.ge(from));
+        }
+        if let Some(until) = filter.until {
+            query = query.filter(payments::created_at.lt(until));
+        }
+        if let Some(id) = filter.id {
+            query = query.filter(payments::id.eq(id));
+        }
+        query
+    }};
 }
 
 impl Payment {
@@ -263,7 +337,8 @@ impl Payment {
         .get_result(conn)
     }
 
-    /// Payments, newest first, as the filter says; keyset `before`.
+    /// Payments as the filter says, sorted and paged by it: up to `limit` rows in the order
+    /// they are read (see `paging::reads_descending`).
     pub fn rows(
         conn: &mut DbConnection,
         filter: &PaymentFilter,
@@ -271,38 +346,50 @@ impl Payment {
     ) -> QueryResult<Vec<PaymentRow>> {
         // On the engine's own connection: a boxed query is rendered at every execution
         // anyway, and this way its rows skip the multi-backend layer.
+        let descending = reads_descending(filter.order, filter.at.as_ref());
         crate::db::on_engine!(conn, |c| {
-            let mut query = payments::table
-                .inner_join(clients::table)
-                .inner_join(payers::table)
-                .inner_join(
-                    accounts::table.inner_join(providers::table.inner_join(currencies::table)),
-                )
-                .left_join(payment_methods::table)
-                .into_boxed();
-            if let Some(client) = filter.client {
-                query = query.filter(payments::client_id.eq(client));
-            }
-            if let Some(status) = &filter.status {
-                query = query.filter(payments::status.eq(status.clone()));
-            }
-            if let Some(method) = filter.method {
-                query = query.filter(payments::payment_method_id.eq(method));
-            }
-            if let Some(from) = filter.from {
-                query = query.filter(payments::created_at.ge(from));
-            }
-            if let Some(until) = filter.until {
-                query = query.filter(payments::created_at.lt(until));
-            }
-            if let Some(id) = filter.id {
-                query = query.filter(payments::id.eq(id));
-            }
-            if let Some(before) = filter.before {
-                query = query.filter(payments::id.lt(before));
-            }
+            let mut query = filtered_payments!(
+                payments::table
+                    .inner_join(clients::table)
+                    .inner_join(payers::table)
+                    .inner_join(
+                        accounts::table.inner_join(providers::table.inner_join(currencies::table)),
+                    )
+                    .left_join(payment_methods::table),
+                filter
+            );
+            // Beyond the cursor in the reading order; the outer bound on the amount lets
+            // its index start there.
+            query = match (filter.sort, filter.at.as_ref().map(PageAt::cursor)) {
+                (PaymentSort::Amount, Some(at)) if descending => {
+                    query.filter(payments::amount.le(at.amount)).filter(
+                        payments::amount
+                            .lt(at.amount)
+                            .or(payments::amount.eq(at.amount).and(payments::id.lt(at.id))),
+                    )
+                }
+                (PaymentSort::Amount, Some(at)) => {
+                    query.filter(payments::amount.ge(at.amount)).filter(
+                        payments::amount
+                            .gt(at.amount)
+                            .or(payments::amount.eq(at.amount).and(payments::id.gt(at.id))),
+                    )
+                }
+                (PaymentSort::Date, Some(at)) if descending => query.filter(payments::id.lt(at.id)),
+                (PaymentSort::Date, Some(at)) => query.filter(payments::id.gt(at.id)),
+                (_, None) => query,
+            };
+            query = match (filter.sort, descending) {
+                (PaymentSort::Amount, true) => {
+                    query.order((payments::amount.desc(), payments::id.desc()))
+                }
+                (PaymentSort::Amount, false) => {
+                    query.order((payments::amount.asc(), payments::id.asc()))
+                }
+                (PaymentSort::Date, true) => query.order(payments::id.desc()),
+                (PaymentSort::Date, false) => query.order(payments::id.asc()),
+            };
             query
-                .order(payments::id.desc())
                 .limit(limit)
                 .select((
                     payments::id,
@@ -322,6 +409,13 @@ impl Payment {
                 ))
                 .load(c)
         })
+    }
+
+    /// How many payments the filter finds, its page and order aside.
+    pub fn count(conn: &mut DbConnection, filter: &PaymentFilter) -> QueryResult<i64> {
+        filtered_payments!(payments::table, filter)
+            .count()
+            .get_result(conn)
     }
 
     /// One payment as lists show it.

@@ -11,9 +11,12 @@ pub mod top_up;
 use chrono::NaiveDateTime;
 
 use crate::db::models::ledger_entry::{LedgerEntry, Mismatch, NewLedgerEntry};
-use crate::db::models::payment::{MANUAL, NewPayment, PAID, Payment, PaymentFilter, PaymentRow};
+use crate::db::models::payment::{
+    MANUAL, NewPayment, PAID, Payment, PaymentCursor, PaymentFilter, PaymentRow,
+};
 use crate::db::models::payment_method::PaymentMethod;
 use crate::db::models::{Account, Payer, User};
+use crate::db::paging::Paged;
 use crate::db::schema::{accounts, currencies, providers};
 use crate::db::{self, DbConnection};
 use crate::domain::audit::{self, Target};
@@ -334,9 +337,31 @@ pub fn list(
     conn: &mut DbConnection,
     actor: &Actor,
     filter: &PaymentFilter,
-) -> Result<Vec<PaymentRow>, DomainError> {
+) -> Result<Paged<PaymentRow, PaymentCursor>, DomainError> {
     require(actor, permissions::PAYMENTS_VIEW)?;
-    Ok(Payment::rows(conn, filter, PAGE_SIZE)?)
+    let rows = Payment::rows(conn, filter, PAGE_SIZE + 1)?;
+    match Paged::from_rows(rows, PAGE_SIZE, filter.at.as_ref(), PaymentCursor::of) {
+        Some(page) => Ok(page),
+        // A previous page that reached the start: the first page, whole.
+        None => list(
+            conn,
+            actor,
+            &PaymentFilter {
+                at: None,
+                ..filter.clone()
+            },
+        ),
+    }
+}
+
+/// How many payments the filter finds.
+pub fn count(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    filter: &PaymentFilter,
+) -> Result<i64, DomainError> {
+    require(actor, permissions::PAYMENTS_VIEW)?;
+    Ok(Payment::count(conn, filter)?)
 }
 
 /// One client's payments (finance staff).

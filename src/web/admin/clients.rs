@@ -10,9 +10,10 @@ use serde::Deserialize;
 
 use crate::db::models::Employee;
 use crate::db::models::provider::ProviderChoice;
+use crate::db::paging::Order;
 use crate::domain::clients::{
     self, ClientCard, ClientCount, ClientFilter, ClientInput, ClientListPage, ClientRaw,
-    ClientState, Cursor, KINDS, Order, PageAt, Sort,
+    ClientState, Cursor, KINDS, PageAt, Sort,
 };
 use crate::domain::money::Money;
 use crate::domain::permissions::perm;
@@ -45,7 +46,7 @@ pub struct ListQuery {
     pub before_id: String,
     pub before: String,
     /// The number of the page's first row.
-    pub from: String,
+    pub row: String,
     /// "1": look for the search inside words too.
     pub anywhere: String,
 }
@@ -104,8 +105,8 @@ impl ListQuery {
     }
 
     /// This filter's address at the page `at` (the first page when None), whose first row
-    /// is number `from`.
-    pub fn href(&self, path: &str, at: Option<&PageAt>, from: i64) -> String {
+    /// is number `row`.
+    pub fn href(&self, path: &str, at: Option<&PageAt>, row: i64) -> String {
         let (after, before) = match at {
             Some(PageAt::After(c)) => (Some(c), None),
             Some(PageAt::Before(c)) => (None, Some(c)),
@@ -115,32 +116,26 @@ impl ListQuery {
         let key = |c: Option<&Cursor>| c.map(|c| c.key.clone()).unwrap_or_default();
         let (after_id, after_key, before_id, before_key) =
             (id(after), key(after), id(before), key(before));
-        let from = if from > 1 {
-            from.to_string()
-        } else {
-            String::new()
-        };
-        let pairs = [
-            ("q", self.q.as_str()),
-            ("state", self.state.as_str()),
-            ("group", self.group.as_str()),
-            ("provider", self.provider.as_str()),
-            ("enabled", self.enabled.as_str()),
-            ("sort", self.sort.as_str()),
-            ("dir", self.dir.as_str()),
-            ("per", self.per.as_str()),
-            ("anywhere", self.anywhere.as_str()),
-            ("after_id", after_id.as_str()),
-            ("after", after_key.as_str()),
-            ("before_id", before_id.as_str()),
-            ("before", before_key.as_str()),
-            ("from", from.as_str()),
-        ];
-        let kept: Vec<(&str, &str)> = pairs.into_iter().filter(|(_, v)| !v.is_empty()).collect();
-        match serde_urlencoded::to_string(kept) {
-            Ok(q) if !q.is_empty() => format!("{path}?{q}"),
-            _ => path.to_owned(),
-        }
+        let row = list::row_field(row);
+        list::href(
+            path,
+            &[
+                ("q", self.q.as_str()),
+                ("state", self.state.as_str()),
+                ("group", self.group.as_str()),
+                ("provider", self.provider.as_str()),
+                ("enabled", self.enabled.as_str()),
+                ("sort", self.sort.as_str()),
+                ("dir", self.dir.as_str()),
+                ("per", self.per.as_str()),
+                ("anywhere", self.anywhere.as_str()),
+                ("after_id", after_id.as_str()),
+                ("after", after_key.as_str()),
+                ("before_id", before_id.as_str()),
+                ("before", before_key.as_str()),
+                ("row", row.as_str()),
+            ],
+        )
     }
 
     /// The search and filters, to keep them when only the page size changes.
@@ -285,7 +280,6 @@ pub async fn index(
     let (page, counted, providers, groups) = state
         .db(move |conn| {
             let page = clients::list(conn, &actor, &filter, per_page)?;
-            // One page holds them all: no count needed.
             let whole = page.next.is_none() && page.previous.is_none();
             let counted = if whole || kept_count.is_some() {
                 None
@@ -297,22 +291,22 @@ pub async fn index(
             Ok::<_, crate::domain::DomainError>((page, counted, providers, groups))
         })
         .await?;
+    // One page holds them all: no count needed.
+    let whole = page.next.is_none() && page.previous.is_none();
     let rows = page.rows.len() as i64;
-    // The first page when there is none before it (a previous page that reached the
-    // start shows the first page whole).
-    let first = if page.previous.is_none() {
-        1
-    } else {
-        list::first_row(&query.from)
-    };
-    let total = match (counted, kept_count) {
-        (Some(ClientCount::MoreThan(n)), _) => Total::MoreThan(n),
-        (Some(ClientCount::Exactly(n)), _) => {
-            state.list_counts.keep(count_key, n);
-            Total::Exactly(n)
+    let first = list::first_row(page.previous.is_some(), &query.row);
+    let total = match counted {
+        Some(ClientCount::MoreThan(n)) => Total::MoreThan(n),
+        Some(ClientCount::Exactly(n)) => {
+            list::total(&state.list_counts, count_key, None, Some(n), None)
         }
-        (None, Some(n)) => Total::About(n),
-        (None, None) => Total::Exactly(rows),
+        None => list::total(
+            &state.list_counts,
+            count_key,
+            whole.then_some(rows),
+            None,
+            kept_count,
+        ),
     };
     Ok(ClientsPage {
         ctx,

@@ -9,8 +9,9 @@ use askama_web::WebTemplate;
 use serde::Deserialize;
 
 use crate::db::models::expense::{ExpenseFilter, ExpenseRow};
-use crate::db::models::payment::{PaymentFilter, PaymentRow, STATUSES};
+use crate::db::models::payment::{PaymentCursor, PaymentFilter, PaymentRow, PaymentSort, STATUSES};
 use crate::db::models::payment_method::PaymentMethodRow;
+use crate::db::paging::{Order, PageAt, Paged};
 use crate::domain::money::Money;
 use crate::domain::payments::refunds::{self, CorrectionForm, RefundForm};
 use crate::domain::payments::top_up::{self, PaymentDetails};
@@ -20,6 +21,7 @@ use crate::domain::{DomainError, FieldErrors, services, text};
 use crate::ids::{ClientId, ExpenseId, PaymentId};
 use crate::web::forms::{Form, Outcome};
 use crate::web::identity::{Require, Staff};
+use crate::web::list::{self, Shown};
 use crate::web::page::{self, Flash, PageContext};
 use crate::web::{AppState, WebError};
 
@@ -27,7 +29,18 @@ use crate::web::{AppState, WebError};
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(default)]
 pub struct ListQuery {
+    /// "date" (the default) or "amount".
+    pub sort: String,
+    /// "asc" or "desc"; newest or largest first when absent.
+    pub dir: String,
+    /// The page after this row (id, and amount when sorted by it)...
+    pub after_id: String,
+    pub after: String,
+    /// ...or the page before this one.
+    pub before_id: String,
     pub before: String,
+    /// The number of the page's first row.
+    pub row: String,
     pub status: String,
     pub method: String,
     pub client: String,
@@ -69,10 +82,98 @@ impl ListQuery {
             method: self.method.parse().ok(),
             from,
             until,
-            before: self.before.parse().ok(),
+            sort: PaymentSort::parse(&self.sort),
+            order: self.order(),
+            at: self.at(),
             id: None,
         };
         (filter, errors)
+    }
+
+    fn order(&self) -> Order {
+        Order::parse(&self.dir).unwrap_or_default()
+    }
+
+    fn at(&self) -> Option<PageAt<PaymentCursor>> {
+        let cursor = |id: &str, amount: &str| {
+            Some(PaymentCursor {
+                id: id.parse().ok()?,
+                amount: amount.parse().unwrap_or(0),
+            })
+        };
+        cursor(&self.after_id, &self.after)
+            .map(PageAt::After)
+            .or_else(|| cursor(&self.before_id, &self.before).map(PageAt::Before))
+    }
+
+    /// What the list's count depends on: the filter, not the page or its order.
+    fn count_key(&self) -> String {
+        format!(
+            "payments|{}|{}|{}|{}|{}",
+            self.status,
+            self.method,
+            self.client.trim(),
+            self.from,
+            self.until
+        )
+    }
+
+    /// This filter, in this order, at the page `at` whose first row is number `row`.
+    pub fn href(&self, at: Option<&PageAt<PaymentCursor>>, row: i64) -> String {
+        let id = |c: &PaymentCursor| c.id.to_string();
+        let amount = |c: &PaymentCursor| c.amount.to_string();
+        let (after_id, after, before_id, before) = match at {
+            Some(PageAt::After(c)) => (id(c), amount(c), String::new(), String::new()),
+            Some(PageAt::Before(c)) => (String::new(), String::new(), id(c), amount(c)),
+            None => Default::default(),
+        };
+        let row = list::row_field(row);
+        list::href(
+            "/admin/payments",
+            &[
+                ("status", &self.status),
+                ("method", &self.method),
+                ("client", &self.client),
+                ("from", &self.from),
+                ("until", &self.until),
+                ("sort", &self.sort),
+                ("dir", &self.dir),
+                ("after_id", &after_id),
+                ("after", &after),
+                ("before_id", &before_id),
+                ("before", &before),
+                ("row", &row),
+            ],
+        )
+    }
+
+    /// The list sorted by `key` from its first page: the other way round when it is
+    /// sorted by `key` already.
+    pub fn sort_href(&self, key: &str) -> String {
+        let sort = PaymentSort::parse(key);
+        let dir = if PaymentSort::parse(&self.sort) == sort {
+            self.order().reversed().key().to_owned()
+        } else {
+            String::new()
+        };
+        ListQuery {
+            sort: sort.key().to_owned(),
+            dir,
+            ..self.clone()
+        }
+        .href(None, 1)
+    }
+
+    /// How the column `key` orders the list: `aria-sort`'s word for it.
+    pub fn aria_sort(&self, key: &str) -> &'static str {
+        match (
+            PaymentSort::parse(&self.sort) == PaymentSort::parse(key),
+            self.order(),
+        ) {
+            (false, _) => "none",
+            (true, Order::Ascending) => "ascending",
+            (true, Order::Descending) => "descending",
+        }
     }
 
     pub fn is_filtered(&self) -> bool {
@@ -86,26 +187,15 @@ impl ListQuery {
         .iter()
         .any(|v| !v.trim().is_empty())
     }
-
-    /// The query string of the filter without the page, for the "older" link.
-    pub fn keep(&self) -> String {
-        serde_urlencoded::to_string([
-            ("status", &self.status),
-            ("method", &self.method),
-            ("client", &self.client),
-            ("from", &self.from),
-            ("until", &self.until),
-        ])
-        .unwrap_or_default()
-    }
 }
 
 #[derive(Template, WebTemplate)]
 #[template(path = "admin/payments/index.html")]
 pub struct PaymentsPage {
     pub ctx: PageContext,
-    pub rows: Vec<PaymentRow>,
-    pub older: Option<PaymentId>,
+    pub page: Paged<PaymentRow, PaymentCursor>,
+    /// The rows shown among all the filter finds.
+    pub shown: Shown,
     pub query: ListQuery,
     pub statuses: &'static [(&'static str, &'static str)],
     pub methods: Vec<PaymentMethodRow>,
@@ -116,6 +206,22 @@ pub struct PaymentsPage {
 impl PaymentsPage {
     pub fn money(&self, row: &PaymentRow) -> Money {
         Money::from_minor(row.amount, row.currency_exponent, &row.currency_code)
+    }
+
+    pub fn next_href(&self) -> Option<String> {
+        self.page.next.map(|c| {
+            self.query
+                .href(Some(&PageAt::After(c)), self.shown.first + self.shown.rows)
+        })
+    }
+
+    pub fn previous_href(&self) -> Option<String> {
+        self.page.previous.map(|c| {
+            self.query.href(
+                Some(&PageAt::Before(c)),
+                self.shown.first - payments::PAGE_SIZE,
+            )
+        })
     }
 }
 
@@ -128,21 +234,30 @@ pub async fn index(
     let query = query.into_inner();
     let (filter, errors) = query.filter();
     let actor = staff.actor.clone();
-    let (rows, methods) = state
+    let count_key = query.count_key();
+    let kept = state.list_counts.get(&count_key);
+    let (page, counted, methods) = state
         .db(move |conn| {
-            Ok::<_, DomainError>((
-                payments::list(conn, &actor, &filter)?,
-                methods::list(conn, &actor)?,
-            ))
+            let page = payments::list(conn, &actor, &filter)?;
+            let whole = page.next.is_none() && page.previous.is_none();
+            let counted = match whole || kept.is_some() {
+                true => None,
+                false => Some(payments::count(conn, &actor, &filter)?),
+            };
+            Ok::<_, DomainError>((page, counted, methods::list(conn, &actor)?))
         })
         .await?;
-    let older = (rows.len() as i64 == payments::PAGE_SIZE)
-        .then(|| rows.last().map(|r| r.id))
-        .flatten();
+    let rows = page.rows.len() as i64;
+    let whole = (page.next.is_none() && page.previous.is_none()).then_some(rows);
+    let shown = Shown {
+        first: list::first_row(page.previous.is_some(), &query.row),
+        rows,
+        total: list::total(&state.list_counts, count_key, whole, counted, kept),
+    };
     Ok(PaymentsPage {
         ctx,
-        rows,
-        older,
+        page,
+        shown,
         query,
         statuses: &STATUSES,
         methods,

@@ -1,0 +1,2 @@
+DROP INDEX clients_enabled;
+DROP INDEX payments_amount;
