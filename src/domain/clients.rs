@@ -1300,6 +1300,7 @@ pub fn card(
                     client: Some(id),
                     ..Default::default()
                 },
+                crate::domain::services::PAGE_SIZE,
             ))
         })?,
         expenses: if_shown(tab, "expenses", || {
@@ -1310,6 +1311,7 @@ pub fn card(
                     client: Some(id),
                     ..Default::default()
                 },
+                crate::domain::services::PAGE_SIZE,
             ))
         })?,
         tickets: if_shown(tab, "tickets", || {

@@ -565,6 +565,7 @@ pub fn view(
                 client: Some(client.id),
                 ..Default::default()
             },
+            crate::domain::services::PAGE_SIZE,
         ) {
             Ok(rows) => rows
                 .into_iter()

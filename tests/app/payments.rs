@@ -321,6 +321,22 @@ async fn the_payments_list_sorts_by_amount_either_way_and_pages_back() {
         .await;
     assert!(smallest.exists("th[aria-sort=ascending] a[href*='sort=amount']"));
     assert_eq!(amounts(&smallest)[..2], ["1.00 RUB", "2.00 RUB"]);
+    // The export follows the filter and the order; amounts are numbers.
+    let csv = admin.get(&smallest.href_of("#export-csv").unwrap()).await;
+    assert!(
+        csv.headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    let lines: Vec<&str> = csv.body.lines().collect();
+    assert_eq!(lines.len(), 53);
+    assert_eq!(
+        lines[0],
+        "id,created,paid,client_id,client,payer,provider,method,status,amount,refunded,currency"
+    );
+    assert!(lines[1].ends_with(",Paid,1.00,0.00,RUB"), "{}", lines[1]);
+    assert!(lines[52].ends_with(",Paid,52.00,0.00,RUB"), "{}", lines[52]);
     let filtered = admin
         .get(&format!(
             "/admin/payments?client={client}&sort=amount&dir=asc"

@@ -153,6 +153,49 @@ async fn an_order_the_balance_covers_starts_at_once_and_is_charged_exactly() {
             .text_of("#expenses")
             .contains("599.90 RUB")
     );
+    // Exported, amounts are numbers a spreadsheet can add, the currency in its own column.
+    let expenses = admin.get("/admin/expenses.csv?kind=order").await;
+    assert!(
+        expenses.headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    let lines: Vec<&str> = expenses.body.lines().collect();
+    assert_eq!(lines.len(), 2, "{}", expenses.body);
+    assert!(lines[0].starts_with("id,created,client_id,client,kind,tariff"));
+    assert!(lines[1].contains(",Ann Lee,Order,VPS-1,"), "{}", lines[1]);
+    assert!(lines[1].contains(",599.90,RUB,"), "{}", lines[1]);
+    assert_eq!(
+        admin
+            .get("/admin/expenses.csv?kind=charge")
+            .await
+            .body
+            .lines()
+            .count(),
+        1,
+        "the header alone: no charges"
+    );
+    let services = admin.get("/admin/services.csv?status=active").await;
+    let lines: Vec<&str> = services.body.lines().collect();
+    assert_eq!(lines.len(), 2, "{}", services.body);
+    assert!(lines[1].starts_with(&format!("{service},")), "{}", lines[1]);
+    assert!(lines[1].contains(",Ann Lee,"), "{}", lines[1]);
+    assert!(lines[1].contains(",Active,1,499.90,RUB,"), "{}", lines[1]);
+    assert_eq!(
+        admin
+            .get("/admin/services.csv?status=suspended_unpaid")
+            .await
+            .body
+            .lines()
+            .count(),
+        1
+    );
+    // Not for a client's user.
+    assert_eq!(
+        ann.get("/admin/services.csv").await.status,
+        reqwest::StatusCode::SEE_OTHER
+    );
 }
 
 #[actix_web::test]

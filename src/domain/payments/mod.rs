@@ -337,10 +337,11 @@ pub fn list(
     conn: &mut DbConnection,
     actor: &Actor,
     filter: &PaymentFilter,
+    limit: i64,
 ) -> Result<Paged<PaymentRow, PaymentCursor>, DomainError> {
     require(actor, permissions::PAYMENTS_VIEW)?;
-    let rows = Payment::rows(conn, filter, PAGE_SIZE + 1)?;
-    match Paged::from_rows(rows, PAGE_SIZE, filter.at.as_ref(), PaymentCursor::of) {
+    let rows = Payment::rows(conn, filter, limit + 1)?;
+    match Paged::from_rows(rows, limit, filter.at.as_ref(), PaymentCursor::of) {
         Some(page) => Ok(page),
         // A previous page that reached the start: the first page, whole.
         None => list(
@@ -350,6 +351,7 @@ pub fn list(
                 at: None,
                 ..filter.clone()
             },
+            limit,
         ),
     }
 }

@@ -174,9 +174,10 @@ pub fn list(
     conn: &mut DbConnection,
     actor: &Actor,
     filter: &ServiceFilter,
+    limit: i64,
 ) -> Result<Vec<ServiceRow>, DomainError> {
     require(actor, permissions::SERVICES_VIEW)?;
-    Ok(Service::rows(conn, filter, PAGE_SIZE)?)
+    Ok(Service::rows(conn, filter, limit)?)
 }
 
 pub fn details(
@@ -194,9 +195,10 @@ pub fn expenses(
     conn: &mut DbConnection,
     actor: &Actor,
     filter: &ExpenseFilter,
+    limit: i64,
 ) -> Result<Vec<ExpenseRow>, DomainError> {
     require(actor, permissions::PAYMENTS_VIEW)?;
-    Ok(Expense::rows(conn, filter, PAGE_SIZE)?)
+    Ok(Expense::rows(conn, filter, limit)?)
 }
 
 /// The client's own expenses (client area, finance section).

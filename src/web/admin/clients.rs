@@ -2,7 +2,6 @@
 //! clients, the client card, enabling, disabling, deleting and messages.
 
 use actix_session::Session;
-use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 use askama_web::WebTemplate;
@@ -363,60 +362,24 @@ pub async fn export(
     staff: Require<perm::ClientsView>,
     query: web::Query<ListQuery>,
 ) -> HttpResponse {
-    const CHUNK: i64 = 1000;
-    let mut filter = query.into_inner().filter();
-    filter.at = None;
+    let filter = ClientFilter {
+        at: None,
+        ..query.into_inner().filter()
+    };
     let actor = staff.actor.clone();
-    let header_line = "id,name,email,state,status,balances,registered\r\n".to_owned();
-    let stream = futures_util::stream::unfold(Some((filter, Some(header_line))), move |step| {
-        let state = state.clone();
-        let actor = actor.clone();
-        async move {
-            let (filter, header_line) = step?;
-            if let Some(line) = header_line {
-                return Some((
-                    Ok::<_, actix_web::Error>(web::Bytes::from(line)),
-                    Some((filter, None)),
-                ));
-            }
-            let query = filter.clone();
-            // Each chunk is a search's worth of work: it takes a turn like one, so a few
-            // exports cannot take the pool from every other page.
-            let page = async {
-                let _turn = state.export_turn().await?;
-                state
-                    .db(move |conn| clients::list(conn, &actor, &query, CHUNK))
-                    .await
-            }
-            .await;
-            match page {
-                Ok(page) => {
-                    let bytes = web::Bytes::from(csv_rows(&page));
-                    let next = page.next.map(|cursor| {
-                        (
-                            ClientFilter {
-                                at: Some(PageAt::After(cursor)),
-                                ..filter
-                            },
-                            None,
-                        )
-                    });
-                    Some((Ok(bytes), next))
-                }
-                Err(e) => {
-                    tracing::error!("client export stopped: {e}");
-                    Some((Err(e.into()), None))
-                }
-            }
-        }
-    });
-    HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            "attachment; filename=\"clients.csv\"",
-        ))
-        .streaming(stream)
+    crate::web::csv::download(
+        state,
+        "clients.csv",
+        "id,name,email,state,status,balances,registered\r\n",
+        move |conn, at: Option<Cursor>| {
+            let filter = ClientFilter {
+                at: at.map(PageAt::After),
+                ..filter.clone()
+            };
+            let page = clients::list(conn, &actor, &filter, crate::web::csv::CHUNK)?;
+            Ok((csv_rows(&page), page.next))
+        },
+    )
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]

@@ -103,6 +103,7 @@ admin_routes! {
     post "/clients/{id}/payments" => payments::record, PAYMENTS_ADD;
     post "/clients/{id}/corrections" => payments::correct, PAYMENTS_REFUND;
     get "/payments" => payments::index, PAYMENTS_VIEW;
+    get "/payments.csv" => payments::export, PAYMENTS_VIEW;
     get "/payments/{id}" => payments::show, PAYMENTS_VIEW;
     post "/payments/{id}/paid" => payments::mark_paid, PAYMENTS_ADD;
     post "/payments/{id}/refund" => payments::refund, PAYMENTS_REFUND;
@@ -133,7 +134,9 @@ admin_routes! {
     get "/payment-methods/{id}" => payment_methods::edit, PAYMENTS_VIEW;
     post "/payment-methods/{id}" => payment_methods::update, PAYMENT_METHODS_EDIT;
     get "/expenses" => payments::expenses, PAYMENTS_VIEW;
+    get "/expenses.csv" => payments::export_expenses, PAYMENTS_VIEW;
     get "/services" => services::index, SERVICES_VIEW;
+    get "/services.csv" => services::export, SERVICES_VIEW;
     get "/services/{id}" => services::show, SERVICES_VIEW;
     post "/services/{id}/suspend" => services::suspend, SERVICES_MANAGE;
     post "/services/{id}/resume" => services::resume, SERVICES_MANAGE;

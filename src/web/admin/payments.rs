@@ -147,6 +147,12 @@ impl ListQuery {
         )
     }
 
+    /// The filtered list as CSV, in this order.
+    pub fn csv_href(&self) -> String {
+        self.href(None, 1)
+            .replacen("/admin/payments", "/admin/payments.csv", 1)
+    }
+
     /// The list sorted by `key` from its first page: the other way round when it is
     /// sorted by `key` already.
     pub fn sort_href(&self, key: &str) -> String {
@@ -238,7 +244,7 @@ pub async fn index(
     let kept = state.list_counts.get(&count_key);
     let (page, counted, methods) = state
         .db(move |conn| {
-            let page = payments::list(conn, &actor, &filter)?;
+            let page = payments::list(conn, &actor, &filter, payments::PAGE_SIZE)?;
             let whole = page.next.is_none() && page.previous.is_none();
             let counted = match whole || kept.is_some() {
                 true => None,
@@ -263,6 +269,97 @@ pub async fn index(
         methods,
         errors,
     })
+}
+
+/// A UTC time for a CSV cell (ISO 8601), or nothing.
+fn csv_time(t: Option<&chrono::NaiveDateTime>) -> String {
+    t.map(|t| text::iso_time(t).to_string()).unwrap_or_default()
+}
+
+/// The filtered payments as CSV, in the list's order, amounts as numbers with their
+/// currency in a column of its own.
+pub async fn export(
+    state: web::Data<AppState>,
+    staff: Require<perm::PaymentsView>,
+    query: web::Query<ListQuery>,
+) -> HttpResponse {
+    // A date that is not one is not applied, as on the list.
+    let (filter, _) = query.into_inner().filter();
+    let actor = staff.actor.clone();
+    crate::web::csv::download(
+        state,
+        "payments.csv",
+        "id,created,paid,client_id,client,payer,provider,method,status,amount,refunded,currency\r\n",
+        move |conn, at: Option<PaymentCursor>| {
+            let filter = PaymentFilter {
+                at: at.map(PageAt::After),
+                ..filter.clone()
+            };
+            let page = payments::list(conn, &actor, &filter, crate::web::csv::CHUNK)?;
+            let mut lines = String::new();
+            for r in &page.rows {
+                lines.push_str(&crate::web::csv::row(&[
+                    r.id.to_string(),
+                    csv_time(Some(&r.created_at)),
+                    csv_time(r.paid_at.as_ref()),
+                    r.client_id.to_string(),
+                    r.client_name.clone(),
+                    r.payer_name.clone(),
+                    r.provider_name.clone(),
+                    r.method_label(),
+                    r.status_label().to_owned(),
+                    crate::web::csv::amount(r.amount, r.currency_exponent),
+                    crate::web::csv::amount(r.refunded, r.currency_exponent),
+                    r.currency_code.clone(),
+                ]));
+            }
+            Ok((lines, page.next))
+        },
+    )
+}
+
+/// The filtered expenses as CSV, newest first, amounts as numbers with their currency.
+pub async fn export_expenses(
+    state: web::Data<AppState>,
+    staff: Require<perm::PaymentsView>,
+    query: web::Query<ExpensesQuery>,
+) -> HttpResponse {
+    let (filter, _) = query.into_inner().filter();
+    let actor = staff.actor.clone();
+    crate::web::csv::download(
+        state,
+        "expenses.csv",
+        "id,created,client_id,client,kind,tariff,provider,period_start,period_end,amount,currency,comment\r\n",
+        move |conn, before: Option<ExpenseId>| {
+            let filter = ExpenseFilter {
+                before,
+                ..filter.clone()
+            };
+            let rows = services::expenses(conn, &actor, &filter, crate::web::csv::CHUNK)?;
+            let mut lines = String::new();
+            for r in &rows {
+                let e = &r.expense;
+                lines.push_str(&crate::web::csv::row(&[
+                    e.id.to_string(),
+                    csv_time(Some(&e.created_at)),
+                    e.client_id.to_string(),
+                    r.client_name.clone(),
+                    r.kind_label().to_owned(),
+                    r.tariff_name.clone().unwrap_or_default(),
+                    r.provider_name.clone(),
+                    csv_time(e.period_start.as_ref()),
+                    csv_time(e.period_end.as_ref()),
+                    crate::web::csv::amount(e.amount, r.currency_exponent),
+                    r.currency_code.clone(),
+                    e.comment.clone(),
+                ]));
+            }
+            let next = (rows.len() as i64 == crate::web::csv::CHUNK)
+                .then(|| rows.last().map(|r| r.expense.id))
+                .flatten();
+            Ok((lines, next))
+        },
+    )
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -609,7 +706,7 @@ pub async fn expenses(
     let (filter, errors) = query.filter();
     let actor = staff.actor.clone();
     let rows = state
-        .db(move |conn| services::expenses(conn, &actor, &filter))
+        .db(move |conn| services::expenses(conn, &actor, &filter, services::PAGE_SIZE))
         .await?;
     let older = (rows.len() as i64 == services::PAGE_SIZE)
         .then(|| rows.last().map(|r| r.expense.id))

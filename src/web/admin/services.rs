@@ -61,7 +61,7 @@ pub async fn index(
     };
     let actor = staff.actor.clone();
     let rows = state
-        .db(move |conn| services::list(conn, &actor, &filter))
+        .db(move |conn| services::list(conn, &actor, &filter, services::PAGE_SIZE))
         .await?;
     let older = (rows.len() as i64 == services::PAGE_SIZE)
         .then(|| rows.last().map(|r| r.service.id))
@@ -73,6 +73,60 @@ pub async fn index(
         statuses: STATUSES,
         older,
     })
+}
+
+/// The services of the chosen status as CSV, newest first, prices as numbers with their
+/// currency.
+pub async fn export(
+    state: web::Data<AppState>,
+    staff: Require<perm::ServicesView>,
+    query: web::Query<ListQuery>,
+) -> HttpResponse {
+    let status = STATUSES
+        .iter()
+        .find(|(s, _)| *s == query.status)
+        .map(|(s, _)| (*s).to_owned());
+    let actor = staff.actor.clone();
+    let time = |t: Option<&chrono::NaiveDateTime>| {
+        t.map(|t| crate::domain::text::iso_time(t).to_string())
+            .unwrap_or_default()
+    };
+    crate::web::csv::download(
+        state,
+        "services.csv",
+        "id,created,client_id,client,type,tariff,provider,status,period_months,price,currency,paid_until,auto_renew\r\n",
+        move |conn, before: Option<ServiceId>| {
+            let filter = ServiceFilter {
+                client: None,
+                status: status.clone(),
+                before,
+            };
+            let rows = services::list(conn, &actor, &filter, crate::web::csv::CHUNK)?;
+            let mut lines = String::new();
+            for r in &rows {
+                let s = &r.service;
+                lines.push_str(&crate::web::csv::row(&[
+                    s.id.to_string(),
+                    time(Some(&s.created_at)),
+                    s.client_id.to_string(),
+                    r.client_name.clone(),
+                    r.type_name.clone(),
+                    r.tariff_name.clone(),
+                    r.provider_name.clone(),
+                    r.status_label().to_owned(),
+                    s.period_months.to_string(),
+                    crate::web::csv::amount(s.price, r.currency_exponent),
+                    r.currency_code.clone(),
+                    time(s.paid_until.as_ref()),
+                    if s.auto_renew { "yes" } else { "no" }.to_owned(),
+                ]));
+            }
+            let next = (rows.len() as i64 == crate::web::csv::CHUNK)
+                .then(|| rows.last().map(|r| r.service.id))
+                .flatten();
+            Ok((lines, next))
+        },
+    )
 }
 
 #[derive(Template, WebTemplate)]
