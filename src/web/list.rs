@@ -6,6 +6,8 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use crate::db::paging::{Order, PageAt, Paged};
+
 /// How long a kept count is shown before it is counted again.
 const KEPT_FOR: Duration = Duration::from_secs(30);
 /// Counts from this many rows are kept (and shown as "about"); smaller ones are cheap to
@@ -188,4 +190,135 @@ mod tests {
         assert!(counts.kept.lock().unwrap().len() <= MOST_KEPT);
         assert_eq!(counts.get(&format!("k{}", MOST_KEPT * 2 - 1)), Some(5000));
     }
+}
+
+/// A list's row position as its address writes it: an id and the sort column's value.
+pub trait ListCursor: Sized {
+    fn parse(id: &str, key: &str) -> Option<Self>;
+    fn id(&self) -> String;
+    fn key(&self) -> String;
+}
+
+/// The sort and page part of a list's address, beside its filters (`#[serde(flatten)]`).
+#[derive(Debug, Default, Clone, serde::Deserialize)]
+#[serde(default)]
+pub struct Paging {
+    /// The column sorted by; the list's own when empty.
+    pub sort: String,
+    /// "asc" or "desc"; the column's first order when empty.
+    pub dir: String,
+    /// The page after this row (id and sort value)...
+    pub after_id: String,
+    pub after: String,
+    /// ...or the page before this one.
+    pub before_id: String,
+    pub before: String,
+    /// The number of the page's first row.
+    pub row: String,
+}
+
+impl Paging {
+    pub fn order(&self, first: Order) -> Order {
+        Order::parse(&self.dir).unwrap_or(first)
+    }
+
+    pub fn at<C: ListCursor>(&self) -> Option<PageAt<C>> {
+        C::parse(&self.after_id, &self.after)
+            .map(PageAt::After)
+            .or_else(|| C::parse(&self.before_id, &self.before).map(PageAt::Before))
+    }
+
+    /// `path` with `filters`, this sort and order, at the page `at` (the first when None)
+    /// whose first row is number `row`.
+    pub fn href<C: ListCursor>(
+        &self,
+        path: &str,
+        filters: &[(&str, &str)],
+        at: Option<&PageAt<C>>,
+        row: i64,
+    ) -> String {
+        let (mut after_id, mut after, mut before_id, mut before) = Default::default();
+        match at {
+            Some(PageAt::After(c)) => (after_id, after) = (c.id(), c.key()),
+            Some(PageAt::Before(c)) => (before_id, before) = (c.id(), c.key()),
+            None => {}
+        }
+        let row = row_field(row);
+        let mut fields = filters.to_vec();
+        fields.extend([
+            ("sort", self.sort.as_str()),
+            ("dir", self.dir.as_str()),
+            ("after_id", after_id.as_str()),
+            ("after", after.as_str()),
+            ("before_id", before_id.as_str()),
+            ("before", before.as_str()),
+            ("row", row.as_str()),
+        ]);
+        href(path, &fields)
+    }
+
+    /// The list sorted by `key` from its first page (`first`: the order `key` starts in);
+    /// the other way round when `current` (the column sorted by now, in `order`) is `key`.
+    pub fn sorted_by(&self, key: &str, first: Order, current: &str, order: Order) -> Paging {
+        Paging {
+            sort: key.to_owned(),
+            dir: if current == key {
+                order.reversed().key().to_owned()
+            } else {
+                first.key().to_owned()
+            },
+            ..Paging::default()
+        }
+    }
+}
+
+/// `aria-sort`'s word for a column `key` of a list sorted by `current` in `order`.
+pub fn aria_sort(key: &str, current: &str, order: Order) -> &'static str {
+    match (key == current, order) {
+        (false, _) => "none",
+        (true, Order::Ascending) => "ascending",
+        (true, Order::Descending) => "descending",
+    }
+}
+
+/// Whether a list must be counted: its page does not hold it whole and no count is kept.
+pub fn needs_count<T, C>(page: &Paged<T, C>, kept: Option<i64>) -> bool {
+    kept.is_none() && (page.next.is_some() || page.previous.is_some())
+}
+
+/// Where `page` is among all rows: its first row's number from the address (`row`), and the
+/// total from `counted` (kept when long), else the count `kept`, else the page itself.
+pub fn shown<T, C>(
+    counts: &ListCounts,
+    key: String,
+    page: &Paged<T, C>,
+    row: &str,
+    counted: Option<i64>,
+    kept: Option<i64>,
+) -> Shown {
+    let rows = page.rows.len() as i64;
+    let whole = (page.next.is_none() && page.previous.is_none()).then_some(rows);
+    Shown {
+        first: first_row(page.previous.is_some(), row),
+        rows,
+        total: total(counts, key, whole, counted, kept),
+    }
+}
+
+/// The addresses of the pages after and before `page` (shown as `shown`, `per` rows to a
+/// page), from `href` (a page position and its first row's number to an address).
+pub fn neighbours<T, C: Clone>(
+    page: &Paged<T, C>,
+    shown: &Shown,
+    per: i64,
+    href: impl Fn(&PageAt<C>, i64) -> String,
+) -> (Option<String>, Option<String>) {
+    (
+        page.previous
+            .clone()
+            .map(|c| href(&PageAt::Before(c), shown.first - per)),
+        page.next
+            .clone()
+            .map(|c| href(&PageAt::After(c), shown.first + shown.rows)),
+    )
 }

@@ -607,3 +607,90 @@ fn period_start_is_unique_per_service() {
     .execute(&mut conn);
     assert!(again.is_err());
 }
+
+#[actix_web::test]
+async fn the_services_list_sorts_by_price_and_paid_time_either_way() {
+    let app = TestApp::spawn().await;
+    let admin = app.browser();
+    admin.sign_in_as_admin().await;
+    let (_ann, client, payer) = client_with_payer(&app, "ann@example.com").await;
+    let account = account_of(&app, client);
+    record(&admin, client, account, payer, "100", "p").await;
+    // 50 and 30 are paid from the balance; 70 waits for money, with no paid time.
+    for (name, price) in [("Mid", "50"), ("Cheap", "30"), ("Dear", "70")] {
+        let t = tariff(&app, &admin, name, &[("price_1", price)]).await;
+        let path = format!("/admin/clients/{client}/order");
+        let key = admin.get(&path).await.input_value("order_key").unwrap();
+        admin
+            .submit(
+                &path,
+                &path,
+                &[("choice", &format!("{t}:1")), ("order_key", &key)],
+            )
+            .await;
+    }
+    let tariffs = |page: &crate::helpers::Page| page.texts("#services tbody td:nth-child(3) a");
+    let newest = admin.get("/admin/services").await;
+    assert_eq!(tariffs(&newest), ["Dear", "Cheap", "Mid"]);
+    assert_eq!(newest.text_of("#rows-shown"), "1–3 of 3");
+
+    let dearest = admin
+        .get(&newest.href_of("th a[href*='sort=price']").unwrap())
+        .await;
+    assert_eq!(tariffs(&dearest), ["Dear", "Mid", "Cheap"]);
+    let cheapest = admin
+        .get(&dearest.href_of("th a[href*='sort=price']").unwrap())
+        .await;
+    assert_eq!(tariffs(&cheapest), ["Cheap", "Mid", "Dear"]);
+    assert!(cheapest.exists("th[aria-sort=ascending] a[href*='sort=price']"));
+
+    // Soonest to end first; the service never paid has no end and the page says so.
+    let ending = admin
+        .get(&newest.href_of("th a[href*='sort=paid_until']").unwrap())
+        .await;
+    assert_eq!(ending.texts("#services tbody tr").len(), 2);
+    assert!(ending.exists("#unpaid-left-out"));
+    assert!(ending.exists("th[aria-sort=ascending] a[href*='sort=paid_until']"));
+    // Sixty more paid services ending at microsecond-apart times, two at each: paging
+    // forwards and back by the end of paid time meets each once.
+    let mid = id_of(&app, "tariffs", "name", "Mid");
+    for n in 0..60 {
+        diesel::sql_query(format!(
+            "INSERT INTO services (client_id, account_id, tariff_id, period_months, price, \
+             order_cost, status, auto_renew, paid_months, paid_until, created_at) \
+             VALUES ({client}, {account}, {mid}, 1, 5000, 5000, 'active', TRUE, 1, \
+             '2027-03-01 10:00:00.{:06}', '2026-12-01 10:00:00')",
+            n / 2 * 7
+        ))
+        .execute(&mut app.conn())
+        .unwrap();
+    }
+    let mut walked = Vec::new();
+    let mut next = Some("/admin/services?sort=paid_until".to_owned());
+    let mut last = None;
+    while let Some(path) = next {
+        let page = admin.get(&path).await;
+        walked.extend(page.texts("#services tbody td:first-child"));
+        next = page.href_of("#next-page");
+        last = Some(page);
+    }
+    let mut once = walked.clone();
+    once.sort();
+    once.dedup();
+    assert_eq!((walked.len(), once.len()), (62, 62), "{walked:?}");
+    let last = last.unwrap();
+    assert_eq!(last.text_of("#rows-shown"), "51–62 of 62");
+    let back = admin.get(&last.href_of("#previous-page").unwrap()).await;
+    assert_eq!(back.texts("#services tbody td:first-child"), walked[..50]);
+    // The status filter keeps the order.
+    let waiting = admin
+        .get("/admin/services?status=ordered&sort=price&dir=asc")
+        .await;
+    assert_eq!(tariffs(&waiting), ["Dear"]);
+    assert!(
+        waiting
+            .href_of("th a[href*='sort=price']")
+            .unwrap()
+            .contains("status=ordered")
+    );
+}

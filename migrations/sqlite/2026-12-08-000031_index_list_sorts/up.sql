@@ -2,3 +2,8 @@
 -- enabled: each reads its own index instead of the whole table.
 CREATE INDEX payments_amount ON payments (amount, id);
 CREATE INDEX clients_enabled ON clients (enabled, id);
+-- The services list sorts by price and by the end of paid time either way; the expenses
+-- list by amount.
+CREATE INDEX services_price ON services (price, id);
+CREATE INDEX services_paid_until ON services (paid_until, id);
+CREATE INDEX expenses_amount ON expenses (amount, id);

@@ -4,6 +4,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use crate::db::paging::{Order, PageAt, reads_descending};
 use crate::db::schema::{
     accounts, clients, currencies, product_types, providers, service_events, service_notices,
     services, tariffs,
@@ -132,12 +133,97 @@ pub struct DueService {
     pub deletion_days: i32,
 }
 
-/// Which services a list shows.
+/// Which services a list shows, in which order, from where.
 #[derive(Debug, Clone, Default)]
 pub struct ServiceFilter {
     pub client: Option<ClientId>,
     pub status: Option<String>,
-    pub before: Option<ServiceId>,
+    pub sort: ServiceSort,
+    pub order: Order,
+    /// None: the first page.
+    pub at: Option<PageAt<ServiceCursor>>,
+}
+
+/// What a services list is sorted by (then by id).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ServiceSort {
+    /// When it was ordered: the id's order.
+    #[default]
+    Date,
+    /// One period's price.
+    Price,
+    /// The end of the paid time; services never paid have none and are left out.
+    PaidUntil,
+}
+
+impl ServiceSort {
+    pub fn parse(raw: &str) -> Self {
+        match raw {
+            "price" => ServiceSort::Price,
+            "paid_until" => ServiceSort::PaidUntil,
+            _ => ServiceSort::Date,
+        }
+    }
+
+    pub fn key(self) -> &'static str {
+        match self {
+            ServiceSort::Date => "date",
+            ServiceSort::Price => "price",
+            ServiceSort::PaidUntil => "paid_until",
+        }
+    }
+
+    /// The order the column starts in: the newest and dearest first, the soonest to end
+    /// first.
+    pub fn first_order(self) -> Order {
+        match self {
+            ServiceSort::PaidUntil => Order::Ascending,
+            _ => Order::Descending,
+        }
+    }
+}
+
+/// A row a page of services starts next to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ServiceCursor {
+    pub id: ServiceId,
+    /// The sort column's value: the price, or the paid-until time in Unix microseconds
+    /// (times are stored to the microsecond, see `db::now`).
+    pub key: i64,
+}
+
+impl ServiceCursor {
+    pub fn of(row: &ServiceRow, sort: ServiceSort) -> Self {
+        ServiceCursor {
+            id: row.service.id,
+            key: match sort {
+                ServiceSort::Date => 0,
+                ServiceSort::Price => row.service.price,
+                ServiceSort::PaidUntil => row
+                    .service
+                    .paid_until
+                    .map_or(0, |t| t.and_utc().timestamp_micros()),
+            },
+        }
+    }
+}
+
+/// The services the filter finds, before sort and page, over `$base`, boxed.
+macro_rules! filtered_services {
+    ($base:expr, $filter:expr) => {{
+        let filter: &ServiceFilter = $filter;
+        let mut query = $base.into_boxed::<MultiBackend>();
+        if let Some(client) = filter.client {
+            query = query.filter(services::client_id.eq(client));
+        }
+        if let Some(status) = &filter.status {
+            query = query.filter(services::status.eq(status.clone()));
+        }
+        if filter.sort == ServiceSort::PaidUntil {
+            query = query.filter(services::paid_until.is_not_null());
+        }
+        query
+    }};
 }
 
 macro_rules! row_query {
@@ -221,26 +307,68 @@ impl Service {
             .load::<ServiceRow>(c))
     }
 
-    /// Services newest first, filtered, keyset `before`.
+    /// Services as the filter says, sorted and paged by it: up to `limit` rows in the order
+    /// they are read (see `paging::reads_descending`).
     pub fn rows(
         conn: &mut DbConnection,
         filter: &ServiceFilter,
         limit: i64,
     ) -> QueryResult<Vec<ServiceRow>> {
-        let mut query = row_query!().into_boxed::<MultiBackend>();
-        if let Some(client) = filter.client {
-            query = query.filter(services::client_id.eq(client));
+        let descending = reads_descending(filter.order, filter.at.as_ref());
+        let mut query = filtered_services!(row_query!(), filter);
+        // Beyond the cursor in the reading order; the outer bound on the column lets its
+        // index start there.
+        macro_rules! beyond {
+            ($column:expr, $value:expr, $id:expr) => {{
+                let (value, id) = ($value, $id);
+                if descending {
+                    query.filter($column.le(value)).filter(
+                        $column
+                            .lt(value)
+                            .or($column.eq(value).and(services::id.lt(id))),
+                    )
+                } else {
+                    query.filter($column.ge(value)).filter(
+                        $column
+                            .gt(value)
+                            .or($column.eq(value).and(services::id.gt(id))),
+                    )
+                }
+            }};
         }
-        if let Some(status) = &filter.status {
-            query = query.filter(services::status.eq(status.clone()));
+        if let Some(at) = filter.at.as_ref().map(PageAt::cursor) {
+            query = match filter.sort {
+                ServiceSort::Date if descending => query.filter(services::id.lt(at.id)),
+                ServiceSort::Date => query.filter(services::id.gt(at.id)),
+                ServiceSort::Price => beyond!(services::price, at.key, at.id),
+                ServiceSort::PaidUntil => match chrono::DateTime::from_timestamp_micros(at.key) {
+                    Some(t) => beyond!(services::paid_until, t.naive_utc(), at.id),
+                    None => query,
+                },
+            };
         }
-        if let Some(before) = filter.before {
-            query = query.filter(services::id.lt(before));
-        }
-        query
-            .order(services::id.desc())
-            .limit(limit)
-            .load::<ServiceRow>(conn)
+        query = match (filter.sort, descending) {
+            (ServiceSort::Date, true) => query.order(services::id.desc()),
+            (ServiceSort::Date, false) => query.order(services::id.asc()),
+            (ServiceSort::Price, true) => {
+                query.order((services::price.desc(), services::id.desc()))
+            }
+            (ServiceSort::Price, false) => query.order((services::price.asc(), services::id.asc())),
+            (ServiceSort::PaidUntil, true) => {
+                query.order((services::paid_until.desc(), services::id.desc()))
+            }
+            (ServiceSort::PaidUntil, false) => {
+                query.order((services::paid_until.asc(), services::id.asc()))
+            }
+        };
+        query.limit(limit).load::<ServiceRow>(conn)
+    }
+
+    /// How many services the filter finds, its page and order aside.
+    pub fn count(conn: &mut DbConnection, filter: &ServiceFilter) -> QueryResult<i64> {
+        filtered_services!(services::table, filter)
+            .count()
+            .get_result(conn)
     }
 
     /// Services of the client on one tariff that count toward its per-client limit.

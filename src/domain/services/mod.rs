@@ -23,8 +23,11 @@ use chrono_tz::Tz;
 use crate::db::DbConnection;
 use crate::db::models::client_group::ClientGroup;
 use crate::db::models::expense::{Expense, ExpenseFilter, ExpenseRow};
-use crate::db::models::service::{ORDERED, Service, ServiceEvent, ServiceFilter, ServiceRow};
+use crate::db::models::service::{
+    ORDERED, Service, ServiceCursor, ServiceEvent, ServiceFilter, ServiceRow,
+};
 use crate::db::models::{Account, Provider};
+use crate::db::paging::Paged;
 use crate::domain::client_permissions::{self, SERVICES};
 use crate::domain::money::Money;
 use crate::domain::periods::zone;
@@ -178,6 +181,41 @@ pub fn list(
 ) -> Result<Vec<ServiceRow>, DomainError> {
     require(actor, permissions::SERVICES_VIEW)?;
     Ok(Service::rows(conn, filter, limit)?)
+}
+
+/// A page of services, sorted and paged as the filter says, with the pages around it.
+pub fn page(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    filter: &ServiceFilter,
+    limit: i64,
+) -> Result<Paged<ServiceRow, ServiceCursor>, DomainError> {
+    require(actor, permissions::SERVICES_VIEW)?;
+    let rows = Service::rows(conn, filter, limit + 1)?;
+    let cursor_of = |row: &ServiceRow| ServiceCursor::of(row, filter.sort);
+    match Paged::from_rows(rows, limit, filter.at.as_ref(), cursor_of) {
+        Some(page) => Ok(page),
+        // A previous page that reached the start: the first page, whole.
+        None => page(
+            conn,
+            actor,
+            &ServiceFilter {
+                at: None,
+                ..filter.clone()
+            },
+            limit,
+        ),
+    }
+}
+
+/// How many services the filter finds.
+pub fn count(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    filter: &ServiceFilter,
+) -> Result<i64, DomainError> {
+    require(actor, permissions::SERVICES_VIEW)?;
+    Ok(Service::count(conn, filter)?)
 }
 
 pub fn details(

@@ -21,7 +21,7 @@ use crate::domain::{DomainError, FieldErrors, services, text};
 use crate::ids::{ClientId, ExpenseId, PaymentId};
 use crate::web::forms::{Form, Outcome};
 use crate::web::identity::{Require, Staff};
-use crate::web::list::{self, Shown};
+use crate::web::list::{self, ListCursor, Paging, Shown};
 use crate::web::page::{self, Flash, PageContext};
 use crate::web::{AppState, WebError};
 
@@ -29,18 +29,9 @@ use crate::web::{AppState, WebError};
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(default)]
 pub struct ListQuery {
-    /// "date" (the default) or "amount".
-    pub sort: String,
-    /// "asc" or "desc"; newest or largest first when absent.
-    pub dir: String,
-    /// The page after this row (id, and amount when sorted by it)...
-    pub after_id: String,
-    pub after: String,
-    /// ...or the page before this one.
-    pub before_id: String,
-    pub before: String,
-    /// The number of the page's first row.
-    pub row: String,
+    /// Sorted by "date" (the default) or "amount", and the page.
+    #[serde(flatten)]
+    pub paging: Paging,
     pub status: String,
     pub method: String,
     pub client: String,
@@ -82,104 +73,68 @@ impl ListQuery {
             method: self.method.parse().ok(),
             from,
             until,
-            sort: PaymentSort::parse(&self.sort),
+            sort: self.sort(),
             order: self.order(),
-            at: self.at(),
+            at: self.paging.at(),
             id: None,
         };
         (filter, errors)
     }
 
-    fn order(&self) -> Order {
-        Order::parse(&self.dir).unwrap_or_default()
+    fn sort(&self) -> PaymentSort {
+        PaymentSort::parse(&self.paging.sort)
     }
 
-    fn at(&self) -> Option<PageAt<PaymentCursor>> {
-        let cursor = |id: &str, amount: &str| {
-            Some(PaymentCursor {
-                id: id.parse().ok()?,
-                amount: amount.parse().unwrap_or(0),
-            })
-        };
-        cursor(&self.after_id, &self.after)
-            .map(PageAt::After)
-            .or_else(|| cursor(&self.before_id, &self.before).map(PageAt::Before))
+    fn order(&self) -> Order {
+        self.paging.order(Order::Descending)
     }
 
     /// What the list's count depends on: the filter, not the page or its order.
     fn count_key(&self) -> String {
-        format!(
-            "payments|{}|{}|{}|{}|{}",
-            self.status,
-            self.method,
-            self.client.trim(),
-            self.from,
-            self.until
-        )
+        format!("payments|{:?}", self.filters())
+    }
+
+    fn filters(&self) -> [(&'static str, &str); 5] {
+        [
+            ("status", &self.status),
+            ("method", &self.method),
+            ("client", &self.client),
+            ("from", &self.from),
+            ("until", &self.until),
+        ]
     }
 
     /// This filter, in this order, at the page `at` whose first row is number `row`.
     pub fn href(&self, at: Option<&PageAt<PaymentCursor>>, row: i64) -> String {
-        let id = |c: &PaymentCursor| c.id.to_string();
-        let amount = |c: &PaymentCursor| c.amount.to_string();
-        let (after_id, after, before_id, before) = match at {
-            Some(PageAt::After(c)) => (id(c), amount(c), String::new(), String::new()),
-            Some(PageAt::Before(c)) => (String::new(), String::new(), id(c), amount(c)),
-            None => Default::default(),
-        };
-        let row = list::row_field(row);
-        list::href(
-            "/admin/payments",
-            &[
-                ("status", &self.status),
-                ("method", &self.method),
-                ("client", &self.client),
-                ("from", &self.from),
-                ("until", &self.until),
-                ("sort", &self.sort),
-                ("dir", &self.dir),
-                ("after_id", &after_id),
-                ("after", &after),
-                ("before_id", &before_id),
-                ("before", &before),
-                ("row", &row),
-            ],
-        )
+        self.paging
+            .href("/admin/payments", &self.filters(), at, row)
     }
 
     /// The filtered list as CSV, in this order.
     pub fn csv_href(&self) -> String {
-        self.href(None, 1)
-            .replacen("/admin/payments", "/admin/payments.csv", 1)
+        self.paging
+            .href::<PaymentCursor>("/admin/payments.csv", &self.filters(), None, 1)
     }
 
     /// The list sorted by `key` from its first page: the other way round when it is
     /// sorted by `key` already.
     pub fn sort_href(&self, key: &str) -> String {
-        let sort = PaymentSort::parse(key);
-        let dir = if PaymentSort::parse(&self.sort) == sort {
-            self.order().reversed().key().to_owned()
-        } else {
-            String::new()
-        };
-        ListQuery {
-            sort: sort.key().to_owned(),
-            dir,
-            ..self.clone()
-        }
-        .href(None, 1)
+        let sorted = self.paging.sorted_by(
+            PaymentSort::parse(key).key(),
+            Order::Descending,
+            self.sort().key(),
+            self.order(),
+        );
+        sorted.href::<PaymentCursor>("/admin/payments", &self.filters(), None, 1)
     }
 
     /// How the column `key` orders the list: `aria-sort`'s word for it.
     pub fn aria_sort(&self, key: &str) -> &'static str {
-        match (
-            PaymentSort::parse(&self.sort) == PaymentSort::parse(key),
+        list::aria_sort(
+            PaymentSort::parse(key).key(),
+            self.sort().key(),
             self.order(),
-        ) {
-            (false, _) => "none",
-            (true, Order::Ascending) => "ascending",
-            (true, Order::Descending) => "descending",
-        }
+        )
     }
 
     pub fn is_filtered(&self) -> bool {
@@ -214,19 +169,10 @@ impl PaymentsPage {
         Money::from_minor(row.amount, row.currency_exponent, &row.currency_code)
     }
 
-    pub fn next_href(&self) -> Option<String> {
-        self.page.next.map(|c| {
-            self.query
-                .href(Some(&PageAt::After(c)), self.shown.first + self.shown.rows)
-        })
-    }
-
-    pub fn previous_href(&self) -> Option<String> {
-        self.page.previous.map(|c| {
-            self.query.href(
-                Some(&PageAt::Before(c)),
-                self.shown.first - payments::PAGE_SIZE,
-            )
+    /// The previous and next pages' addresses.
+    pub fn pages(&self) -> (Option<String>, Option<String>) {
+        list::neighbours(&self.page, &self.shown, payments::PAGE_SIZE, |at, row| {
+            self.query.href(Some(at), row)
         })
     }
 }
@@ -245,21 +191,21 @@ pub async fn index(
     let (page, counted, methods) = state
         .db(move |conn| {
             let page = payments::list(conn, &actor, &filter, payments::PAGE_SIZE)?;
-            let whole = page.next.is_none() && page.previous.is_none();
-            let counted = match whole || kept.is_some() {
-                true => None,
-                false => Some(payments::count(conn, &actor, &filter)?),
+            let counted = match list::needs_count(&page, kept) {
+                true => Some(payments::count(conn, &actor, &filter)?),
+                false => None,
             };
             Ok::<_, DomainError>((page, counted, methods::list(conn, &actor)?))
         })
         .await?;
-    let rows = page.rows.len() as i64;
-    let whole = (page.next.is_none() && page.previous.is_none()).then_some(rows);
-    let shown = Shown {
-        first: list::first_row(page.previous.is_some(), &query.row),
-        rows,
-        total: list::total(&state.list_counts, count_key, whole, counted, kept),
-    };
+    let shown = list::shown(
+        &state.list_counts,
+        count_key,
+        &page,
+        &query.paging.row,
+        counted,
+        kept,
+    );
     Ok(PaymentsPage {
         ctx,
         page,
@@ -269,6 +215,23 @@ pub async fn index(
         methods,
         errors,
     })
+}
+
+impl ListCursor for PaymentCursor {
+    fn parse(id: &str, amount: &str) -> Option<Self> {
+        Some(PaymentCursor {
+            id: id.parse().ok()?,
+            amount: amount.parse().unwrap_or(0),
+        })
+    }
+
+    fn id(&self) -> String {
+        self.id.to_string()
+    }
+
+    fn key(&self) -> String {
+        self.amount.to_string()
+    }
 }
 
 /// A UTC time for a CSV cell (ISO 8601), or nothing.

@@ -7,7 +7,8 @@ use askama::Template;
 use askama_web::WebTemplate;
 use serde::Deserialize;
 
-use crate::db::models::service::{STATUSES, ServiceFilter, ServiceRow};
+use crate::db::models::service::{STATUSES, ServiceCursor, ServiceFilter, ServiceRow, ServiceSort};
+use crate::db::paging::{Order, PageAt, Paged};
 use crate::domain::FieldErrors;
 use crate::domain::money::Money;
 use crate::domain::periods::zone;
@@ -16,30 +17,130 @@ use crate::domain::services::{self, Action, Offers, ServiceDetails};
 use crate::ids::{ClientId, ServiceId};
 use crate::web::forms::{Form, Outcome};
 use crate::web::identity::Require;
+use crate::web::list::{self, ListCursor, Paging, Shown};
 use crate::web::page::{self, Flash, PageContext};
 use crate::web::services::{ActionForm, OrderForm, after_action, flash_errors, ordered_message};
 use crate::web::{AppState, WebError};
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize)]
 #[serde(default)]
 pub struct ListQuery {
     pub status: String,
-    pub before: String,
+    /// Sorted by "date" (the default), "price" or "paid_until", and the page.
+    #[serde(flatten)]
+    pub paging: Paging,
+}
+
+impl ListQuery {
+    /// The status filtered on, when it is one.
+    fn status(&self) -> Option<String> {
+        STATUSES
+            .iter()
+            .find(|(s, _)| *s == self.status)
+            .map(|(s, _)| (*s).to_owned())
+    }
+
+    fn sort(&self) -> ServiceSort {
+        ServiceSort::parse(&self.paging.sort)
+    }
+
+    fn order(&self) -> Order {
+        self.paging.order(self.sort().first_order())
+    }
+
+    fn filter(&self) -> ServiceFilter {
+        ServiceFilter {
+            client: None,
+            status: self.status(),
+            sort: self.sort(),
+            order: self.order(),
+            at: self.paging.at(),
+        }
+    }
+
+    fn filters(&self) -> [(&'static str, &str); 1] {
+        [("status", &self.status)]
+    }
+
+    /// This filter, in this order, at the page `at` whose first row is number `row`.
+    pub fn href(&self, at: Option<&PageAt<ServiceCursor>>, row: i64) -> String {
+        self.paging
+            .href("/admin/services", &self.filters(), at, row)
+    }
+
+    /// The filtered list as CSV, in this order.
+    pub fn csv_href(&self) -> String {
+        self.paging
+            .href::<ServiceCursor>("/admin/services.csv", &self.filters(), None, 1)
+    }
+
+    /// The list sorted by `key` from its first page: the other way round when it is
+    /// sorted by `key` already.
+    pub fn sort_href(&self, key: &str) -> String {
+        let sort = ServiceSort::parse(key);
+        self.paging
+            .sorted_by(
+                sort.key(),
+                sort.first_order(),
+                self.sort().key(),
+                self.order(),
+            )
+            .href::<ServiceCursor>("/admin/services", &self.filters(), None, 1)
+    }
+
+    /// How the column `key` orders the list: `aria-sort`'s word for it.
+    pub fn aria_sort(&self, key: &str) -> &'static str {
+        list::aria_sort(
+            ServiceSort::parse(key).key(),
+            self.sort().key(),
+            self.order(),
+        )
+    }
+
+    /// Whether the list leaves out services never paid (sorted by the end of paid time).
+    pub fn leaves_out_unpaid(&self) -> bool {
+        self.sort() == ServiceSort::PaidUntil
+    }
+}
+
+impl ListCursor for ServiceCursor {
+    fn parse(id: &str, key: &str) -> Option<Self> {
+        Some(ServiceCursor {
+            id: id.parse().ok()?,
+            key: key.parse().unwrap_or(0),
+        })
+    }
+
+    fn id(&self) -> String {
+        self.id.to_string()
+    }
+
+    fn key(&self) -> String {
+        self.key.to_string()
+    }
 }
 
 #[derive(Template, WebTemplate)]
 #[template(path = "admin/services/index.html")]
 pub struct ServicesPage {
     pub ctx: PageContext,
-    pub rows: Vec<ServiceRow>,
-    pub status: String,
+    pub page: Paged<ServiceRow, ServiceCursor>,
+    /// The rows shown among all the filter finds.
+    pub shown: Shown,
+    pub query: ListQuery,
     pub statuses: &'static [(&'static str, &'static str)],
-    pub older: Option<ServiceId>,
 }
 
 impl ServicesPage {
     pub fn price(&self, row: &ServiceRow) -> Money {
         Money::from_minor(row.service.price, row.currency_exponent, &row.currency_code)
+    }
+
+    /// The previous and next pages' addresses.
+    pub fn pages(&self) -> (Option<String>, Option<String>) {
+        list::neighbours(&self.page, &self.shown, services::PAGE_SIZE, |at, row| {
+            self.query.href(Some(at), row)
+        })
     }
 }
 
@@ -50,42 +151,48 @@ pub async fn index(
     query: web::Query<ListQuery>,
 ) -> Result<ServicesPage, WebError> {
     let query = query.into_inner();
-    let status = STATUSES
-        .iter()
-        .find(|(s, _)| *s == query.status)
-        .map(|(s, _)| (*s).to_owned());
-    let filter = ServiceFilter {
-        client: None,
-        status: status.clone(),
-        before: query.before.parse().ok(),
-    };
+    let filter = query.filter();
     let actor = staff.actor.clone();
-    let rows = state
-        .db(move |conn| services::list(conn, &actor, &filter, services::PAGE_SIZE))
+    let count_key = format!("services|{}|{}", query.status, query.leaves_out_unpaid());
+    let kept = state.list_counts.get(&count_key);
+    let (page, counted) = state
+        .db(move |conn| {
+            let page = services::page(conn, &actor, &filter, services::PAGE_SIZE)?;
+            let counted = match list::needs_count(&page, kept) {
+                true => Some(services::count(conn, &actor, &filter)?),
+                false => None,
+            };
+            Ok::<_, crate::domain::DomainError>((page, counted))
+        })
         .await?;
-    let older = (rows.len() as i64 == services::PAGE_SIZE)
-        .then(|| rows.last().map(|r| r.service.id))
-        .flatten();
+    let shown = list::shown(
+        &state.list_counts,
+        count_key,
+        &page,
+        &query.paging.row,
+        counted,
+        kept,
+    );
     Ok(ServicesPage {
         ctx,
-        rows,
-        status: status.unwrap_or_default(),
+        page,
+        shown,
+        query,
         statuses: STATUSES,
-        older,
     })
 }
 
-/// The services of the chosen status as CSV, newest first, prices as numbers with their
-/// currency.
+/// The services of the chosen status as CSV, in the list's order, prices as numbers with
+/// their currency.
 pub async fn export(
     state: web::Data<AppState>,
     staff: Require<perm::ServicesView>,
     query: web::Query<ListQuery>,
 ) -> HttpResponse {
-    let status = STATUSES
-        .iter()
-        .find(|(s, _)| *s == query.status)
-        .map(|(s, _)| (*s).to_owned());
+    let filter = ServiceFilter {
+        at: None,
+        ..query.filter()
+    };
     let actor = staff.actor.clone();
     let time = |t: Option<&chrono::NaiveDateTime>| {
         t.map(|t| crate::domain::text::iso_time(t).to_string())
@@ -95,15 +202,15 @@ pub async fn export(
         state,
         "services.csv",
         "id,created,client_id,client,type,tariff,provider,status,period_months,price,currency,paid_until,auto_renew\r\n",
-        move |conn, before: Option<ServiceId>| {
+        move |conn, at: Option<ServiceCursor>| {
             let filter = ServiceFilter {
-                client: None,
-                status: status.clone(),
-                before,
+                at: at.map(PageAt::After),
+                ..filter.clone()
             };
-            let rows = services::list(conn, &actor, &filter, crate::web::csv::CHUNK)?;
+            let page = services::page(conn, &actor, &filter, crate::web::csv::CHUNK)?;
+            let rows = &page.rows;
             let mut lines = String::new();
-            for r in &rows {
+            for r in rows {
                 let s = &r.service;
                 lines.push_str(&crate::web::csv::row(&[
                     s.id.to_string(),
@@ -121,10 +228,7 @@ pub async fn export(
                     if s.auto_renew { "yes" } else { "no" }.to_owned(),
                 ]));
             }
-            let next = (rows.len() as i64 == crate::web::csv::CHUNK)
-                .then(|| rows.last().map(|r| r.service.id))
-                .flatten();
-            Ok((lines, next))
+            Ok((lines, page.next))
         },
     )
 }
