@@ -54,6 +54,14 @@ impl<C> PageAt<C> {
     }
 }
 
+/// A row a page starts next to, in a list sorted by an integer column (an amount, a time
+/// in microseconds; unused when sorted by id) and then by id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeyCursor<I> {
+    pub id: I,
+    pub key: i64,
+}
+
 /// Whether a page at `at` of a list shown in `order` reads its rows descending: the
 /// shown order, or the other one for a previous page.
 pub fn reads_descending<C>(order: Order, at: Option<&PageAt<C>>) -> bool {

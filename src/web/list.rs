@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use crate::db::paging::{Order, PageAt, Paged};
+use crate::db::paging::{KeyCursor, Order, PageAt, Paged};
 
 /// How long a kept count is shown before it is counted again.
 const KEPT_FOR: Duration = Duration::from_secs(30);
@@ -197,6 +197,23 @@ pub trait ListCursor: Sized {
     fn parse(id: &str, key: &str) -> Option<Self>;
     fn id(&self) -> String;
     fn key(&self) -> String;
+}
+
+impl<I: std::str::FromStr + std::fmt::Display> ListCursor for KeyCursor<I> {
+    fn parse(id: &str, key: &str) -> Option<Self> {
+        Some(KeyCursor {
+            id: id.parse().ok()?,
+            key: key.parse().unwrap_or(0),
+        })
+    }
+
+    fn id(&self) -> String {
+        self.id.to_string()
+    }
+
+    fn key(&self) -> String {
+        self.key.to_string()
+    }
 }
 
 /// The sort and page part of a list's address, beside its filters (`#[serde(flatten)]`).

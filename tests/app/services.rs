@@ -651,6 +651,25 @@ async fn the_services_list_sorts_by_price_and_paid_time_either_way() {
     assert_eq!(ending.texts("#services tbody tr").len(), 2);
     assert!(ending.exists("#unpaid-left-out"));
     assert!(ending.exists("th[aria-sort=ascending] a[href*='sort=paid_until']"));
+    // The expenses of the two paid orders, by amount either way.
+    let amounts = |page: &crate::helpers::Page| page.texts("#expenses tbody td.bp-money");
+    let expenses = admin.get("/admin/expenses").await;
+    let largest = admin
+        .get(&expenses.href_of("th a[href*='sort=amount']").unwrap())
+        .await;
+    assert_eq!(amounts(&largest), ["50.00 RUB", "30.00 RUB"]);
+    let smallest = admin
+        .get(&largest.href_of("th a[href*='sort=amount']").unwrap())
+        .await;
+    assert_eq!(amounts(&smallest), ["30.00 RUB", "50.00 RUB"]);
+    assert_eq!(smallest.text_of("#rows-shown"), "1–2 of 2");
+    let csv = admin.get(&smallest.href_of("#export-csv").unwrap()).await;
+    let lines: Vec<&str> = csv.body.lines().collect();
+    assert!(
+        lines[1].contains(",30.00,RUB,") && lines[2].contains(",50.00,RUB,"),
+        "{lines:?}"
+    );
+
     // Sixty more paid services ending at microsecond-apart times, two at each: paging
     // forwards and back by the end of paid time meets each once.
     let mid = id_of(&app, "tariffs", "name", "Mid");

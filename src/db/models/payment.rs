@@ -5,7 +5,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::DbConnection;
-use crate::db::paging::{Order, PageAt, reads_descending};
+use crate::db::paging::{KeyCursor, Order, PageAt, reads_descending};
 use crate::db::schema::{
     accounts, clients, currencies, gateway_events, payers, payment_methods, payments, providers,
 };
@@ -210,19 +210,14 @@ impl PaymentSort {
     }
 }
 
-/// A row a page of payments starts next to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PaymentCursor {
-    pub id: PaymentId,
-    /// The amount, when sorted by it.
-    pub amount: i64,
-}
+/// A row a page of payments starts next to: its id and amount.
+pub type PaymentCursor = KeyCursor<PaymentId>;
 
-impl PaymentCursor {
-    pub fn of(row: &PaymentRow) -> Self {
-        PaymentCursor {
-            id: row.id,
-            amount: row.amount,
+impl PaymentRow {
+    pub fn cursor(&self) -> PaymentCursor {
+        KeyCursor {
+            id: self.id,
+            key: self.amount,
         }
     }
 }
@@ -362,17 +357,17 @@ impl Payment {
             // its index start there.
             query = match (filter.sort, filter.at.as_ref().map(PageAt::cursor)) {
                 (PaymentSort::Amount, Some(at)) if descending => {
-                    query.filter(payments::amount.le(at.amount)).filter(
+                    query.filter(payments::amount.le(at.key)).filter(
                         payments::amount
-                            .lt(at.amount)
-                            .or(payments::amount.eq(at.amount).and(payments::id.lt(at.id))),
+                            .lt(at.key)
+                            .or(payments::amount.eq(at.key).and(payments::id.lt(at.id))),
                     )
                 }
                 (PaymentSort::Amount, Some(at)) => {
-                    query.filter(payments::amount.ge(at.amount)).filter(
+                    query.filter(payments::amount.ge(at.key)).filter(
                         payments::amount
-                            .gt(at.amount)
-                            .or(payments::amount.eq(at.amount).and(payments::id.gt(at.id))),
+                            .gt(at.key)
+                            .or(payments::amount.eq(at.key).and(payments::id.gt(at.id))),
                     )
                 }
                 (PaymentSort::Date, Some(at)) if descending => query.filter(payments::id.lt(at.id)),

@@ -4,7 +4,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::db::paging::{Order, PageAt, reads_descending};
+use crate::db::paging::{KeyCursor, Order, PageAt, reads_descending};
 use crate::db::schema::{
     accounts, clients, currencies, product_types, providers, service_events, service_notices,
     services, tariffs,
@@ -183,23 +183,19 @@ impl ServiceSort {
     }
 }
 
-/// A row a page of services starts next to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ServiceCursor {
-    pub id: ServiceId,
-    /// The sort column's value: the price, or the paid-until time in Unix microseconds
-    /// (times are stored to the microsecond, see `db::now`).
-    pub key: i64,
-}
+/// A row a page of services starts next to: its id and the sort column's value (the
+/// price, or the paid-until time in Unix microseconds: times are stored to the
+/// microsecond, see `db::now`).
+pub type ServiceCursor = KeyCursor<ServiceId>;
 
-impl ServiceCursor {
-    pub fn of(row: &ServiceRow, sort: ServiceSort) -> Self {
-        ServiceCursor {
-            id: row.service.id,
+impl ServiceRow {
+    pub fn cursor(&self, sort: ServiceSort) -> ServiceCursor {
+        KeyCursor {
+            id: self.service.id,
             key: match sort {
                 ServiceSort::Date => 0,
-                ServiceSort::Price => row.service.price,
-                ServiceSort::PaidUntil => row
+                ServiceSort::Price => self.service.price,
+                ServiceSort::PaidUntil => self
                     .service
                     .paid_until
                     .map_or(0, |t| t.and_utc().timestamp_micros()),

@@ -341,7 +341,7 @@ pub fn list(
 ) -> Result<Paged<PaymentRow, PaymentCursor>, DomainError> {
     require(actor, permissions::PAYMENTS_VIEW)?;
     let rows = Payment::rows(conn, filter, limit + 1)?;
-    match Paged::from_rows(rows, limit, filter.at.as_ref(), PaymentCursor::of) {
+    match Paged::from_rows(rows, limit, filter.at.as_ref(), PaymentRow::cursor) {
         Some(page) => Ok(page),
         // A previous page that reached the start: the first page, whole.
         None => list(

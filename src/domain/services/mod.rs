@@ -22,7 +22,7 @@ use chrono_tz::Tz;
 
 use crate::db::DbConnection;
 use crate::db::models::client_group::ClientGroup;
-use crate::db::models::expense::{Expense, ExpenseFilter, ExpenseRow};
+use crate::db::models::expense::{Expense, ExpenseCursor, ExpenseFilter, ExpenseRow};
 use crate::db::models::service::{
     ORDERED, Service, ServiceCursor, ServiceEvent, ServiceFilter, ServiceRow,
 };
@@ -192,7 +192,7 @@ pub fn page(
 ) -> Result<Paged<ServiceRow, ServiceCursor>, DomainError> {
     require(actor, permissions::SERVICES_VIEW)?;
     let rows = Service::rows(conn, filter, limit + 1)?;
-    let cursor_of = |row: &ServiceRow| ServiceCursor::of(row, filter.sort);
+    let cursor_of = |row: &ServiceRow| row.cursor(filter.sort);
     match Paged::from_rows(rows, limit, filter.at.as_ref(), cursor_of) {
         Some(page) => Ok(page),
         // A previous page that reached the start: the first page, whole.
@@ -237,6 +237,40 @@ pub fn expenses(
 ) -> Result<Vec<ExpenseRow>, DomainError> {
     require(actor, permissions::PAYMENTS_VIEW)?;
     Ok(Expense::rows(conn, filter, limit)?)
+}
+
+/// A page of all clients' expenses, sorted and paged as the filter says.
+pub fn expense_page(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    filter: &ExpenseFilter,
+    limit: i64,
+) -> Result<Paged<ExpenseRow, ExpenseCursor>, DomainError> {
+    require(actor, permissions::PAYMENTS_VIEW)?;
+    let rows = Expense::rows(conn, filter, limit + 1)?;
+    match Paged::from_rows(rows, limit, filter.at.as_ref(), ExpenseRow::cursor) {
+        Some(page) => Ok(page),
+        // A previous page that reached the start: the first page, whole.
+        None => expense_page(
+            conn,
+            actor,
+            &ExpenseFilter {
+                at: None,
+                ..filter.clone()
+            },
+            limit,
+        ),
+    }
+}
+
+/// How many expenses the filter finds.
+pub fn count_expenses(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    filter: &ExpenseFilter,
+) -> Result<i64, DomainError> {
+    require(actor, permissions::PAYMENTS_VIEW)?;
+    Ok(Expense::count(conn, filter)?)
 }
 
 /// The client's own expenses (client area, finance section).

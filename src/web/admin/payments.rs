@@ -8,7 +8,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use serde::Deserialize;
 
-use crate::db::models::expense::{ExpenseFilter, ExpenseRow};
+use crate::db::models::expense::{ExpenseCursor, ExpenseFilter, ExpenseRow};
 use crate::db::models::payment::{PaymentCursor, PaymentFilter, PaymentRow, PaymentSort, STATUSES};
 use crate::db::models::payment_method::PaymentMethodRow;
 use crate::db::paging::{Order, PageAt, Paged};
@@ -18,10 +18,10 @@ use crate::domain::payments::top_up::{self, PaymentDetails};
 use crate::domain::payments::{self, PaymentForm, methods};
 use crate::domain::permissions::perm;
 use crate::domain::{DomainError, FieldErrors, services, text};
-use crate::ids::{ClientId, ExpenseId, PaymentId};
+use crate::ids::{ClientId, PaymentId};
 use crate::web::forms::{Form, Outcome};
 use crate::web::identity::{Require, Staff};
-use crate::web::list::{self, ListCursor, Paging, Shown};
+use crate::web::list::{self, Paging, Shown};
 use crate::web::page::{self, Flash, PageContext};
 use crate::web::{AppState, WebError};
 
@@ -217,23 +217,6 @@ pub async fn index(
     })
 }
 
-impl ListCursor for PaymentCursor {
-    fn parse(id: &str, amount: &str) -> Option<Self> {
-        Some(PaymentCursor {
-            id: id.parse().ok()?,
-            amount: amount.parse().unwrap_or(0),
-        })
-    }
-
-    fn id(&self) -> String {
-        self.id.to_string()
-    }
-
-    fn key(&self) -> String {
-        self.amount.to_string()
-    }
-}
-
 /// A UTC time for a CSV cell (ISO 8601), or nothing.
 fn csv_time(t: Option<&chrono::NaiveDateTime>) -> String {
     t.map(|t| text::iso_time(t).to_string()).unwrap_or_default()
@@ -281,26 +264,29 @@ pub async fn export(
     )
 }
 
-/// The filtered expenses as CSV, newest first, amounts as numbers with their currency.
+/// The filtered expenses as CSV, in the list's order, amounts as numbers with their
+/// currency.
 pub async fn export_expenses(
     state: web::Data<AppState>,
     staff: Require<perm::PaymentsView>,
     query: web::Query<ExpensesQuery>,
 ) -> HttpResponse {
     let (filter, _) = query.into_inner().filter();
+    let filter = ExpenseFilter { at: None, ..filter };
     let actor = staff.actor.clone();
     crate::web::csv::download(
         state,
         "expenses.csv",
         "id,created,client_id,client,kind,tariff,provider,period_start,period_end,amount,currency,comment\r\n",
-        move |conn, before: Option<ExpenseId>| {
+        move |conn, at: Option<ExpenseCursor>| {
             let filter = ExpenseFilter {
-                before,
+                at: at.map(PageAt::After),
                 ..filter.clone()
             };
-            let rows = services::expenses(conn, &actor, &filter, crate::web::csv::CHUNK)?;
+            let page = services::expense_page(conn, &actor, &filter, crate::web::csv::CHUNK)?;
+            let rows = &page.rows;
             let mut lines = String::new();
-            for r in &rows {
+            for r in rows {
                 let e = &r.expense;
                 lines.push_str(&crate::web::csv::row(&[
                     e.id.to_string(),
@@ -317,10 +303,7 @@ pub async fn export_expenses(
                     e.comment.clone(),
                 ]));
             }
-            let next = (rows.len() as i64 == crate::web::csv::CHUNK)
-                .then(|| rows.last().map(|r| r.expense.id))
-                .flatten();
-            Ok((lines, next))
+            Ok((lines, page.next))
         },
     )
 }
@@ -586,8 +569,9 @@ pub async fn correct(
 #[template(path = "admin/payments/expenses.html")]
 pub struct ExpensesPage {
     pub ctx: PageContext,
-    pub rows: Vec<ExpenseRow>,
-    pub older: Option<ExpenseId>,
+    pub page: Paged<ExpenseRow, ExpenseCursor>,
+    /// The rows shown among all the filter finds.
+    pub shown: Shown,
     pub query: ExpensesQuery,
     pub kinds: &'static [(&'static str, &'static str)],
     /// Filter values that could not be read (not applied).
@@ -602,13 +586,22 @@ impl ExpensesPage {
             &row.currency_code,
         )
     }
+
+    /// The previous and next pages' addresses.
+    pub fn pages(&self) -> (Option<String>, Option<String>) {
+        list::neighbours(&self.page, &self.shown, services::PAGE_SIZE, |at, row| {
+            self.query.href(Some(at), row)
+        })
+    }
 }
 
 /// The filter of the expenses list, as typed.
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(default)]
 pub struct ExpensesQuery {
-    pub before: String,
+    /// Sorted by "date" (the default) or "amount", and the page.
+    #[serde(flatten)]
+    pub paging: Paging,
     pub client: String,
     pub kind: String,
     pub from: String,
@@ -627,27 +620,62 @@ impl ExpensesQuery {
                 .map(|(k, _)| k.to_string()),
             from,
             until,
-            before: self.before.parse().ok(),
+            by_amount: self.by_amount(),
+            order: self.paging.order(Order::Descending),
+            at: self.paging.at(),
             service: None,
         };
         (filter, errors)
+    }
+
+    fn by_amount(&self) -> bool {
+        self.paging.sort == "amount"
+    }
+
+    fn sort_key(&self) -> &'static str {
+        if self.by_amount() { "amount" } else { "date" }
+    }
+
+    fn filters(&self) -> [(&'static str, &str); 4] {
+        [
+            ("client", &self.client),
+            ("kind", &self.kind),
+            ("from", &self.from),
+            ("until", &self.until),
+        ]
+    }
+
+    /// This filter, in this order, at the page `at` whose first row is number `row`.
+    pub fn href(&self, at: Option<&PageAt<ExpenseCursor>>, row: i64) -> String {
+        self.paging
+            .href("/admin/expenses", &self.filters(), at, row)
+    }
+
+    /// The filtered list as CSV, in this order.
+    pub fn csv_href(&self) -> String {
+        self.paging
+            .href::<ExpenseCursor>("/admin/expenses.csv", &self.filters(), None, 1)
+    }
+
+    /// The list sorted by `key` ("date" or "amount") from its first page: the other way
+    /// round when it is sorted by `key` already.
+    pub fn sort_href(&self, key: &str) -> String {
+        let key = if key == "amount" { "amount" } else { "date" };
+        let order = self.paging.order(Order::Descending);
+        self.paging
+            .sorted_by(key, Order::Descending, self.sort_key(), order)
+            .href::<ExpenseCursor>("/admin/expenses", &self.filters(), None, 1)
+    }
+
+    /// How the column `key` orders the list: `aria-sort`'s word for it.
+    pub fn aria_sort(&self, key: &str) -> &'static str {
+        list::aria_sort(key, self.sort_key(), self.paging.order(Order::Descending))
     }
 
     pub fn is_filtered(&self) -> bool {
         [&self.client, &self.kind, &self.from, &self.until]
             .iter()
             .any(|v| !v.trim().is_empty())
-    }
-
-    /// The query string of the filter without the page, for the "older" link.
-    pub fn keep(&self) -> String {
-        serde_urlencoded::to_string([
-            ("client", &self.client),
-            ("kind", &self.kind),
-            ("from", &self.from),
-            ("until", &self.until),
-        ])
-        .unwrap_or_default()
     }
 }
 
@@ -668,16 +696,30 @@ pub async fn expenses(
     let query = query.into_inner();
     let (filter, errors) = query.filter();
     let actor = staff.actor.clone();
-    let rows = state
-        .db(move |conn| services::expenses(conn, &actor, &filter, services::PAGE_SIZE))
+    let count_key = format!("expenses|{:?}", query.filters());
+    let kept = state.list_counts.get(&count_key);
+    let (page, counted) = state
+        .db(move |conn| {
+            let page = services::expense_page(conn, &actor, &filter, services::PAGE_SIZE)?;
+            let counted = match list::needs_count(&page, kept) {
+                true => Some(services::count_expenses(conn, &actor, &filter)?),
+                false => None,
+            };
+            Ok::<_, DomainError>((page, counted))
+        })
         .await?;
-    let older = (rows.len() as i64 == services::PAGE_SIZE)
-        .then(|| rows.last().map(|r| r.expense.id))
-        .flatten();
+    let shown = list::shown(
+        &state.list_counts,
+        count_key,
+        &page,
+        &query.paging.row,
+        counted,
+        kept,
+    );
     Ok(ExpensesPage {
         ctx,
-        rows,
-        older,
+        page,
+        shown,
         query,
         kinds: &EXPENSE_KINDS,
         errors,

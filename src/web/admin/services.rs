@@ -17,7 +17,7 @@ use crate::domain::services::{self, Action, Offers, ServiceDetails};
 use crate::ids::{ClientId, ServiceId};
 use crate::web::forms::{Form, Outcome};
 use crate::web::identity::Require;
-use crate::web::list::{self, ListCursor, Paging, Shown};
+use crate::web::list::{self, Paging, Shown};
 use crate::web::page::{self, Flash, PageContext};
 use crate::web::services::{ActionForm, OrderForm, after_action, flash_errors, ordered_message};
 use crate::web::{AppState, WebError};
@@ -100,23 +100,6 @@ impl ListQuery {
     /// Whether the list leaves out services never paid (sorted by the end of paid time).
     pub fn leaves_out_unpaid(&self) -> bool {
         self.sort() == ServiceSort::PaidUntil
-    }
-}
-
-impl ListCursor for ServiceCursor {
-    fn parse(id: &str, key: &str) -> Option<Self> {
-        Some(ServiceCursor {
-            id: id.parse().ok()?,
-            key: key.parse().unwrap_or(0),
-        })
-    }
-
-    fn id(&self) -> String {
-        self.id.to_string()
-    }
-
-    fn key(&self) -> String {
-        self.key.to_string()
     }
 }
 
