@@ -33,6 +33,7 @@ pub mod periods;
 pub mod permissions;
 pub mod providers;
 pub mod registration;
+pub mod search;
 pub mod secrets;
 pub mod services;
 pub mod sessions;

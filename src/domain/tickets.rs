@@ -370,7 +370,7 @@ pub fn visible_departments(
 }
 
 /// A ticket the actor may handle; any other is `NotFound`.
-fn visible_ticket(
+pub(crate) fn visible_ticket(
     conn: &mut DbConnection,
     actor: &Actor,
     id: TicketId,

@@ -108,6 +108,11 @@ async fn a_bank_transfer_comes_with_a_numbered_bill_that_only_its_client_opens()
     let list = ann.get("/client/documents").await;
     assert!(list.text_of("#documents").contains(&first));
     let bill = id_of(&app, "documents", "number", &first);
+    // Staff find it by its number from the header's search, typed in any case.
+    admin
+        .get(&format!("/admin/search?q={}", first.to_lowercase()))
+        .await
+        .assert_redirect(&format!("/admin/documents/{bill}"));
     let shown = ann.get(&format!("/client/documents/{bill}")).await;
     assert_eq!(shown.status, StatusCode::OK);
     assert!(shown.text_of("#document-title").contains(&first));

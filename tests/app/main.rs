@@ -30,6 +30,7 @@ mod password_resets;
 mod payments;
 mod registration;
 mod review_fixes;
+mod search;
 mod services;
 mod sign_in;
 mod start_up;

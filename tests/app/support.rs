@@ -100,6 +100,23 @@ async fn staff_see_their_departments_tickets_and_clients_only_their_own() {
         )
         .await;
     assert_eq!(page.status, StatusCode::NOT_FOUND);
+    // The header's search finds a ticket by its number for those who see it only.
+    let other = sam.get(&format!("/admin/search?q=%23{sales}")).await;
+    assert_eq!(other.status, StatusCode::OK);
+    assert!(
+        !other.body.contains("Discount?"),
+        "{}",
+        other.text_of("main")
+    );
+    let own = sam.get(&format!("/admin/search?q=%23{tech}")).await;
+    let own_link = format!("/admin/tickets/{tech}");
+    assert!(
+        own.location.as_deref() == Some(own_link.as_str())
+            || own.href_of("#found-tickets a").as_deref() == Some(own_link.as_str()),
+        "{:?} {}",
+        own.location,
+        own.text_of("main")
+    );
     let queue = sally.get("/admin/tickets").await.text_of("#tickets");
     assert!(queue.contains("Discount?") && !queue.contains("Server down"));
     let all = admin.get("/admin/tickets").await.text_of("#tickets");

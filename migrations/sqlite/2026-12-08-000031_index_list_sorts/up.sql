@@ -7,3 +7,5 @@ CREATE INDEX clients_enabled ON clients (enabled, id);
 CREATE INDEX services_price ON services (price, id);
 CREATE INDEX services_paid_until ON services (paid_until, id);
 CREATE INDEX expenses_amount ON expenses (amount, id);
+-- The header search finds a document by its number.
+CREATE INDEX documents_number ON documents (number);

@@ -260,6 +260,16 @@ impl Document {
         Ok(())
     }
 
+    /// The documents with this number (one per company at most in a year and series).
+    pub fn with_number(conn: &mut DbConnection, number: &str) -> QueryResult<Vec<Document>> {
+        documents::table
+            .filter(documents::number.eq(number))
+            .select(Document::as_select())
+            .order(documents::id.desc())
+            .limit(10)
+            .load(conn)
+    }
+
     pub fn find(conn: &mut DbConnection, id: DocumentId) -> QueryResult<Option<Document>> {
         crate::db::on_engine!(conn, |c| documents::table
             .find(id)

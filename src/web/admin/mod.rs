@@ -21,6 +21,7 @@ pub mod payments;
 pub mod permissions;
 pub mod profile;
 pub mod providers;
+pub mod search;
 pub mod services;
 pub mod sessions;
 pub mod tickets;
@@ -65,6 +66,7 @@ macro_rules! admin_routes {
 admin_routes! {
     get "" => dashboard::show, any;
     get "/" => dashboard::show, any;
+    get "/search" => search::show, any;
     get "/profile" => profile::show, any;
     post "/profile" => profile::update, any;
     post "/profile/password" => profile::change_password, any;
