@@ -115,3 +115,16 @@
   var first = document.querySelector("form .is-invalid, form [aria-invalid=true]");
   if (first && typeof first.focus === "function") { first.focus(); }
 })();
+
+// "Tick all" boxes: a checkbox with data-tick-all="NAME" ticks or clears every checkbox
+// named NAME on the page.
+(function () {
+  "use strict";
+  document.querySelectorAll("[data-tick-all]").forEach(function (all) {
+    all.hidden = false;
+    all.addEventListener("change", function () {
+      document.querySelectorAll("input[type=checkbox][name=" + all.dataset.tickAll + "]")
+        .forEach(function (box) { box.checked = all.checked; });
+    });
+  });
+})();

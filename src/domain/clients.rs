@@ -125,6 +125,8 @@ pub struct ClientFilter {
     pub at: Option<PageAt>,
     /// Look for the query inside words too, not only at their starts (see `ClientSearch::find`).
     pub anywhere: bool,
+    /// Just these clients (ticked in the list), instead of a search.
+    pub only: Vec<ClientId>,
 }
 
 impl Default for ClientFilter {
@@ -139,6 +141,7 @@ impl Default for ClientFilter {
             order: Order::Descending,
             at: None,
             anywhere: false,
+            only: Vec::new(),
         }
     }
 }
@@ -280,7 +283,9 @@ fn search(
         word_start_only: false,
         more: false,
     };
-    if let Err(message) = text::line(query) {
+    if !filter.only.is_empty() {
+        found.ids = Some(filter.only.clone());
+    } else if let Err(message) = text::line(query) {
         // Nothing stored holds one, and the full-text engine would choke on it.
         found.notice = Some(format!("Nothing was searched: {message}"));
         found.ids = Some(Vec::new());
@@ -1135,24 +1140,79 @@ pub fn set_enabled(
     require(actor, permissions::CLIENTS_EDIT)?;
     db::write_transaction(conn, |conn| {
         let client = Client::find(conn, id)?.ok_or(DomainError::NotFound)?;
-        if client.enabled == enabled {
-            return Ok(());
-        }
-        Client::set_enabled(conn, id, enabled)?;
-        if !enabled {
-            // Old sessions must not come back if the client is enabled again.
-            for user in User::of_client(conn, id)? {
-                crate::domain::sessions::end_all(conn, crate::ids::PersonId::User(user.id), None)?;
+        change_enabled(conn, actor, &client, enabled)
+    })
+}
+
+/// Most clients one bulk action changes: a list page's largest.
+pub const BULK_MOST: usize = 200;
+
+/// Enables or disables the ticked clients in one transaction; clients gone since are
+/// skipped. How many changed.
+pub fn set_enabled_many(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    ids: &[ClientId],
+    enabled: bool,
+) -> Result<usize, DomainError> {
+    require(actor, permissions::CLIENTS_EDIT)?;
+    check_bulk(ids)?;
+    db::write_transaction(conn, |conn| {
+        let mut changed = 0;
+        for &id in ids {
+            if let Some(client) = Client::find(conn, id)?
+                && client.enabled != enabled
+            {
+                change_enabled(conn, actor, &client, enabled)?;
+                changed += 1;
             }
         }
-        let action = if enabled {
-            "client.enable"
-        } else {
-            "client.disable"
-        };
-        audit::record(conn, actor, action, Target::new("client", id), "")?;
-        Ok(())
+        Ok(changed)
     })
+}
+
+/// Refuses an empty or oversized selection for a bulk action.
+fn check_bulk(ids: &[ClientId]) -> Result<(), DomainError> {
+    if ids.is_empty() {
+        return Err(DomainError::invalid(
+            "client_ids",
+            "Tick the clients first.",
+        ));
+    }
+    if ids.len() > BULK_MOST {
+        return Err(DomainError::invalid(
+            "client_ids",
+            format!("Tick at most {BULK_MOST} clients at a time."),
+        ));
+    }
+    Ok(())
+}
+
+/// Sets one client's status, ending its users' sessions when it is disabled, with its audit.
+fn change_enabled(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    client: &Client,
+    enabled: bool,
+) -> Result<(), DomainError> {
+    let id = client.id;
+    if client.enabled == enabled {
+        return Ok(());
+    }
+    Client::set_enabled(conn, id, enabled)?;
+    if !enabled {
+        // Old sessions must not come back if the client is enabled again.
+        for user in User::of_client(conn, id)? {
+            crate::domain::sessions::end_all(conn, crate::ids::PersonId::User(user.id), None)?;
+        }
+    }
+    let action = if enabled {
+        "client.enable"
+    } else {
+        "client.disable"
+    };
+    audit::record(conn, actor, action, Target::new("client", id), "")?;
+    Ok(())
 }
 
 /// Deletes a client that has no financial history; others can only be disabled.
@@ -1349,6 +1409,39 @@ pub fn send_message(
     body: &str,
 ) -> Result<Message, DomainError> {
     require(actor, permissions::CLIENTS_MESSAGE)?;
+    let (subject, body) = message_text(subject, body)?;
+    db::write_transaction(conn, |conn| {
+        let client = Client::find(conn, id)?.ok_or(DomainError::NotFound)?;
+        write_message(conn, actor, client, &subject, &body)
+    })
+}
+
+/// Sends one message to each ticked client, in one transaction; clients gone since are
+/// skipped. How many were sent.
+pub fn send_message_to_many(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    ids: &[ClientId],
+    subject: &str,
+    body: &str,
+) -> Result<usize, DomainError> {
+    require(actor, permissions::CLIENTS_MESSAGE)?;
+    check_bulk(ids)?;
+    let (subject, body) = message_text(subject, body)?;
+    db::write_transaction(conn, |conn| {
+        let mut sent = 0;
+        for &id in ids {
+            if let Some(client) = Client::find(conn, id)? {
+                write_message(conn, actor, client, &subject, &body)?;
+                sent += 1;
+            }
+        }
+        Ok(sent)
+    })
+}
+
+/// A message's subject and body as typed, checked: the messages at their fields otherwise.
+fn message_text(subject: &str, body: &str) -> Result<(String, String), DomainError> {
     let mut errors = FieldErrors::new();
     let subject = text::required(subject, 200, "Enter a subject.")
         .map_err(|m| errors.add("subject", m))
@@ -1361,43 +1454,51 @@ pub fn send_message(
     } else if body_text.len() > MAX_MESSAGE_BYTES {
         errors.add("body", "The message is longer than 64 KiB.");
     }
-    let body_text = body_text.as_str();
     errors.into_result()?;
-    let subject = subject.unwrap_or_default();
-    db::write_transaction(conn, |conn| {
-        let client = Client::find(conn, id)?.ok_or(DomainError::NotFound)?;
-        let now = db::now();
-        let message = Message::insert(
+    Ok((subject.unwrap_or_default(), body_text))
+}
+
+/// Writes a message to the client's inbox, mails its owner and records it, in the caller's
+/// transaction.
+fn write_message(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    client: Client,
+    subject: &str,
+    body_text: &str,
+) -> Result<Message, DomainError> {
+    let id = client.id;
+    let now = db::now();
+    let message = Message::insert(
+        conn,
+        &NewMessage {
+            client_id: id,
+            subject,
+            body: body_text,
+            sent_by: actor.employee_id(),
+            created_at: now,
+        },
+    )?;
+    if let Some(owner) = User::owner_of(conn, id)? {
+        let to = Addressee::client(conn, id, None)?;
+        let letter = templates::write(
             conn,
-            &NewMessage {
-                client_id: id,
-                subject: &subject,
-                body: body_text,
-                sent_by: actor.employee_id(),
-                created_at: now,
-            },
+            &templates::PROVIDER_MESSAGE,
+            &to,
+            &[
+                ("client", client.name),
+                ("subject", subject.to_owned()),
+                ("message", body_text.to_owned()),
+            ],
         )?;
-        if let Some(owner) = User::owner_of(conn, id)? {
-            let to = Addressee::client(conn, id, None)?;
-            let letter = templates::write(
-                conn,
-                &templates::PROVIDER_MESSAGE,
-                &to,
-                &[
-                    ("client", client.name),
-                    ("subject", subject.clone()),
-                    ("message", body_text.to_owned()),
-                ],
-            )?;
-            OutboxMail::queue(conn, &letter.to(&owner.email, now))?;
-        }
-        audit::record(
-            conn,
-            actor,
-            "client.message",
-            Target::new("client", id),
-            &format!("subject {subject:?}"),
-        )?;
-        Ok(message)
-    })
+        OutboxMail::queue(conn, &letter.to(&owner.email, now))?;
+    }
+    audit::record(
+        conn,
+        actor,
+        "client.message",
+        Target::new("client", id),
+        &format!("subject {subject:?}"),
+    )?;
+    Ok(message)
 }

@@ -654,3 +654,117 @@ async fn a_search_pages_through_its_hits_and_an_id_is_found_by_its_start() {
         vec!["Jan Novak 1", "Jan Novak 2", "Jan Novak 3"]
     );
 }
+
+#[actix_web::test]
+async fn ticked_clients_are_disabled_enabled_messaged_and_exported_together() {
+    let app = TestApp::spawn().await;
+    for (email, name) in [
+        ("ann@example.com", "Ann Lee"),
+        ("bob@example.com", "Bob Marsh"),
+        ("cy@example.com", "Cy Young"),
+    ] {
+        app.browser().register(email, name).await;
+    }
+    let (ann, bob) = (
+        client_id_by_email(&app, "ann@example.com").to_string(),
+        client_id_by_email(&app, "bob@example.com").to_string(),
+    );
+    let admin = app.browser();
+    admin.sign_in_as_admin().await;
+    let list = admin.get("/admin/clients?sort=name").await;
+    assert!(list.exists("#bulk #bulk-disable") && list.exists("#bulk #bulk-message"));
+    let back = "/admin/clients?sort=name";
+    let ticked = |extra: &[(&'static str, &'static str)]| {
+        let mut fields = vec![
+            ("client_ids", ann.clone()),
+            ("client_ids", bob.clone()),
+            ("back", back.to_owned()),
+        ];
+        fields.extend(extra.iter().map(|(k, v)| (*k, v.to_string())));
+        fields
+    };
+    let submit = |action: &'static str, fields: Vec<(&'static str, String)>| {
+        let admin = &admin;
+        async move {
+            let refs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            admin.submit("/admin/clients", action, &refs).await
+        }
+    };
+
+    submit("/admin/clients/bulk/disable", ticked(&[]))
+        .await
+        .assert_redirect(back);
+    let names = |page: &crate::helpers::Page| page.texts("#clients td.client-name");
+    assert_eq!(
+        names(&admin.get("/admin/clients?enabled=no&sort=name").await),
+        ["Ann Lee Disabled", "Bob Marsh Disabled"]
+    );
+    submit(
+        "/admin/clients/bulk/enable",
+        vec![("client_ids", bob.clone()), ("back", back.to_owned())],
+    )
+    .await;
+    assert_eq!(
+        names(&admin.get("/admin/clients?enabled=no").await),
+        ["Ann Lee Disabled"]
+    );
+    // Nothing ticked: nothing happens, and the list says why.
+    submit(
+        "/admin/clients/bulk/disable",
+        vec![("back", back.to_owned())],
+    )
+    .await
+    .assert_redirect(back);
+    assert!(
+        admin
+            .get(back)
+            .await
+            .text_of(".alert")
+            .contains("Tick the clients first")
+    );
+
+    // A message: written on a page of its own, refused at its field, then sent to each.
+    let form = submit("/admin/clients/bulk/message", ticked(&[])).await;
+    assert_eq!(form.text_of("h1"), "Message to 2 clients");
+    assert!(form.text_of("#recipients").contains("Bob Marsh"));
+    let wrong = submit(
+        "/admin/clients/bulk/message",
+        ticked(&[
+            ("send", "1"),
+            ("subject", ""),
+            ("body", "Maintenance at 2 am."),
+        ]),
+    )
+    .await;
+    assert!(wrong.field_error("subject").contains("subject"));
+    assert_eq!(wrong.input_value("subject").as_deref(), Some(""));
+    assert!(
+        wrong
+            .text_of("textarea#body")
+            .contains("Maintenance at 2 am.")
+    );
+    assert_eq!(app.count("messages"), 0);
+    submit(
+        "/admin/clients/bulk/message",
+        ticked(&[
+            ("send", "1"),
+            ("subject", "Maintenance"),
+            ("body", "At 2 am."),
+        ]),
+    )
+    .await
+    .assert_redirect(back);
+    assert_eq!(app.count("messages"), 2);
+
+    // The ticked ones as CSV.
+    let csv = submit("/admin/clients/ticked.csv", ticked(&[])).await;
+    assert!(
+        csv.headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    let lines: Vec<&str> = csv.body.lines().collect();
+    assert_eq!(lines.len(), 3, "{}", csv.body);
+    assert!(!csv.body.contains("Cy Young"));
+}

@@ -86,6 +86,7 @@ impl ListQuery {
                 .map(PageAt::After)
                 .or_else(|| cursor(&self.before_id, &self.before).map(PageAt::Before)),
             anywhere: self.anywhere == "1",
+            only: Vec::new(),
         }
     }
 
@@ -984,4 +985,179 @@ pub async fn send_message(
             card_page(&state, &staff, ctx, id, "messages".into(), form, errors).await
         }
     }
+}
+
+/// The clients ticked in the list, for a bulk action, and the rest of its form.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(default)]
+pub struct BulkForm {
+    pub client_ids: Vec<String>,
+    /// The list's address, to go back to.
+    pub back: String,
+    /// A message to them (bulk message): shown to be written first, then sent.
+    pub subject: String,
+    pub body: String,
+    /// Present when the message form was sent.
+    pub send: String,
+}
+
+impl BulkForm {
+    /// The ticked ids; anything that is not one is left out.
+    fn ids(&self) -> Vec<ClientId> {
+        let mut ids: Vec<ClientId> = self
+            .client_ids
+            .iter()
+            .filter_map(|raw| raw.trim().parse().ok())
+            .collect();
+        ids.sort();
+        ids.dedup();
+        ids
+    }
+
+    /// Where to go back to: the client list as it was, else its first page.
+    fn back(&self) -> String {
+        if self.back.starts_with("/admin/clients") {
+            self.back.clone()
+        } else {
+            "/admin/clients".to_owned()
+        }
+    }
+}
+
+/// Disables the ticked clients.
+pub async fn bulk_disable(
+    state: web::Data<AppState>,
+    session: Session,
+    staff: Require<perm::ClientsEdit>,
+    form: Form<BulkForm>,
+) -> Result<HttpResponse, WebError> {
+    set_enabled_of_ticked(&state, &session, &staff, form.into_inner(), false).await
+}
+
+/// Enables the ticked clients.
+pub async fn bulk_enable(
+    state: web::Data<AppState>,
+    session: Session,
+    staff: Require<perm::ClientsEdit>,
+    form: Form<BulkForm>,
+) -> Result<HttpResponse, WebError> {
+    set_enabled_of_ticked(&state, &session, &staff, form.into_inner(), true).await
+}
+
+async fn set_enabled_of_ticked(
+    state: &AppState,
+    session: &Session,
+    staff: &Staff,
+    form: BulkForm,
+    enabled: bool,
+) -> Result<HttpResponse, WebError> {
+    let ids = form.ids();
+    let actor = staff.actor.clone();
+    match state
+        .attempt(move |conn| clients::set_enabled_many(conn, &actor, &ids, enabled))
+        .await?
+    {
+        Outcome::Done(changed) => {
+            let done = if enabled { "enabled" } else { "disabled" };
+            Flash::success(format!("{changed} client(s) {done}.")).set(session);
+        }
+        Outcome::Invalid(errors) => Flash::error(errors.first_message()).set(session),
+    }
+    Ok(page::redirect(&form.back()))
+}
+
+/// The ticked clients as CSV (a POST, as the ticks are a form's).
+pub async fn export_ticked(
+    state: web::Data<AppState>,
+    staff: Require<perm::ClientsView>,
+    form: Form<BulkForm>,
+) -> HttpResponse {
+    let ids = form.into_inner().ids();
+    // None ticked: the file has its header only (no filter would mean every client).
+    let only = if ids.is_empty() {
+        vec![ClientId(0)]
+    } else {
+        ids
+    };
+    let filter = ClientFilter {
+        only,
+        ..ClientFilter::default()
+    };
+    let actor = staff.actor.clone();
+    crate::web::csv::download(
+        state,
+        "clients.csv",
+        "id,name,email,state,status,balances,registered\r\n",
+        move |conn, at: Option<Cursor>| {
+            let filter = ClientFilter {
+                at: at.map(PageAt::After),
+                ..filter.clone()
+            };
+            let page = clients::list(conn, &actor, &filter, crate::web::csv::CHUNK)?;
+            Ok((csv_rows(&page), page.next))
+        },
+    )
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin/clients/bulk_message.html")]
+pub struct BulkMessagePage {
+    pub ctx: PageContext,
+    pub form: BulkForm,
+    /// The ticked clients, named.
+    pub recipients: Vec<clients::ClientRow>,
+    pub errors: FieldErrors,
+}
+
+/// A message to the ticked clients: the form to write it (with whom it goes to), then sent
+/// to each, in their inboxes and by e-mail.
+pub async fn bulk_message(
+    state: web::Data<AppState>,
+    session: Session,
+    staff: Require<perm::ClientsMessage>,
+    ctx: PageContext,
+    form: Form<BulkForm>,
+) -> Result<HttpResponse, WebError> {
+    let form = form.into_inner();
+    let ids = form.ids();
+    if ids.is_empty() {
+        Flash::error("Tick the clients first.").set(&session);
+        return Ok(page::redirect(&form.back()));
+    }
+    let mut errors = FieldErrors::new();
+    if !form.send.is_empty() {
+        let actor = staff.actor.clone();
+        let (subject, body, to) = (form.subject.clone(), form.body.clone(), ids.clone());
+        match state
+            .attempt(move |conn| clients::send_message_to_many(conn, &actor, &to, &subject, &body))
+            .await?
+        {
+            Outcome::Done(sent) => {
+                Flash::success(format!(
+                    "The message is in {sent} client(s)' inboxes and queued for e-mail."
+                ))
+                .set(&session);
+                return Ok(page::redirect(&form.back()));
+            }
+            Outcome::Invalid(found) => errors = found,
+        }
+    }
+    let actor = staff.actor.clone();
+    let filter = ClientFilter {
+        only: ids,
+        ..ClientFilter::default()
+    };
+    let recipients = state
+        .db(move |conn| clients::list(conn, &actor, &filter, clients::BULK_MOST as i64))
+        .await?
+        .rows;
+    page::render_with(
+        page::FORM_SHOWN_AGAIN,
+        &BulkMessagePage {
+            ctx,
+            form,
+            recipients,
+            errors,
+        },
+    )
 }

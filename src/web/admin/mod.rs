@@ -90,6 +90,10 @@ admin_routes! {
     post "/canned-replies/{id}/delete" => canned_replies::delete, SUPPORT_CANNED;
     get "/clients" => clients::index, CLIENTS_VIEW;
     get "/clients.csv" => clients::export, CLIENTS_VIEW;
+    post "/clients/ticked.csv" => clients::export_ticked, CLIENTS_VIEW;
+    post "/clients/bulk/disable" => clients::bulk_disable, CLIENTS_EDIT;
+    post "/clients/bulk/enable" => clients::bulk_enable, CLIENTS_EDIT;
+    post "/clients/bulk/message" => clients::bulk_message, CLIENTS_MESSAGE;
     get "/clients/new" => clients::new, CLIENTS_CREATE;
     post "/clients" => clients::create, CLIENTS_CREATE;
     get "/clients/{id}" => clients::show, CLIENTS_VIEW;
