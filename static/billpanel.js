@@ -128,3 +128,22 @@
     });
   });
 })();
+
+// A table that scrolls sideways inside its card (a phone) can be scrolled from the keyboard:
+// its box takes the focus when nothing in it can.
+(function () {
+  "use strict";
+  function mark() {
+    document.querySelectorAll(".table-responsive").forEach(function (box) {
+      var scrolls = box.scrollWidth > box.clientWidth;
+      var focusable = box.querySelector("a[href], button, input, select, textarea, [tabindex]");
+      if (scrolls && !focusable) {
+        box.tabIndex = 0;
+      } else if (!scrolls && box.getAttribute("tabindex") === "0") {
+        box.removeAttribute("tabindex");
+      }
+    });
+  }
+  mark();
+  window.addEventListener("resize", mark);
+})();

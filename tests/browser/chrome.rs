@@ -294,6 +294,49 @@ impl Chrome {
             .is_empty()
     }
 
+    /// Makes the window `width` × `height` pixels (a phone: 390 × 844).
+    pub async fn resize(&mut self, width: u32, height: u32) {
+        self.client.set_window_size(width, height).await.unwrap();
+    }
+
+    /// How many pixels the page is wider than its window (0 when it fits).
+    pub async fn overflow(&self) -> i64 {
+        let value = self
+            .client
+            .execute(
+                "const d = document.documentElement; return d.scrollWidth - d.clientWidth;",
+                vec![],
+            )
+            .await
+            .unwrap();
+        value.as_i64().unwrap_or(0)
+    }
+
+    /// What axe-core finds against WCAG 2.1 A and AA on the page: one line per rule broken,
+    /// with the first few places it is broken at.
+    pub async fn accessibility_violations(&self) -> Vec<String> {
+        const AXE: &str = include_str!("vendor/axe-core/axe.min.js");
+        self.client
+            .execute(&format!("{AXE}\nreturn typeof axe;"), vec![])
+            .await
+            .unwrap();
+        let found = self
+            .client
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 axe.run(document, { runOnly: { type: 'tag',
+                     values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })
+                   .then(r => done(r.violations.map(v => v.id + ': ' + v.help + ' at '
+                       + v.nodes.slice(0, 3).map(n => n.target.join(' ')
+                           + (n.any[0] ? ' (' + n.any[0].message + ')' : '')).join(' | '))))
+                   .catch(e => done(['axe failed: ' + e]));",
+                vec![],
+            )
+            .await
+            .unwrap();
+        serde_json::from_value(found).unwrap_or_default()
+    }
+
     /// Saves what the window shows as `target/screenshots/<journey>-<nn>-<name>.png`.
     pub async fn screenshot(&mut self, name: &str) {
         let png = self.client.screenshot().await.unwrap();
