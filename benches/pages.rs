@@ -438,6 +438,10 @@ fn main() {
             .to_string()
     };
     let mailing = one_id(&mut conn, "SELECT MAX(id) AS id FROM mailings");
+    // The list filters' choices: a group, a provider, a payment method.
+    let group = one_id(&mut conn, "SELECT MIN(id) AS id FROM client_groups");
+    let provider = one_id(&mut conn, "SELECT MIN(id) AS id FROM providers");
+    let method = one_id(&mut conn, "SELECT MIN(id) AS id FROM payment_methods");
     // The outbox: a recipient with mail, a day with mail, a page in the middle, a message.
     let mail = one_id(&mut conn, "SELECT MAX(id) / 2 AS id FROM outbox");
     let (mail_recipient, mail_day, mail_middle) = {
@@ -548,6 +552,52 @@ fn main() {
             ("/admin/clients?q=novak".into(), &admin),
             (format!("/admin/clients?q={tax_id}"), &admin),
             (format!("/admin/clients?after_id={last_page_after}"), &admin),
+            // The client list with each filter a person can pick and each sort either way,
+            // and a previous page deep in the list.
+            ("/admin/clients?state=active".into(), &admin),
+            ("/admin/clients?state=not_active".into(), &admin),
+            (format!("/admin/clients?provider={provider}"), &admin),
+            (format!("/admin/clients?group={group}"), &admin),
+            ("/admin/clients?enabled=yes".into(), &admin),
+            ("/admin/clients?enabled=no".into(), &admin),
+            ("/admin/clients?sort=id&dir=asc".into(), &admin),
+            ("/admin/clients?sort=name".into(), &admin),
+            ("/admin/clients?sort=name&dir=desc".into(), &admin),
+            ("/admin/clients?sort=registered".into(), &admin),
+            ("/admin/clients?sort=registered&dir=asc".into(), &admin),
+            ("/admin/clients?sort=balance".into(), &admin),
+            ("/admin/clients?sort=balance&dir=asc".into(), &admin),
+            ("/admin/clients?state=not_active&sort=name".into(), &admin),
+            (
+                format!("/admin/clients?before_id={last_page_after}&row=50001"),
+                &admin,
+            ),
+            // The header's search: a name, a number.
+            ("/admin/search?q=novak".into(), &admin),
+            (format!("/admin/search?q={client_id}"), &admin),
+            // Payments, services and expenses with each filter and sort.
+            ("/admin/payments".into(), &admin),
+            ("/admin/payments?sort=amount".into(), &admin),
+            ("/admin/payments?sort=amount&dir=asc".into(), &admin),
+            ("/admin/payments?sort=date&dir=asc".into(), &admin),
+            ("/admin/payments?status=new".into(), &admin),
+            (format!("/admin/payments?method={method}"), &admin),
+            (format!("/admin/payments?client={client_id}"), &admin),
+            (format!("/admin/payments?from={act_month}-01"), &admin),
+            ("/admin/services".into(), &admin),
+            ("/admin/services?status=active".into(), &admin),
+            ("/admin/services?status=suspended_unpaid".into(), &admin),
+            ("/admin/services?sort=price".into(), &admin),
+            ("/admin/services?sort=price&dir=asc".into(), &admin),
+            ("/admin/services?sort=paid_until".into(), &admin),
+            (
+                "/admin/services?status=active&sort=paid_until".into(),
+                &admin,
+            ),
+            ("/admin/expenses".into(), &admin),
+            ("/admin/expenses?kind=renewal".into(), &admin),
+            ("/admin/expenses?sort=amount".into(), &admin),
+            (format!("/admin/expenses?client={client_id}"), &admin),
             (card.clone(), &admin),
             // The admin dashboard: exact money from the daily figures on every view, the
             // counted figures shared for 30 s, recent activity in words.
