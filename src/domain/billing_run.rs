@@ -278,7 +278,7 @@ fn renew_batch(
             outcomes.push(Outcome::Suspended);
         }
     }
-    if !renewal::write_batch(conn, &renewals, db::now())? {
+    if !renewal::write_batch(conn, &renewals, &actor.label(), db::now())? {
         // A service moved although its account was locked: some writer did not lock it. The
         // chunk is rolled back and done again one service at a time, and the service that
         // moves alone is reported: it is a fault to look into, not a race to ride out.

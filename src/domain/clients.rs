@@ -102,6 +102,14 @@ impl Sort {
     }
 }
 
+/// A registration time as a cursor writes it, within the years both engines keep.
+pub fn cursor_time(key: &str) -> Option<NaiveDateTime> {
+    use chrono::Datelike;
+    NaiveDateTime::parse_from_str(key, "%Y-%m-%dT%H:%M:%S%.f")
+        .ok()
+        .filter(|t| (1..=9999).contains(&t.year()))
+}
+
 /// A row a page starts next to: its sort value and id.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cursor {
@@ -492,12 +500,10 @@ pub fn list(
                 let mut query = filtered!($base, filter, &search_ids);
                 query = match (filter.sort, cursor) {
                     (Sort::Name, Some(at)) => beyond!(query, clients::name, at.key.clone(), at.id),
-                    (Sort::Registered, Some(at)) => {
-                        match NaiveDateTime::parse_from_str(&at.key, "%Y-%m-%dT%H:%M:%S%.f") {
-                            Ok(time) => beyond!(query, clients::created_at, time, at.id),
-                            Err(_) => query,
-                        }
-                    }
+                    (Sort::Registered, Some(at)) => match cursor_time(&at.key) {
+                        Some(time) => beyond!(query, clients::created_at, time, at.id),
+                        None => query,
+                    },
                     (_, Some(at)) if descending => query.filter(clients::id.lt(at.id)),
                     (_, Some(at)) => query.filter(clients::id.gt(at.id)),
                     (_, None) => query,
@@ -541,7 +547,7 @@ pub fn list(
     let Some(Paged {
         rows: mut found,
         next,
-        previous,
+        mut previous,
     }) = Paged::from_rows(clients_found, limit, filter.at.as_ref(), cursor_of)
     else {
         // A previous page that reached the start: the first page, whole.
@@ -555,6 +561,11 @@ pub fn list(
             limit,
         );
     };
+    // A search paged through its own hits goes forwards only: read backwards, its hits
+    // would be the newest thousand as one set, not the pages that led here.
+    if paged && !filter.query.trim().is_empty() {
+        previous = None;
+    }
     // PostgreSQL's rows come without their owners and activity (see above),
     // read for the rows kept.
     if matches!(conn, DbConnection::Postgresql(_)) {

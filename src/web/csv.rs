@@ -3,7 +3,11 @@
 /// One CSV field: quoted when needed, and a leading = + - @ neutralised so a spreadsheet
 /// never runs it as a formula.
 pub fn field(value: &str) -> String {
-    let value = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+    // A plain number (-12.00) is no formula: it stays a number the spreadsheet can add.
+    let number = value.strip_prefix('-').is_some_and(|digits| {
+        !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit() || c == '.')
+    });
+    let value = if !number && value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{value}")
     } else {
         value.to_owned()
@@ -96,4 +100,22 @@ where
             format!("attachment; filename=\"{file_name}\""),
         ))
         .streaming(stream)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formulas_are_neutralised_and_numbers_stay_numbers() {
+        assert_eq!(field("=HYPERLINK(1)"), "'=HYPERLINK(1)");
+        assert_eq!(field("-1+1"), "'-1+1");
+        assert_eq!(field("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(field("-12.00"), "-12.00");
+        assert_eq!(field("-"), "'-");
+        assert_eq!(field("a,b"), "\"a,b\"");
+        assert_eq!(amount(-1200, 2), "-12.00");
+        assert_eq!(amount(150_050, 2), "1500.50");
+        assert_eq!(amount(7, 0), "7");
+    }
 }

@@ -103,7 +103,11 @@ pub fn grouped(n: i64) -> String {
 /// address says (`row`, 1 when absent or wrong).
 pub fn first_row(has_previous: bool, raw: &str) -> i64 {
     if has_previous {
-        raw.parse().ok().filter(|n| *n >= 1).unwrap_or(1)
+        // Up to a trillion: no list is longer, and the sums below cannot overflow.
+        raw.parse()
+            .ok()
+            .filter(|n| (1..=1_000_000_000_000).contains(n))
+            .unwrap_or(1)
     } else {
         1
     }
@@ -201,9 +205,11 @@ pub trait ListCursor: Sized {
 
 impl<I: std::str::FromStr + std::fmt::Display> ListCursor for KeyCursor<I> {
     fn parse(id: &str, key: &str) -> Option<Self> {
+        // An id with no key: a list sorted by id, which reads none.
+        let key = if key.is_empty() { 0 } else { key.parse().ok()? };
         Some(KeyCursor {
             id: id.parse().ok()?,
-            key: key.parse().unwrap_or(0),
+            key,
         })
     }
 

@@ -768,3 +768,36 @@ async fn ticked_clients_are_disabled_enabled_messaged_and_exported_together() {
     assert_eq!(lines.len(), 3, "{}", csv.body);
     assert!(!csv.body.contains("Cy Young"));
 }
+
+#[actix_web::test]
+async fn hand_made_page_addresses_show_a_page_never_an_error() {
+    let app = TestApp::spawn().await;
+    app.browser().register("ann@example.com", "Ann Lee").await;
+    let admin = app.browser();
+    admin.sign_in_as_admin().await;
+    for path in [
+        "/admin/clients?sort=registered&after_id=1&after=-10000-01-01T00:00:00",
+        "/admin/clients?sort=registered&before_id=1&before=99999-01-01T00:00:00",
+        "/admin/clients?sort=name&after_id=1&after=%00",
+        "/admin/clients?sort=balance&before_id=1&before=abc",
+        "/admin/clients?sort=sideways&dir=up&after_id=99999999999999999999",
+        "/admin/clients?row=9223372036854775807&after_id=1",
+        "/admin/clients?row=-5&before_id=2",
+        "/admin/services?sort=paid_until&before_id=1&before=-1000000000000000000",
+        "/admin/services?sort=paid_until&after_id=1&after=9223372036854775807",
+        "/admin/services?sort=price&after_id=1&after=99999999999999999999",
+        "/admin/payments?sort=amount&after_id=-5&after=x",
+        "/admin/payments?sort=amount&before_id=1&before=-9223372036854775808",
+        "/admin/expenses?sort=amount&dir=sideways&before_id=1&before=1",
+        "/admin/search?q=%23-1",
+        "/admin/search?q=99999999999999999999",
+    ] {
+        let page = admin.get(path).await;
+        assert_eq!(
+            page.status,
+            StatusCode::OK,
+            "{path}: {}",
+            page.text_of("main")
+        );
+    }
+}

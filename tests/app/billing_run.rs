@@ -74,6 +74,18 @@ async fn a_run_renews_a_due_period_once_however_often_it_runs() {
     assert_eq!(balance(&app, account), 5_000);
     assert_eq!(app.count("expenses"), 2);
     ledger_ok(&app);
+    // The renewal is in the service's history, once, with the new end of paid time.
+    let history = admin
+        .get(&format!("/admin/services/{service}"))
+        .await
+        .texts("#service-history tbody tr");
+    let renewed: Vec<&String> = history.iter().filter(|r| r.contains("Renewed")).collect();
+    assert_eq!(renewed.len(), 1, "{history:?}");
+    let shown_end = second_end.format("%Y-%m-%d %H:%M UTC").to_string();
+    assert!(
+        renewed[0].contains(&format!("paid until {shown_end}")),
+        "{renewed:?}"
+    );
 }
 
 #[actix_web::test]
@@ -154,7 +166,7 @@ async fn an_unpaid_service_is_suspended_resumed_by_a_payment_and_deleted_when_le
             .get(&format!("/admin/services/{service}"))
             .await
             .text_of("#service-history")
-            .contains("resumed")
+            .contains("Resumed")
     );
 
     // Unpaid again, and left past the provider's 30 days: deleted.

@@ -139,7 +139,7 @@ async fn an_order_the_balance_covers_starts_at_once_and_is_charged_exactly() {
     );
     // Staff see it too, with its charge.
     let page = admin.get(&format!("/admin/services/{service}")).await;
-    assert!(page.text_of("#service-history").contains("activated"));
+    assert!(page.text_of("#service-history").contains("Activated"));
     assert!(
         admin
             .get("/admin/expenses")
@@ -496,6 +496,13 @@ async fn renew_now_charges_the_next_period_once_and_clients_may_suspend_when_all
     assert_ne!(before, after);
     assert_eq!(balance(&app, account), 8_000);
     assert_eq!(app.count("expenses"), 2);
+    // The client sees the renewal in the history too.
+    assert!(
+        ann.get(&path)
+            .await
+            .text_of("#service-history")
+            .contains("Renewed for a period")
+    );
 
     // The same "renew" sent twice (a double click) renews once: the second finds the
     // service changed since its page was read.

@@ -30,6 +30,11 @@ struct Inserted {
     service_id: i64,
 }
 
+/// A text literal: quoted, its quotes doubled.
+fn text_literal(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
+}
+
 /// A timestamp literal the engine reads as a timestamp.
 fn at(conn: &DbConnection, t: NaiveDateTime) -> String {
     let text = t.format("'%Y-%m-%d %H:%M:%S%.f'");
@@ -47,6 +52,7 @@ fn at(conn: &DbConnection, t: NaiveDateTime) -> String {
 pub fn write_batch(
     conn: &mut DbConnection,
     renewals: &[Renewal],
+    actor: &str,
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
     if renewals.is_empty() {
@@ -99,6 +105,24 @@ pub fn write_batch(
     .load(conn)?;
     let expense_of: std::collections::HashMap<i64, i64> =
         inserted.iter().map(|e| (e.service_id, e.id)).collect();
+
+    // Each renewal in its service's history, as one written by hand is.
+    let events: Vec<String> = renewals
+        .iter()
+        .map(|r| {
+            format!(
+                "({}, 'renewed', 'active', 'paid until {} UTC', {}, {now_sql})",
+                r.service,
+                r.end.format("%Y-%m-%d %H:%M"),
+                text_literal(actor),
+            )
+        })
+        .collect();
+    diesel::sql_query(format!(
+        "INSERT INTO service_events (service_id, event, status, detail, actor, created_at) VALUES {}",
+        events.join(",")
+    ))
+    .execute(conn)?;
 
     let mut entries = Vec::new();
     let mut debits: std::collections::BTreeMap<AccountId, i64> = Default::default();

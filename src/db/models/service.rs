@@ -36,6 +36,25 @@ pub fn status_label(status: &str) -> &'static str {
         .map_or("Unknown", |(_, l)| l)
 }
 
+/// Every event of a service's history with its label.
+pub const EVENTS: &[(&str, &str)] = &[
+    ("ordered", "Ordered"),
+    ("activated", "Activated"),
+    ("renewed", "Renewed for a period"),
+    ("suspended", "Suspended"),
+    ("resumed", "Resumed"),
+    ("deleted", "Deleted"),
+    ("paid_until", "Paid time changed"),
+    ("auto_renew", "Auto-renew changed"),
+];
+
+pub fn event_label(event: &str) -> &'static str {
+    EVENTS
+        .iter()
+        .find(|(e, _)| *e == event)
+        .map_or("Changed", |(_, l)| l)
+}
+
 #[derive(Debug, Clone, Queryable, Identifiable)]
 #[diesel(table_name = services)]
 pub struct Service {
@@ -337,7 +356,11 @@ impl Service {
                 ServiceSort::Date if descending => query.filter(services::id.lt(at.id)),
                 ServiceSort::Date => query.filter(services::id.gt(at.id)),
                 ServiceSort::Price => beyond!(services::price, at.key, at.id),
-                ServiceSort::PaidUntil => match chrono::DateTime::from_timestamp_micros(at.key) {
+                // Within the years both engines keep (1 to 9999).
+                ServiceSort::PaidUntil => match chrono::DateTime::from_timestamp_micros(
+                    at.key
+                        .clamp(-62_135_596_800_000_000, 253_402_300_799_999_999),
+                ) {
                     Some(t) => beyond!(services::paid_until, t.naive_utc(), at.id),
                     None => query,
                 },

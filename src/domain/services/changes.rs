@@ -265,12 +265,14 @@ fn renew(
                 old,
                 until,
             )?;
+            let detail = format!("paid until {}", format_at(until));
+            history(conn, actor, service, "renewed", &service.status, &detail)?;
             audit::record(
                 conn,
                 actor,
                 "service.renew",
                 Target::new("service", service.id),
-                &format!("paid until {}", format_at(until)),
+                &detail,
             )?;
             Ok(true)
         }

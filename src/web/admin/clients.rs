@@ -16,7 +16,7 @@ use crate::domain::clients::{
 };
 use crate::domain::money::Money;
 use crate::domain::permissions::perm;
-use crate::domain::{FieldErrors, impersonation, password, providers};
+use crate::domain::{FieldErrors, impersonation, password, providers, text};
 use crate::ids::ClientId;
 use crate::web::forms::{Form, Outcome};
 use crate::web::identity::{self, Require, Staff};
@@ -60,8 +60,17 @@ impl ListQuery {
     }
 
     fn filter(&self) -> ClientFilter {
+        let sort = self.sort();
+        // A cursor whose key is no value of the sort column (a hand-made address) is none:
+        // the first page.
         let cursor = |id: &str, key: &str| {
-            id.parse().ok().map(|id| Cursor {
+            let readable = match sort {
+                Sort::Id => true,
+                Sort::Name => text::line(key).is_ok() && key.len() <= 1000,
+                Sort::Registered => clients::cursor_time(key).is_some(),
+                Sort::Balance => key.parse::<i64>().is_ok(),
+            };
+            id.parse().ok().filter(|_| readable).map(|id| Cursor {
                 id,
                 key: key.to_owned(),
             })
@@ -252,7 +261,9 @@ impl ClientsPage {
 
     /// This page's address, to come back to after a bulk action.
     pub fn here(&self) -> String {
-        self.query.href("/admin/clients", None, 1)
+        let at = self.query.filter().at;
+        self.query
+            .href("/admin/clients", at.as_ref(), self.shown.first)
     }
 
     pub fn csv_href(&self) -> String {
@@ -1015,7 +1026,7 @@ impl BulkForm {
     }
 
     /// Where to go back to: the client list as it was, else its first page.
-    fn back(&self) -> String {
+    pub fn back(&self) -> String {
         if self.back.starts_with("/admin/clients") {
             self.back.clone()
         } else {
