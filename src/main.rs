@@ -1,5 +1,7 @@
 //! The `billpanel` command: `serve` (the default), `migrate`, `create-admin`.
 
+mod progress;
+
 use std::io::BufRead;
 use std::process::ExitCode;
 
@@ -180,41 +182,34 @@ fn generate_documents(
         payer: payer.map(billpanel::ids::PayerId),
         quiet: false,
     };
-    let report = acts::generate(
+    let mut shown = progress::Progress::new("accounts");
+    let report = acts::generate_with_progress(
         &mut conn,
         &billpanel::domain::Actor::system(),
         first_day,
         scope,
+        &mut |done, total| shown.update("acts", done, total),
     )
     .map_err(|e| match e {
         billpanel::domain::DomainError::Invalid(fields) => fields.first_message(),
         other => other.to_string(),
     })?;
+    shown.finish();
     println!("{}", report.words(month.trim()));
     Ok(())
 }
 
 fn billing_run(config: &Config, at: Option<&str>) -> Result<(), String> {
-    use std::io::{IsTerminal, Write};
     let at = match at {
         None => billpanel::db::now(),
         Some(text) => billpanel::domain::billing_run::parse_at(text)?,
     };
     let pool = server::open_database(config)?;
     let mut conn = pool.get().map_err(|e| format!("cannot connect: {e}"))?;
-    let terminal = std::io::stderr().is_terminal();
-    let mut shown = false;
-    let mut progress = |step: &str, done: u64, total: u64| {
-        if terminal && total >= 1000 {
-            eprint!("\r{step}: {done} of {total} services");
-            let _ = std::io::stderr().flush();
-            shown = true;
-        }
-    };
+    let mut shown = progress::Progress::new("services");
+    let mut progress = |step: &str, done: u64, total: u64| shown.update(step, done, total);
     let report = billpanel::domain::billing_run::run(&mut conn, at, &mut progress);
-    if shown {
-        eprintln!();
-    }
+    shown.finish();
     println!(
         "billing run as of {} UTC: {report}",
         at.format("%Y-%m-%d %H:%M:%S")
@@ -233,22 +228,16 @@ fn billing_run(config: &Config, at: Option<&str>) -> Result<(), String> {
 }
 
 fn seed_demo(config: &Config, clients: u64) -> Result<(), String> {
-    use std::io::{IsTerminal, Write};
     let pool = server::open_database(config)?;
     let mut conn = pool.get().map_err(|e| format!("cannot connect: {e}"))?;
     let started = std::time::Instant::now();
-    let terminal = std::io::stderr().is_terminal();
+    let mut shown = progress::Progress::new("clients");
     let report =
         billpanel::domain::demo::seed(&mut conn, clients, billpanel::db::now(), |done, total| {
-            if terminal {
-                eprint!("\rseeding: {done} of {total} clients");
-                let _ = std::io::stderr().flush();
-            }
+            shown.update("seeding", done, total)
         })
         .map_err(|e| e.to_string())?;
-    if terminal {
-        eprintln!();
-    }
+    shown.finish();
     println!(
         "seeded {} clients, {} services, {} payments, {} tickets, {} bills, {} acts and {} mails \
          in {:.1} s",

@@ -53,16 +53,6 @@ pub fn state_of(conn: &mut DbConnection, client: ClientId) -> QueryResult<Client
     })
 }
 
-/// Clients with an active service, as a subquery for the list's state filter.
-fn active_client_ids() -> diesel::dsl::Select<
-    diesel::dsl::Filter<services::table, diesel::dsl::Eq<services::status, &'static str>>,
-    services::client_id,
-> {
-    services::table
-        .filter(services::status.eq(service::ACTIVE))
-        .select(services::client_id)
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Sort {
     /// By id: newest first unless reversed.
@@ -219,14 +209,22 @@ macro_rules! with_conditions {
                 ),
             );
         }
+        // A lookup per client by the (client, status) index, which a page of rows stops
+        // after; `IN (SELECT …)` built the set of every active client first, each time.
         match filter.state {
-            Some(ClientState::Active) => query.filter(clients::id.eq_any(active_client_ids())),
-            Some(ClientState::NotActive) => {
-                query.filter(diesel::dsl::not(clients::id.eq_any(active_client_ids())))
-            }
+            Some(ClientState::Active) => query.filter(has_active_service()),
+            Some(ClientState::NotActive) => query.filter(diesel::dsl::not(has_active_service())),
             None => query,
         }
     }};
+}
+
+/// Whether the client (the `clients` row of the outer query) has an active service.
+fn has_active_service() -> diesel::expression::SqlLiteral<diesel::sql_types::Bool> {
+    diesel::dsl::sql::<diesel::sql_types::Bool>(
+        "EXISTS (SELECT 1 FROM services active WHERE active.client_id = clients.id \
+         AND active.status = 'active')",
+    )
 }
 
 /// The clients joined with their owner user (a client has exactly one), for the list on
@@ -353,12 +351,14 @@ macro_rules! filtered {
         let filter: &ClientFilter = $filter;
         let mut query = filtered!(@conditions $base, filter, $search_ids);
         if let Some(provider) = filter.provider {
+            // A lookup per client, as for the state (see `with_conditions!`).
             query = query.filter(
-                clients::id.eq_any(
-                    accounts::table
-                        .filter(accounts::provider_id.eq(provider))
-                        .select(accounts::client_id),
-                ),
+                diesel::dsl::sql::<diesel::sql_types::Bool>(
+                    "EXISTS (SELECT 1 FROM accounts at_provider \
+                     WHERE at_provider.client_id = clients.id AND at_provider.provider_id = ",
+                )
+                .bind::<diesel::sql_types::BigInt, _>(provider.0)
+                .sql(")"),
             );
         }
         query
@@ -409,29 +409,35 @@ pub fn list(
     // order. The outer bound on the column lets its index start at the cursor instead of
     // the front; the OR alone is no range to an index.
     macro_rules! beyond {
-        ($query:expr, $column:expr, $value:expr, $id:expr) => {{
+        ($query:expr, $column:expr, $value:expr, $id:expr) => {
+            beyond!($query, $column, $value, clients::id, $id)
+        };
+        ($query:expr, $column:expr, $value:expr, $id_column:expr, $id:expr) => {{
             let (value, id) = ($value, $id);
             if descending {
                 $query.filter($column.le(value.clone())).filter(
                     $column
                         .lt(value.clone())
-                        .or($column.eq(value).and(clients::id.lt(id))),
+                        .or($column.eq(value).and($id_column.lt(id))),
                 )
             } else {
                 $query.filter($column.ge(value.clone())).filter(
                     $column
                         .gt(value.clone())
-                        .or($column.eq(value).and(clients::id.gt(id))),
+                        .or($column.eq(value).and($id_column.gt(id))),
                 )
             }
         }};
     }
     macro_rules! ordered {
         ($query:expr, $column:expr) => {
+            ordered!($query, $column, clients::id)
+        };
+        ($query:expr, $column:expr, $id_column:expr) => {
             if descending {
-                $query.order(($column.desc(), clients::id.desc()))
+                $query.order(($column.desc(), $id_column.desc()))
             } else {
-                $query.order(($column.asc(), clients::id.asc()))
+                $query.order(($column.asc(), $id_column.asc()))
             }
         };
     }
@@ -464,9 +470,12 @@ pub fn list(
                 if let Some(at) = cursor
                     && let Ok(balance) = at.key.parse::<i64>()
                 {
-                    query = beyond!(query, accounts::balance, balance, at.id);
+                    query = beyond!(query, accounts::balance, balance, accounts::client_id, at.id);
                 }
-                ordered!(query, accounts::balance).limit(limit + 1)
+                // Ties broken by the account's client id (the same as the client's): the
+                // (provider, balance, client) index then gives the whole order; ordered by
+                // the client's own id, a long run of equal balances was sorted apart.
+                ordered!(query, accounts::balance, accounts::client_id).limit(limit + 1)
             }};
         }
         // SQLite reads each row's owner and activity in the page's own query; PostgreSQL

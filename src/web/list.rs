@@ -19,21 +19,29 @@ const MOST_KEPT: usize = 512;
 /// Counts of long lists by their filter, shared by a server's requests.
 #[derive(Default)]
 pub struct ListCounts {
-    kept: Mutex<HashMap<String, (Instant, i64)>>,
+    kept: Mutex<HashMap<String, (Instant, Total)>>,
 }
 
 impl ListCounts {
-    /// The count kept for `key`, while it is fresh.
-    pub fn get(&self, key: &str) -> Option<i64> {
+    /// The count kept for `key`, while it is fresh: "about" (rows may have come or gone
+    /// since), or "more than" as it was.
+    pub fn get(&self, key: &str) -> Option<Total> {
         let kept = self.kept.lock().ok()?;
         kept.get(key)
             .filter(|(at, _)| at.elapsed() < KEPT_FOR)
-            .map(|(_, n)| *n)
+            .map(|(_, total)| match *total {
+                Total::Exactly(n) | Total::About(n) => Total::About(n),
+                more => more,
+            })
     }
 
-    /// Keeps `n` for `key` when it is large enough to be worth keeping.
-    pub fn keep(&self, key: String, n: i64) {
-        if n < KEPT_FROM {
+    /// Keeps `total` for `key` when it is long enough to be worth keeping.
+    pub fn keep(&self, key: String, total: Total) {
+        let long = match total {
+            Total::Exactly(n) | Total::About(n) => n >= KEPT_FROM,
+            Total::MoreThan(_) => true,
+        };
+        if !long {
             return;
         }
         if let Ok(mut kept) = self.kept.lock() {
@@ -43,7 +51,7 @@ impl ListCounts {
                 let cut = ages[ages.len() / 2];
                 kept.retain(|_, (at, _)| *at > cut);
             }
-            kept.insert(key, (Instant::now(), n));
+            kept.insert(key, (Instant::now(), total));
         }
     }
 }
@@ -141,16 +149,16 @@ pub fn total(
     counts: &ListCounts,
     key: String,
     whole: Option<i64>,
-    counted: Option<i64>,
-    kept: Option<i64>,
+    counted: Option<Total>,
+    kept: Option<Total>,
 ) -> Total {
     match (whole, counted, kept) {
         (Some(rows), _, _) => Total::Exactly(rows),
-        (None, Some(n), _) => {
-            counts.keep(key, n);
-            Total::Exactly(n)
+        (None, Some(total), _) => {
+            counts.keep(key, total);
+            total
         }
-        (None, None, Some(n)) => Total::About(n),
+        (None, None, Some(total)) => total,
         (None, None, None) => Total::Exactly(0),
     }
 }
@@ -184,15 +192,20 @@ mod tests {
     #[test]
     fn keeps_only_long_counts_and_forgets_the_oldest() {
         let counts = ListCounts::default();
-        counts.keep("short".into(), 12);
+        counts.keep("short".into(), Total::Exactly(12));
         assert_eq!(counts.get("short"), None);
-        counts.keep("long".into(), 100_000);
-        assert_eq!(counts.get("long"), Some(100_000));
+        counts.keep("long".into(), Total::Exactly(100_000));
+        assert_eq!(counts.get("long"), Some(Total::About(100_000)));
+        counts.keep("search".into(), Total::MoreThan(1000));
+        assert_eq!(counts.get("search"), Some(Total::MoreThan(1000)));
         for n in 0..MOST_KEPT * 2 {
-            counts.keep(format!("k{n}"), 5000);
+            counts.keep(format!("k{n}"), Total::Exactly(5000));
         }
         assert!(counts.kept.lock().unwrap().len() <= MOST_KEPT);
-        assert_eq!(counts.get(&format!("k{}", MOST_KEPT * 2 - 1)), Some(5000));
+        assert_eq!(
+            counts.get(&format!("k{}", MOST_KEPT * 2 - 1)),
+            Some(Total::About(5000))
+        );
     }
 }
 
@@ -305,7 +318,7 @@ pub fn aria_sort(key: &str, current: &str, order: Order) -> &'static str {
 }
 
 /// Whether a list must be counted: its page does not hold it whole and no count is kept.
-pub fn needs_count<T, C>(page: &Paged<T, C>, kept: Option<i64>) -> bool {
+pub fn needs_count<T, C>(page: &Paged<T, C>, kept: Option<Total>) -> bool {
     kept.is_none() && (page.next.is_some() || page.previous.is_some())
 }
 
@@ -317,14 +330,14 @@ pub fn shown<T, C>(
     page: &Paged<T, C>,
     row: &str,
     counted: Option<i64>,
-    kept: Option<i64>,
+    kept: Option<Total>,
 ) -> Shown {
     let rows = page.rows.len() as i64;
     let whole = (page.next.is_none() && page.previous.is_none()).then_some(rows);
     Shown {
         first: first_row(page.previous.is_some(), row),
         rows,
-        total: total(counts, key, whole, counted, kept),
+        total: total(counts, key, whole, counted.map(Total::Exactly), kept),
     }
 }
 

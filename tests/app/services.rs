@@ -677,6 +677,32 @@ async fn the_services_list_sorts_by_price_and_paid_time_either_way() {
         "{lines:?}"
     );
 
+    // "Expiring in 7 days": the dashboard's figure and the list it opens agree.
+    let mid_service = id_of(&app, "services", "price", "5000");
+    let page = format!("/admin/services/{mid_service}");
+    let soon = (chrono::Utc::now() + chrono::Duration::days(3))
+        .format("%Y-%m-%d")
+        .to_string();
+    admin
+        .submit(
+            &page,
+            &format!("{page}/paid-until"),
+            &[("paid_until", &soon), ("reason", "test")],
+        )
+        .await
+        .assert_redirect(&page);
+    let dashboard = admin.get("/admin").await;
+    assert_eq!(dashboard.text_of("[data-figure=expiring]"), "1");
+    let expiring = admin
+        .get(
+            &dashboard
+                .href_of("#service-figures a[href*='ends=7']")
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(tariffs(&expiring), ["Mid"]);
+    assert_eq!(expiring.text_of("#rows-shown"), "1–1 of 1");
+
     // Sixty more paid services ending at microsecond-apart times, two at each: paging
     // forwards and back by the end of paid time meets each once.
     let mid = id_of(&app, "tariffs", "name", "Mid");

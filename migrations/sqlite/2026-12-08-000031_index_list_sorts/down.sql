@@ -1,3 +1,4 @@
+DROP INDEX services_status_id;
 DROP INDEX documents_number;
 DROP INDEX expenses_amount;
 DROP INDEX services_paid_until;

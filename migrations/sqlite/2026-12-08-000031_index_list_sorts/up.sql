@@ -9,3 +9,6 @@ CREATE INDEX services_paid_until ON services (paid_until, id);
 CREATE INDEX expenses_amount ON expenses (amount, id);
 -- The header search finds a document by its number.
 CREATE INDEX documents_number ON documents (number);
+-- The services list filtered by status, newest first: read in order from the index, not
+-- every service of the status sorted.
+CREATE INDEX services_status_id ON services (status, id);

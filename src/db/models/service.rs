@@ -157,6 +157,8 @@ pub struct DueService {
 pub struct ServiceFilter {
     pub client: Option<ClientId>,
     pub status: Option<String>,
+    /// Paid time ending within this range (from, until): "expiring in 7 days".
+    pub ending: Option<(NaiveDateTime, NaiveDateTime)>,
     pub sort: ServiceSort,
     pub order: Order,
     /// None: the first page.
@@ -233,6 +235,11 @@ macro_rules! filtered_services {
         }
         if let Some(status) = &filter.status {
             query = query.filter(services::status.eq(status.clone()));
+        }
+        if let Some((from, until)) = filter.ending {
+            query = query
+                .filter(services::paid_until.ge(from))
+                .filter(services::paid_until.lt(until));
         }
         if filter.sort == ServiceSort::PaidUntil {
             query = query.filter(services::paid_until.is_not_null());

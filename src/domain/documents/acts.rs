@@ -135,6 +135,18 @@ pub fn generate(
     month: NaiveDate,
     scope: Scope,
 ) -> Result<ActsReport, DomainError> {
+    generate_with_progress(conn, actor, month, scope, &mut |_, _| {})
+}
+
+/// `generate`, telling `progress` how many of the accounts charged in the month are done
+/// after each batch.
+pub fn generate_with_progress(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    month: NaiveDate,
+    scope: Scope,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<ActsReport, DomainError> {
     require(actor, permissions::DOCUMENTS_ISSUE)?;
     let start = month.and_time(chrono::NaiveTime::MIN);
     let end = add_months(month, 1).and_time(chrono::NaiveTime::MIN);
@@ -172,17 +184,20 @@ pub fn generate(
     report.companies_missing_details.sort();
     report.companies_missing_details.dedup();
     let accounts = accounts_charged(conn, start, end, payer_client)?;
+    let total = accounts.len() as u64;
+    let mut done = 0;
+    progress(0, total);
     for batch in accounts.chunks(BATCH) {
         // Another server issuing the same act at the same moment makes this batch's
         // transaction fail on the unique act; taken again, its expenses are on that act.
         let mut attempt = 0;
         loop {
             match issue_batch(conn, actor, batch, month, start, end, &companies, scope) {
-                Ok(done) => {
-                    report.issued += done.issued;
-                    report.lines += done.lines;
-                    report.existing += done.existing;
-                    report.without_payer += done.without_payer;
+                Ok(batch_report) => {
+                    report.issued += batch_report.issued;
+                    report.lines += batch_report.lines;
+                    report.existing += batch_report.existing;
+                    report.without_payer += batch_report.without_payer;
                     break;
                 }
                 Err(DomainError::Database(e)) if db::is_unique_violation(&e) && attempt < 3 => {
@@ -191,6 +206,8 @@ pub fn generate(
                 Err(e) => return Err(e),
             }
         }
+        done += batch.len() as u64;
+        progress(done, total);
     }
     Ok(report)
 }

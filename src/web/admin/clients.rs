@@ -306,19 +306,17 @@ pub async fn index(
     let whole = page.next.is_none() && page.previous.is_none();
     let rows = page.rows.len() as i64;
     let first = list::first_row(page.previous.is_some(), &query.row);
-    let total = match counted {
-        Some(ClientCount::MoreThan(n)) => Total::MoreThan(n),
-        Some(ClientCount::Exactly(n)) => {
-            list::total(&state.list_counts, count_key, None, Some(n), None)
-        }
-        None => list::total(
-            &state.list_counts,
-            count_key,
-            whole.then_some(rows),
-            None,
-            kept_count,
-        ),
-    };
+    let counted = counted.map(|c| match c {
+        ClientCount::MoreThan(n) => Total::MoreThan(n),
+        ClientCount::Exactly(n) => Total::Exactly(n),
+    });
+    let total = list::total(
+        &state.list_counts,
+        count_key,
+        whole.then_some(rows),
+        counted,
+        kept_count,
+    );
     Ok(ClientsPage {
         ctx,
         query,

@@ -22,10 +22,15 @@ use crate::web::page::{self, Flash, PageContext};
 use crate::web::services::{ActionForm, OrderForm, after_action, flash_errors, ordered_message};
 use crate::web::{AppState, WebError};
 
+/// The "paid time ends within" choices of the services list: days and label.
+pub const ENDING_WITHIN: [(i64, &str); 2] = [(7, "7 days"), (30, "30 days")];
+
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(default)]
 pub struct ListQuery {
     pub status: String,
+    /// "7" or "30": paid time ending within that many days.
+    pub ends: String,
     /// Sorted by "date" (the default), "price" or "paid_until", and the page.
     #[serde(flatten)]
     pub paging: Paging,
@@ -48,18 +53,30 @@ impl ListQuery {
         self.paging.order(self.sort().first_order())
     }
 
+    /// Days within which the paid time ends, when filtered on (one of `ENDING_WITHIN`).
+    fn ending_days(&self) -> Option<i64> {
+        ENDING_WITHIN
+            .iter()
+            .map(|(days, _)| *days)
+            .find(|days| days.to_string() == self.ends)
+    }
+
     fn filter(&self) -> ServiceFilter {
+        let now = crate::db::now();
         ServiceFilter {
             client: None,
             status: self.status(),
+            ending: self
+                .ending_days()
+                .map(|days| (now, now + chrono::Duration::days(days))),
             sort: self.sort(),
             order: self.order(),
             at: self.paging.at(),
         }
     }
 
-    fn filters(&self) -> [(&'static str, &str); 1] {
-        [("status", &self.status)]
+    fn filters(&self) -> [(&'static str, &str); 2] {
+        [("status", &self.status), ("ends", &self.ends)]
     }
 
     /// This filter, in this order, at the page `at` whose first row is number `row`.
@@ -112,6 +129,7 @@ pub struct ServicesPage {
     pub shown: Shown,
     pub query: ListQuery,
     pub statuses: &'static [(&'static str, &'static str)],
+    pub ending_within: &'static [(i64, &'static str)],
 }
 
 impl ServicesPage {
@@ -136,7 +154,11 @@ pub async fn index(
     let query = query.into_inner();
     let filter = query.filter();
     let actor = staff.actor.clone();
-    let count_key = format!("services|{}|{}", query.status, query.leaves_out_unpaid());
+    let count_key = format!(
+        "services|{:?}|{}",
+        query.filters(),
+        query.leaves_out_unpaid()
+    );
     let kept = state.list_counts.get(&count_key);
     let (page, counted) = state
         .db(move |conn| {
@@ -162,6 +184,7 @@ pub async fn index(
         shown,
         query,
         statuses: STATUSES,
+        ending_within: &ENDING_WITHIN,
     })
 }
 
