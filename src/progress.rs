@@ -17,6 +17,8 @@ pub struct Progress {
     unit: &'static str,
     step: String,
     step_started: Instant,
+    /// How many were done when the step was first reported: the rate counts from there.
+    step_done: u64,
     last_line: Option<Instant>,
 }
 
@@ -26,8 +28,14 @@ impl Progress {
         let bar = std::io::stderr().is_terminal().then(|| {
             let bar = ProgressBar::new(0);
             if let Ok(style) = ProgressStyle::with_template(
-                "{msg} [{bar:30}] {human_pos}/{human_len} {per_sec} · {eta} left",
+                "{msg} [{bar:30}] {human_pos}/{human_len} {rate} · {eta} left",
             ) {
+                let style = style.with_key(
+                    "rate",
+                    |state: &indicatif::ProgressState, out: &mut dyn std::fmt::Write| {
+                        let _ = write!(out, "{:.0}/s", state.per_sec());
+                    },
+                );
                 bar.set_style(style.progress_chars("=> "));
             }
             bar
@@ -37,6 +45,7 @@ impl Progress {
             unit,
             step: String::new(),
             step_started: Instant::now(),
+            step_done: 0,
             last_line: None,
         }
     }
@@ -46,6 +55,7 @@ impl Progress {
         if step != self.step {
             self.step = step.to_owned();
             self.step_started = Instant::now();
+            self.step_done = done;
             self.last_line = None;
             if let Some(bar) = &self.bar {
                 bar.reset();
@@ -61,9 +71,17 @@ impl Progress {
                 let due = self.last_line.is_none_or(|at| at.elapsed() >= LOG_EVERY);
                 if due || done == total {
                     self.last_line = Some(Instant::now());
+                    let counted = done.saturating_sub(self.step_done);
                     eprintln!(
                         "{}",
-                        line(step, self.unit, done, total, self.step_started.elapsed())
+                        line(
+                            step,
+                            self.unit,
+                            done,
+                            total,
+                            counted,
+                            self.step_started.elapsed()
+                        )
                     );
                 }
             }
@@ -78,17 +96,13 @@ impl Progress {
     }
 }
 
-/// A plain progress line: "billing: 12,000 of 100,000 services, 4,000 a second, about
-/// 22 s left".
-fn line(step: &str, unit: &str, done: u64, total: u64, elapsed: Duration) -> String {
-    let seconds = elapsed.as_secs_f64();
-    let rate = if seconds > 0.0 {
-        done as f64 / seconds
-    } else {
-        0.0
-    };
+/// A plain progress line: "billing: 12000 of 100000 services, 4000 a second, about 22 s
+/// left". The rate is of the `counted` done in `elapsed`, shown after a second's work.
+fn line(step: &str, unit: &str, done: u64, total: u64, counted: u64, elapsed: Duration) -> String {
     let mut text = format!("{step}: {done} of {total} {unit}");
-    if rate >= 1.0 {
+    let seconds = elapsed.as_secs_f64();
+    if seconds >= 1.0 && counted > 0 {
+        let rate = counted as f64 / seconds;
         text.push_str(&format!(", {} a second", rate.round() as u64));
         if done < total {
             let left = (total - done) as f64 / rate;
@@ -105,16 +119,31 @@ mod tests {
     #[test]
     fn a_plain_line_has_the_rate_and_the_time_left() {
         assert_eq!(
-            line("seeding", "clients", 500, 2000, Duration::from_secs(5)),
+            line("seeding", "clients", 500, 2000, 500, Duration::from_secs(5)),
             "seeding: 500 of 2000 clients, 100 a second, about 15 s left"
         );
         assert_eq!(
-            line("seeding", "clients", 2000, 2000, Duration::from_secs(20)),
+            line(
+                "seeding",
+                "clients",
+                2000,
+                2000,
+                2000,
+                Duration::from_secs(20)
+            ),
             "seeding: 2000 of 2000 clients, 100 a second"
         );
+        // The first report, before a second of work: no rate to speak of yet.
         assert_eq!(
-            line("billing", "services", 0, 10, Duration::ZERO),
-            "billing: 0 of 10 services"
+            line(
+                "seeding",
+                "clients",
+                1000,
+                3000,
+                0,
+                Duration::from_millis(2)
+            ),
+            "seeding: 1000 of 3000 clients"
         );
     }
 }
