@@ -209,22 +209,24 @@ macro_rules! with_conditions {
                 ),
             );
         }
-        // A lookup per client by the (client, status) index, which a page of rows stops
-        // after; `IN (SELECT …)` built the set of every active client first, each time.
+        // The flag the services' triggers keep on the client, on its (flag, id) index.
         match filter.state {
-            Some(ClientState::Active) => query.filter(has_active_service()),
-            Some(ClientState::NotActive) => query.filter(diesel::dsl::not(has_active_service())),
+            Some(ClientState::Active) => query.filter(has_active_service(true)),
+            Some(ClientState::NotActive) => query.filter(has_active_service(false)),
             None => query,
         }
     }};
 }
 
-/// Whether the client (the `clients` row of the outer query) has an active service.
-fn has_active_service() -> diesel::expression::SqlLiteral<diesel::sql_types::Bool> {
-    diesel::dsl::sql::<diesel::sql_types::Bool>(
-        "EXISTS (SELECT 1 FROM services active WHERE active.client_id = clients.id \
-         AND active.status = 'active')",
-    )
+/// Whether the client (the `clients` row of the query) has an active service, as the
+/// triggers on services keep it (migration 32). Written as SQL: the column is the
+/// triggers', never written by billpanel, so it stays out of the diesel schema and rows.
+fn has_active_service(active: bool) -> diesel::expression::SqlLiteral<diesel::sql_types::Bool> {
+    diesel::dsl::sql::<diesel::sql_types::Bool>(if active {
+        "clients.has_active_service = TRUE"
+    } else {
+        "clients.has_active_service = FALSE"
+    })
 }
 
 /// The clients joined with their owner user (a client has exactly one), for the list on

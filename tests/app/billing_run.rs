@@ -146,6 +146,15 @@ async fn an_unpaid_service_is_suspended_resumed_by_a_payment_and_deleted_when_le
     let report = run(&app, billpanel::db::now());
     assert_eq!((report.renewed, report.suspended), (0, 1));
     assert_eq!(status_of(&app, service), "suspended_unpaid");
+    // The client list's state follows: suspended, Ann has no active service.
+    let not_active = admin.get("/admin/clients?state=not_active").await;
+    assert!(not_active.text_of("#clients").contains("Ann Lee"));
+    assert!(
+        admin
+            .get("/admin/clients?state=active")
+            .await
+            .exists("#no-clients")
+    );
     assert!(
         ann.get(&format!("/client/services/{service}"))
             .await
@@ -160,6 +169,13 @@ async fn an_unpaid_service_is_suspended_resumed_by_a_payment_and_deleted_when_le
     // Enough: the payment renews it and it is active again.
     record(&admin, client, account, payer, "40", "top-up-2").await;
     assert_eq!(status_of(&app, service), "active");
+    assert!(
+        admin
+            .get("/admin/clients?state=active")
+            .await
+            .text_of("#clients")
+            .contains("Ann Lee")
+    );
     assert_eq!(balance(&app, account), 0);
     assert!(
         admin
