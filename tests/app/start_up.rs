@@ -14,7 +14,7 @@ fn migrations_apply_on_an_empty_database_then_nothing_is_pending() {
     let applied = db::run_migrations(&mut conn).unwrap();
     assert_eq!(
         applied.len(),
-        30,
+        32,
         "{:?} on {:?}",
         applied,
         database.engine()

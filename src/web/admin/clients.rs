@@ -376,6 +376,15 @@ pub async fn export(
         at: None,
         ..query.into_inner().filter()
     };
+    download_clients(state, &staff, filter)
+}
+
+/// The clients `filter` finds, as CSV.
+fn download_clients(
+    state: web::Data<AppState>,
+    staff: &Staff,
+    filter: ClientFilter,
+) -> HttpResponse {
     let actor = staff.actor.clone();
     crate::web::csv::download(
         state,
@@ -1092,20 +1101,7 @@ pub async fn export_ticked(
         only,
         ..ClientFilter::default()
     };
-    let actor = staff.actor.clone();
-    crate::web::csv::download(
-        state,
-        "clients.csv",
-        "id,name,email,state,status,balances,registered\r\n",
-        move |conn, at: Option<Cursor>| {
-            let filter = ClientFilter {
-                at: at.map(PageAt::After),
-                ..filter.clone()
-            };
-            let page = clients::list(conn, &actor, &filter, crate::web::csv::CHUNK)?;
-            Ok((csv_rows(&page), page.next))
-        },
-    )
+    download_clients(state, &staff, filter)
 }
 
 #[derive(Template, WebTemplate)]
