@@ -4,8 +4,9 @@ use std::fmt::Display;
 
 use diesel::QueryResult;
 
-use crate::db::models::audit_event::AuditFilter;
+use crate::db::models::audit_event::{AuditCursor, AuditFilter};
 use crate::db::models::{AuditEvent, Employee, NewAuditEvent};
+use crate::db::paging::Paged;
 use crate::db::{self, DbConnection};
 use crate::domain::permissions::{self, Permission, require};
 use crate::domain::{Actor, ActorKind, DomainError};
@@ -181,9 +182,7 @@ pub const OBJECT_TYPES: &[&str] = &[
 pub const PAGE_SIZE: i64 = 50;
 
 pub struct AuditPage {
-    pub events: Vec<AuditEvent>,
-    /// Set when older events exist: the keyset for the next page.
-    pub older: Option<crate::ids::AuditEventId>,
+    pub page: Paged<AuditEvent, AuditCursor>,
     /// Employees, for the filter.
     pub employees: Vec<Employee>,
 }
@@ -195,18 +194,40 @@ pub fn list(
     filter: &AuditFilter,
 ) -> Result<AuditPage, DomainError> {
     require(actor, permissions::AUDIT_VIEW)?;
-    let mut events = AuditEvent::search(conn, filter, PAGE_SIZE + 1)?;
-    let older = if events.len() as i64 > PAGE_SIZE {
-        events.truncate(PAGE_SIZE as usize);
-        events.last().map(|e| e.id)
-    } else {
-        None
+    let events = AuditEvent::search(conn, filter, PAGE_SIZE + 1)?;
+    let page = match Paged::from_rows(events, PAGE_SIZE, filter.at.as_ref(), AuditEvent::cursor) {
+        Some(page) => page,
+        // A previous page that reached the newest events: the first page, whole.
+        None => {
+            let events = AuditEvent::search(
+                conn,
+                &AuditFilter {
+                    at: None,
+                    ..filter.clone()
+                },
+                PAGE_SIZE + 1,
+            )?;
+            Paged::from_rows(events, PAGE_SIZE, None, AuditEvent::cursor).unwrap_or(Paged {
+                rows: Vec::new(),
+                next: None,
+                previous: None,
+            })
+        }
     };
     Ok(AuditPage {
-        events,
-        older,
+        page,
         employees: Employee::all(conn)?,
     })
+}
+
+/// How many events the filter finds.
+pub fn count(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    filter: &AuditFilter,
+) -> Result<i64, DomainError> {
+    require(actor, permissions::AUDIT_VIEW)?;
+    Ok(AuditEvent::count(conn, filter)?)
 }
 
 #[cfg(test)]

@@ -657,3 +657,36 @@ async fn nobody_takes_over_an_account_with_more_rights() {
     );
     assert_eq!(app.count("department_members"), 0);
 }
+
+#[actix_web::test]
+async fn the_audit_log_pages_back_and_says_where_it_is() {
+    use diesel::RunQueryDsl;
+    let app = TestApp::spawn().await;
+    let admin = app.browser();
+    admin.sign_in_as_admin().await;
+    for n in 0..60 {
+        diesel::sql_query(format!(
+            "INSERT INTO audit_events (at, actor, action, object_type, object_id) \
+             VALUES ('2026-12-01 10:00:00', 'system', 'client.enable', 'client', {n})"
+        ))
+        .execute(&mut app.conn())
+        .unwrap();
+    }
+    let filtered = "/admin/audit?object_type=client";
+    let first = admin.get(filtered).await;
+    assert_eq!(first.text_of("#rows-shown"), "1–50 of 60");
+    assert!(!first.exists("#previous-page"));
+    let rows = |page: &crate::helpers::Page| page.texts("#audit-events tbody tr");
+    let second = admin.get(&first.href_of("#next-page").unwrap()).await;
+    assert_eq!(second.text_of("#rows-shown"), "51–60 of 60");
+    assert_eq!(rows(&second).len(), 10);
+    assert!(
+        second
+            .href_of("#previous-page")
+            .unwrap()
+            .contains("object_type=client")
+    );
+    let back = admin.get(&second.href_of("#previous-page").unwrap()).await;
+    assert_eq!(rows(&back), rows(&first));
+    assert_eq!(back.text_of("#rows-shown"), "1–50 of 60");
+}

@@ -4,6 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::DbConnection;
+use crate::db::paging::{KeyCursor, Order, PageAt, reads_descending};
 use crate::db::schema::audit_events;
 use crate::ids::{AuditEventId, ClientId, EmployeeId, UserId};
 
@@ -34,8 +35,38 @@ pub struct AuditFilter {
     pub object_id: Option<i64>,
     pub from: Option<NaiveDateTime>,
     pub until: Option<NaiveDateTime>,
-    /// Keyset: only events older than this one.
-    pub before: Option<AuditEventId>,
+    /// The page: after (older than) or before (newer than) an event; None for the newest.
+    pub at: Option<PageAt<AuditCursor>>,
+}
+
+/// An event a page of the log starts next to (the log is in id order; the key is unused).
+pub type AuditCursor = KeyCursor<AuditEventId>;
+
+/// The events the filter finds, before order and page, boxed.
+macro_rules! filtered_events {
+    ($filter:expr) => {{
+        let filter: &AuditFilter = $filter;
+        let mut query = audit_events::table.into_boxed();
+        if let Some(id) = filter.employee_id {
+            query = query.filter(audit_events::employee_id.eq(id));
+        }
+        if let Some(id) = filter.client_id {
+            query = query.filter(audit_events::client_id.eq(id));
+        }
+        if let Some(object_type) = &filter.object_type {
+            query = query.filter(audit_events::object_type.eq(object_type.clone()));
+        }
+        if let Some(object_id) = filter.object_id {
+            query = query.filter(audit_events::object_id.eq(object_id));
+        }
+        if let Some(from) = filter.from {
+            query = query.filter(audit_events::at.ge(from));
+        }
+        if let Some(until) = filter.until {
+            query = query.filter(audit_events::at.lt(until));
+        }
+        query
+    }};
 }
 
 #[derive(Debug, Insertable)]
@@ -95,35 +126,40 @@ impl AuditEvent {
             .load(c))
     }
 
-    /// One page of events matching `filter`, newest first, after the keyset `before`.
+    /// One page of events matching `filter`: newest first, or for a previous page read
+    /// oldest first from its cursor (see `paging::reads_descending`).
     pub fn search(
         conn: &mut DbConnection,
         filter: &AuditFilter,
         limit: i64,
     ) -> QueryResult<Vec<AuditEvent>> {
-        let mut query = audit_events::table.into_boxed();
-        if let Some(id) = filter.employee_id {
-            query = query.filter(audit_events::employee_id.eq(id));
+        // Newest first; a previous page is read oldest first from its cursor.
+        let descending = reads_descending(Order::Descending, filter.at.as_ref());
+        let mut query = filtered_events!(filter);
+        query = match filter.at.as_ref().map(PageAt::cursor) {
+            Some(at) if descending => query.filter(audit_events::id.lt(at.id)),
+            Some(at) => query.filter(audit_events::id.gt(at.id)),
+            None => query,
+        };
+        let query = if descending {
+            query.order(audit_events::id.desc())
+        } else {
+            query.order(audit_events::id.asc())
+        };
+        query.limit(limit).load(conn)
+    }
+
+    /// How many events the filter finds, its page aside.
+    pub fn count(conn: &mut DbConnection, filter: &AuditFilter) -> QueryResult<i64> {
+        filtered_events!(filter).count().get_result(conn)
+    }
+
+    /// The event as a cursor of the log's pages.
+    pub fn cursor(&self) -> AuditCursor {
+        KeyCursor {
+            id: self.id,
+            key: 0,
         }
-        if let Some(id) = filter.client_id {
-            query = query.filter(audit_events::client_id.eq(id));
-        }
-        if let Some(object_type) = &filter.object_type {
-            query = query.filter(audit_events::object_type.eq(object_type.clone()));
-        }
-        if let Some(object_id) = filter.object_id {
-            query = query.filter(audit_events::object_id.eq(object_id));
-        }
-        if let Some(from) = filter.from {
-            query = query.filter(audit_events::at.ge(from));
-        }
-        if let Some(until) = filter.until {
-            query = query.filter(audit_events::at.lt(until));
-        }
-        if let Some(before) = filter.before {
-            query = query.filter(audit_events::id.lt(before));
-        }
-        query.order(audit_events::id.desc()).limit(limit).load(conn)
     }
 
     pub fn count_action(conn: &mut DbConnection, action: &str) -> QueryResult<i64> {

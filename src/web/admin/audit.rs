@@ -6,11 +6,13 @@ use askama_web::WebTemplate;
 use chrono::Days;
 use serde::Deserialize;
 
-use crate::db::models::audit_event::AuditFilter;
+use crate::db::models::audit_event::{AuditCursor, AuditFilter};
+use crate::db::paging::PageAt;
 use crate::domain::audit::{self, AuditPage, OBJECT_TYPES};
 use crate::domain::permissions::perm;
 use crate::domain::{FieldErrors, text};
 use crate::web::identity::Require;
+use crate::web::list::{self, Paging, Shown};
 use crate::web::page::PageContext;
 use crate::web::{AppState, WebError};
 
@@ -27,8 +29,9 @@ pub struct AuditQuery {
     pub from: String,
     #[serde(default)]
     pub to: String,
-    #[serde(default)]
-    pub before: String,
+    /// The page (the log is always newest first: no sort).
+    #[serde(flatten)]
+    pub paging: Paging,
 }
 
 impl AuditQuery {
@@ -60,12 +63,7 @@ impl AuditQuery {
             "An object id is a whole number.",
             &mut errors,
         );
-        filter.before = read(
-            &self.before,
-            "before",
-            "Not a page of this log.",
-            &mut errors,
-        );
+        filter.at = self.paging.at();
         let object_type = self.object_type.trim();
         if !object_type.is_empty() {
             if OBJECT_TYPES.contains(&object_type) {
@@ -90,21 +88,19 @@ impl AuditQuery {
         (filter, errors)
     }
 
-    /// The query string of this filter with another `before`, for the "older" link.
-    pub fn with_before(&self, before: &crate::ids::AuditEventId) -> String {
-        let query = AuditQuery {
-            before: before.to_string(),
-            ..self.clone()
-        };
-        serde_urlencoded::to_string([
-            ("employee_id", query.employee_id.as_str()),
-            ("object_type", query.object_type.as_str()),
-            ("object_id", query.object_id.as_str()),
-            ("from", query.from.as_str()),
-            ("to", query.to.as_str()),
-            ("before", query.before.as_str()),
-        ])
-        .unwrap_or_default()
+    fn filters(&self) -> [(&'static str, &str); 5] {
+        [
+            ("employee_id", &self.employee_id),
+            ("object_type", &self.object_type),
+            ("object_id", &self.object_id),
+            ("from", &self.from),
+            ("to", &self.to),
+        ]
+    }
+
+    /// This filter at the page `at` whose first row is number `row`.
+    pub fn href(&self, at: Option<&PageAt<AuditCursor>>, row: i64) -> String {
+        Paging::default().href("/admin/audit", &self.filters(), at, row)
     }
 
     pub fn is_filtered(&self) -> bool {
@@ -127,6 +123,8 @@ pub struct AuditIndexPage {
     pub query: AuditQuery,
     pub errors: FieldErrors,
     pub page: AuditPage,
+    /// The rows shown among all the filter finds.
+    pub shown: Shown,
     pub object_types: &'static [&'static str],
 }
 
@@ -144,6 +142,13 @@ impl AuditIndexPage {
         event.object_id.map(|id| format!("/admin/{section}/{id}"))
     }
 
+    /// The previous (newer) and next (older) pages' addresses.
+    pub fn pages(&self) -> (Option<String>, Option<String>) {
+        list::neighbours(&self.page.page, &self.shown, audit::PAGE_SIZE, |at, row| {
+            self.query.href(Some(at), row)
+        })
+    }
+
     pub fn employee_selected(&self, id: &crate::ids::EmployeeId) -> bool {
         self.query.employee_id.trim() == id.to_string()
     }
@@ -158,14 +163,32 @@ pub async fn index(
     let query = query.into_inner();
     let (filter, errors) = query.parse();
     let actor = staff.actor.clone();
-    let page = state
-        .db(move |conn| audit::list(conn, &actor, &filter))
+    let count_key = format!("audit|{:?}", query.filters());
+    let kept = state.list_counts.get(&count_key);
+    let (page, counted) = state
+        .db(move |conn| {
+            let page = audit::list(conn, &actor, &filter)?;
+            let counted = match list::needs_count(&page.page, kept) {
+                true => Some(audit::count(conn, &actor, &filter)?),
+                false => None,
+            };
+            Ok::<_, crate::domain::DomainError>((page, counted))
+        })
         .await?;
+    let shown = list::shown(
+        &state.list_counts,
+        count_key,
+        &page.page,
+        &query.paging.row,
+        counted,
+        kept,
+    );
     Ok(AuditIndexPage {
         ctx,
         query,
         errors,
         page,
+        shown,
         object_types: OBJECT_TYPES,
     })
 }
