@@ -107,6 +107,29 @@ impl<T, C> Paged<T, C> {
     }
 }
 
+impl<T, C> Paged<T, C> {
+    /// The page at `at`, from `read` (up to `limit + 1` rows at a position, in reading
+    /// order): a previous page that reached the start of the list is the first page, whole.
+    pub fn read<E>(
+        limit: i64,
+        at: Option<&PageAt<C>>,
+        cursor_of: impl Fn(&T) -> C,
+        mut read: impl FnMut(Option<&PageAt<C>>) -> Result<Vec<T>, E>,
+    ) -> Result<Self, E> {
+        if let Some(page) = Self::from_rows(read(at)?, limit, at, &cursor_of) {
+            return Ok(page);
+        }
+        let first = read(None)?;
+        Ok(
+            Self::from_rows(first, limit, None, &cursor_of).unwrap_or(Paged {
+                rows: Vec::new(),
+                next: None,
+                previous: None,
+            }),
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -134,6 +157,23 @@ mod tests {
         );
         // One that reaches the start gives way to the first page.
         assert!(Paged::from_rows(vec![2, 1], 3, Some(&PageAt::Before(3)), id).is_none());
+        // Read at a position, falling back to the first page.
+        let all = [1, 2, 3, 4, 5];
+        let read = |at: Option<&PageAt<i32>>| -> Result<Vec<i32>, ()> {
+            Ok(match at {
+                None => all[..4].to_vec(),
+                Some(PageAt::Before(c)) => all
+                    .iter()
+                    .rev()
+                    .filter(|n| *n < c)
+                    .take(4)
+                    .copied()
+                    .collect(),
+                Some(PageAt::After(c)) => all.iter().filter(|n| *n > c).take(4).copied().collect(),
+            })
+        };
+        let start = Paged::read(3, Some(&PageAt::Before(3)), id, read).unwrap();
+        assert_eq!((start.rows, start.previous), (vec![1, 2, 3], None));
         assert!(reads_descending::<i32>(Order::Descending, None));
         assert!(!reads_descending(
             Order::Descending,

@@ -194,26 +194,13 @@ pub fn list(
     filter: &AuditFilter,
 ) -> Result<AuditPage, DomainError> {
     require(actor, permissions::AUDIT_VIEW)?;
-    let events = AuditEvent::search(conn, filter, PAGE_SIZE + 1)?;
-    let page = match Paged::from_rows(events, PAGE_SIZE, filter.at.as_ref(), AuditEvent::cursor) {
-        Some(page) => page,
-        // A previous page that reached the newest events: the first page, whole.
-        None => {
-            let events = AuditEvent::search(
-                conn,
-                &AuditFilter {
-                    at: None,
-                    ..filter.clone()
-                },
-                PAGE_SIZE + 1,
-            )?;
-            Paged::from_rows(events, PAGE_SIZE, None, AuditEvent::cursor).unwrap_or(Paged {
-                rows: Vec::new(),
-                next: None,
-                previous: None,
-            })
-        }
-    };
+    let page = Paged::read(PAGE_SIZE, filter.at.as_ref(), AuditEvent::cursor, |at| {
+        let filter = AuditFilter {
+            at: at.cloned(),
+            ..filter.clone()
+        };
+        AuditEvent::search(conn, &filter, PAGE_SIZE + 1)
+    })?;
     Ok(AuditPage {
         page,
         employees: Employee::all(conn)?,

@@ -308,6 +308,58 @@ impl Paging {
     }
 }
 
+/// What a sortable list's address is made of, and the addresses its page links to: the
+/// list states its path, filters and columns; the links follow.
+pub trait SortedList {
+    type Cursor: ListCursor;
+    /// The list's path; its CSV is at the same path with `.csv`.
+    const PATH: &'static str;
+
+    fn paging(&self) -> &Paging;
+
+    /// The filter's fields as the address carries them.
+    fn filters(&self) -> Vec<(&'static str, &str)>;
+
+    /// The column named `key` (any text: an unknown one is the list's own order) as the
+    /// list's key for it, and the order it starts in.
+    fn column(key: &str) -> (&'static str, Order);
+
+    /// The column the list is sorted by.
+    fn sort_key(&self) -> &'static str {
+        Self::column(&self.paging().sort).0
+    }
+
+    fn order(&self) -> Order {
+        self.paging().order(Self::column(self.sort_key()).1)
+    }
+
+    /// This filter, in this order, at the page `at` whose first row is number `row`.
+    fn href(&self, at: Option<&PageAt<Self::Cursor>>, row: i64) -> String {
+        self.paging().href(Self::PATH, &self.filters(), at, row)
+    }
+
+    /// The filtered list as CSV, in this order.
+    fn csv_href(&self) -> String {
+        let path = format!("{}.csv", Self::PATH);
+        self.paging()
+            .href::<Self::Cursor>(&path, &self.filters(), None, 1)
+    }
+
+    /// The list sorted by `key` from its first page: the other way round when it is sorted
+    /// by `key` already.
+    fn sort_href(&self, key: &str) -> String {
+        let (key, first) = Self::column(key);
+        self.paging()
+            .sorted_by(key, first, self.sort_key(), self.order())
+            .href::<Self::Cursor>(Self::PATH, &self.filters(), None, 1)
+    }
+
+    /// How the column `key` orders the list: `aria-sort`'s word for it.
+    fn aria_sort(&self, key: &str) -> &'static str {
+        aria_sort(Self::column(key).0, self.sort_key(), self.order())
+    }
+}
+
 /// `aria-sort`'s word for a column `key` of a list sorted by `current` in `order`.
 pub fn aria_sort(key: &str, current: &str, order: Order) -> &'static str {
     match (key == current, order) {

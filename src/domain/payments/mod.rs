@@ -340,20 +340,18 @@ pub fn list(
     limit: i64,
 ) -> Result<Paged<PaymentRow, PaymentCursor>, DomainError> {
     require(actor, permissions::PAYMENTS_VIEW)?;
-    let rows = Payment::rows(conn, filter, limit + 1)?;
-    match Paged::from_rows(rows, limit, filter.at.as_ref(), PaymentRow::cursor) {
-        Some(page) => Ok(page),
-        // A previous page that reached the start: the first page, whole.
-        None => list(
-            conn,
-            actor,
-            &PaymentFilter {
-                at: None,
+    Ok(Paged::read(
+        limit,
+        filter.at.as_ref(),
+        PaymentRow::cursor,
+        |at| {
+            let filter = PaymentFilter {
+                at: at.cloned(),
                 ..filter.clone()
-            },
-            limit,
-        ),
-    }
+            };
+            Payment::rows(conn, &filter, limit + 1)
+        },
+    )?)
 }
 
 /// How many payments the filter finds.

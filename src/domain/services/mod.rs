@@ -191,21 +191,14 @@ pub fn page(
     limit: i64,
 ) -> Result<Paged<ServiceRow, ServiceCursor>, DomainError> {
     require(actor, permissions::SERVICES_VIEW)?;
-    let rows = Service::rows(conn, filter, limit + 1)?;
     let cursor_of = |row: &ServiceRow| row.cursor(filter.sort);
-    match Paged::from_rows(rows, limit, filter.at.as_ref(), cursor_of) {
-        Some(page) => Ok(page),
-        // A previous page that reached the start: the first page, whole.
-        None => page(
-            conn,
-            actor,
-            &ServiceFilter {
-                at: None,
-                ..filter.clone()
-            },
-            limit,
-        ),
-    }
+    Ok(Paged::read(limit, filter.at.as_ref(), cursor_of, |at| {
+        let filter = ServiceFilter {
+            at: at.cloned(),
+            ..filter.clone()
+        };
+        Service::rows(conn, &filter, limit + 1)
+    })?)
 }
 
 /// How many services the filter finds.
@@ -247,20 +240,18 @@ pub fn expense_page(
     limit: i64,
 ) -> Result<Paged<ExpenseRow, ExpenseCursor>, DomainError> {
     require(actor, permissions::PAYMENTS_VIEW)?;
-    let rows = Expense::rows(conn, filter, limit + 1)?;
-    match Paged::from_rows(rows, limit, filter.at.as_ref(), ExpenseRow::cursor) {
-        Some(page) => Ok(page),
-        // A previous page that reached the start: the first page, whole.
-        None => expense_page(
-            conn,
-            actor,
-            &ExpenseFilter {
-                at: None,
+    Ok(Paged::read(
+        limit,
+        filter.at.as_ref(),
+        ExpenseRow::cursor,
+        |at| {
+            let filter = ExpenseFilter {
+                at: at.cloned(),
                 ..filter.clone()
-            },
-            limit,
-        ),
-    }
+            };
+            Expense::rows(conn, &filter, limit + 1)
+        },
+    )?)
 }
 
 /// How many expenses the filter finds.

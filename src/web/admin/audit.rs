@@ -7,12 +7,12 @@ use chrono::Days;
 use serde::Deserialize;
 
 use crate::db::models::audit_event::{AuditCursor, AuditFilter};
-use crate::db::paging::PageAt;
+use crate::db::paging::Order;
 use crate::domain::audit::{self, AuditPage, OBJECT_TYPES};
 use crate::domain::permissions::perm;
 use crate::domain::{FieldErrors, text};
 use crate::web::identity::Require;
-use crate::web::list::{self, Paging, Shown};
+use crate::web::list::{self, Paging, Shown, SortedList};
 use crate::web::page::PageContext;
 use crate::web::{AppState, WebError};
 
@@ -88,21 +88,6 @@ impl AuditQuery {
         (filter, errors)
     }
 
-    fn filters(&self) -> [(&'static str, &str); 5] {
-        [
-            ("employee_id", &self.employee_id),
-            ("object_type", &self.object_type),
-            ("object_id", &self.object_id),
-            ("from", &self.from),
-            ("to", &self.to),
-        ]
-    }
-
-    /// This filter at the page `at` whose first row is number `row`.
-    pub fn href(&self, at: Option<&PageAt<AuditCursor>>, row: i64) -> String {
-        Paging::default().href("/admin/audit", &self.filters(), at, row)
-    }
-
     pub fn is_filtered(&self) -> bool {
         [
             &self.employee_id,
@@ -113,6 +98,30 @@ impl AuditQuery {
         ]
         .iter()
         .any(|v| !v.trim().is_empty())
+    }
+}
+
+impl SortedList for AuditQuery {
+    type Cursor = AuditCursor;
+    const PATH: &'static str = "/admin/audit";
+
+    fn paging(&self) -> &Paging {
+        &self.paging
+    }
+
+    fn filters(&self) -> Vec<(&'static str, &str)> {
+        vec![
+            ("employee_id", &self.employee_id),
+            ("object_type", &self.object_type),
+            ("object_id", &self.object_id),
+            ("from", &self.from),
+            ("to", &self.to),
+        ]
+    }
+
+    /// The log is newest first, always.
+    fn column(_: &str) -> (&'static str, Order) {
+        ("date", Order::Descending)
     }
 }
 

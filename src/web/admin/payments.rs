@@ -21,7 +21,7 @@ use crate::domain::{DomainError, FieldErrors, services, text};
 use crate::ids::{ClientId, PaymentId};
 use crate::web::forms::{Form, Outcome};
 use crate::web::identity::{Require, Staff};
-use crate::web::list::{self, Paging, Shown};
+use crate::web::list::{self, Paging, Shown, SortedList};
 use crate::web::page::{self, Flash, PageContext};
 use crate::web::{AppState, WebError};
 
@@ -37,6 +37,30 @@ pub struct ListQuery {
     pub client: String,
     pub from: String,
     pub until: String,
+}
+
+impl SortedList for ListQuery {
+    type Cursor = PaymentCursor;
+    const PATH: &'static str = "/admin/payments";
+
+    fn paging(&self) -> &Paging {
+        &self.paging
+    }
+
+    fn filters(&self) -> Vec<(&'static str, &str)> {
+        vec![
+            ("status", &self.status),
+            ("method", &self.method),
+            ("client", &self.client),
+            ("from", &self.from),
+            ("until", &self.until),
+        ]
+    }
+
+    /// Newest or largest first.
+    fn column(key: &str) -> (&'static str, Order) {
+        (PaymentSort::parse(key).key(), Order::Descending)
+    }
 }
 
 /// A list's date filter (`from`, `until`) as a range of UTC times, `until` exclusive (the
@@ -85,56 +109,9 @@ impl ListQuery {
         PaymentSort::parse(&self.paging.sort)
     }
 
-    fn order(&self) -> Order {
-        self.paging.order(Order::Descending)
-    }
-
     /// What the list's count depends on: the filter, not the page or its order.
     fn count_key(&self) -> String {
         format!("payments|{:?}", self.filters())
-    }
-
-    fn filters(&self) -> [(&'static str, &str); 5] {
-        [
-            ("status", &self.status),
-            ("method", &self.method),
-            ("client", &self.client),
-            ("from", &self.from),
-            ("until", &self.until),
-        ]
-    }
-
-    /// This filter, in this order, at the page `at` whose first row is number `row`.
-    pub fn href(&self, at: Option<&PageAt<PaymentCursor>>, row: i64) -> String {
-        self.paging
-            .href("/admin/payments", &self.filters(), at, row)
-    }
-
-    /// The filtered list as CSV, in this order.
-    pub fn csv_href(&self) -> String {
-        self.paging
-            .href::<PaymentCursor>("/admin/payments.csv", &self.filters(), None, 1)
-    }
-
-    /// The list sorted by `key` from its first page: the other way round when it is
-    /// sorted by `key` already.
-    pub fn sort_href(&self, key: &str) -> String {
-        let sorted = self.paging.sorted_by(
-            PaymentSort::parse(key).key(),
-            Order::Descending,
-            self.sort().key(),
-            self.order(),
-        );
-        sorted.href::<PaymentCursor>("/admin/payments", &self.filters(), None, 1)
-    }
-
-    /// How the column `key` orders the list: `aria-sort`'s word for it.
-    pub fn aria_sort(&self, key: &str) -> &'static str {
-        list::aria_sort(
-            PaymentSort::parse(key).key(),
-            self.sort().key(),
-            self.order(),
-        )
     }
 
     pub fn is_filtered(&self) -> bool {
@@ -620,24 +597,31 @@ impl ExpensesQuery {
                 .map(|(k, _)| k.to_string()),
             from,
             until,
-            by_amount: self.by_amount(),
-            order: self.paging.order(Order::Descending),
+            by_amount: self.sort_key() == "amount",
+            order: self.order(),
             at: self.paging.at(),
             service: None,
         };
         (filter, errors)
     }
 
-    fn by_amount(&self) -> bool {
-        self.paging.sort == "amount"
+    pub fn is_filtered(&self) -> bool {
+        [&self.client, &self.kind, &self.from, &self.until]
+            .iter()
+            .any(|v| !v.trim().is_empty())
+    }
+}
+
+impl SortedList for ExpensesQuery {
+    type Cursor = ExpenseCursor;
+    const PATH: &'static str = "/admin/expenses";
+
+    fn paging(&self) -> &Paging {
+        &self.paging
     }
 
-    fn sort_key(&self) -> &'static str {
-        if self.by_amount() { "amount" } else { "date" }
-    }
-
-    fn filters(&self) -> [(&'static str, &str); 4] {
-        [
+    fn filters(&self) -> Vec<(&'static str, &str)> {
+        vec![
             ("client", &self.client),
             ("kind", &self.kind),
             ("from", &self.from),
@@ -645,37 +629,10 @@ impl ExpensesQuery {
         ]
     }
 
-    /// This filter, in this order, at the page `at` whose first row is number `row`.
-    pub fn href(&self, at: Option<&PageAt<ExpenseCursor>>, row: i64) -> String {
-        self.paging
-            .href("/admin/expenses", &self.filters(), at, row)
-    }
-
-    /// The filtered list as CSV, in this order.
-    pub fn csv_href(&self) -> String {
-        self.paging
-            .href::<ExpenseCursor>("/admin/expenses.csv", &self.filters(), None, 1)
-    }
-
-    /// The list sorted by `key` ("date" or "amount") from its first page: the other way
-    /// round when it is sorted by `key` already.
-    pub fn sort_href(&self, key: &str) -> String {
+    /// By date (the default) or amount, newest or largest first.
+    fn column(key: &str) -> (&'static str, Order) {
         let key = if key == "amount" { "amount" } else { "date" };
-        let order = self.paging.order(Order::Descending);
-        self.paging
-            .sorted_by(key, Order::Descending, self.sort_key(), order)
-            .href::<ExpenseCursor>("/admin/expenses", &self.filters(), None, 1)
-    }
-
-    /// How the column `key` orders the list: `aria-sort`'s word for it.
-    pub fn aria_sort(&self, key: &str) -> &'static str {
-        list::aria_sort(key, self.sort_key(), self.paging.order(Order::Descending))
-    }
-
-    pub fn is_filtered(&self) -> bool {
-        [&self.client, &self.kind, &self.from, &self.until]
-            .iter()
-            .any(|v| !v.trim().is_empty())
+        (key, Order::Descending)
     }
 }
 

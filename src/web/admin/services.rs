@@ -17,7 +17,7 @@ use crate::domain::services::{self, Action, Offers, ServiceDetails};
 use crate::ids::{ClientId, ServiceId};
 use crate::web::forms::{Form, Outcome};
 use crate::web::identity::Require;
-use crate::web::list::{self, Paging, Shown};
+use crate::web::list::{self, Paging, Shown, SortedList};
 use crate::web::page::{self, Flash, PageContext};
 use crate::web::services::{ActionForm, OrderForm, after_action, flash_errors, ordered_message};
 use crate::web::{AppState, WebError};
@@ -49,10 +49,6 @@ impl ListQuery {
         ServiceSort::parse(&self.paging.sort)
     }
 
-    fn order(&self) -> Order {
-        self.paging.order(self.sort().first_order())
-    }
-
     /// Days within which the paid time ends, when filtered on (one of `ENDING_WITHIN`).
     fn ending_days(&self) -> Option<i64> {
         ENDING_WITHIN
@@ -75,48 +71,27 @@ impl ListQuery {
         }
     }
 
-    fn filters(&self) -> [(&'static str, &str); 2] {
-        [("status", &self.status), ("ends", &self.ends)]
-    }
-
-    /// This filter, in this order, at the page `at` whose first row is number `row`.
-    pub fn href(&self, at: Option<&PageAt<ServiceCursor>>, row: i64) -> String {
-        self.paging
-            .href("/admin/services", &self.filters(), at, row)
-    }
-
-    /// The filtered list as CSV, in this order.
-    pub fn csv_href(&self) -> String {
-        self.paging
-            .href::<ServiceCursor>("/admin/services.csv", &self.filters(), None, 1)
-    }
-
-    /// The list sorted by `key` from its first page: the other way round when it is
-    /// sorted by `key` already.
-    pub fn sort_href(&self, key: &str) -> String {
-        let sort = ServiceSort::parse(key);
-        self.paging
-            .sorted_by(
-                sort.key(),
-                sort.first_order(),
-                self.sort().key(),
-                self.order(),
-            )
-            .href::<ServiceCursor>("/admin/services", &self.filters(), None, 1)
-    }
-
-    /// How the column `key` orders the list: `aria-sort`'s word for it.
-    pub fn aria_sort(&self, key: &str) -> &'static str {
-        list::aria_sort(
-            ServiceSort::parse(key).key(),
-            self.sort().key(),
-            self.order(),
-        )
-    }
-
     /// Whether the list leaves out services never paid (sorted by the end of paid time).
     pub fn leaves_out_unpaid(&self) -> bool {
         self.sort() == ServiceSort::PaidUntil
+    }
+}
+
+impl SortedList for ListQuery {
+    type Cursor = ServiceCursor;
+    const PATH: &'static str = "/admin/services";
+
+    fn paging(&self) -> &Paging {
+        &self.paging
+    }
+
+    fn filters(&self) -> Vec<(&'static str, &str)> {
+        vec![("status", &self.status), ("ends", &self.ends)]
+    }
+
+    fn column(key: &str) -> (&'static str, Order) {
+        let sort = ServiceSort::parse(key);
+        (sort.key(), sort.first_order())
     }
 }
 
